@@ -1,0 +1,19 @@
+"""信访督导看板: page config, the database, the shared sidebar filters and the page router."""
+import streamlit as st
+
+from ui.database import app_engine
+from ui.page import ACTIVE_FILTERS
+from ui.sidebar import sidebar_filters
+
+st.set_page_config(page_title="信访督导看板", page_icon="📋", layout="wide",
+                   initial_sidebar_state="expanded")
+
+PAGES = [
+    st.Page("pages/overview.py", title="总览", icon="📊", url_path="overview", default=True),
+]
+
+navigation = st.navigation(PAGES)
+app_engine()
+st.session_state[ACTIVE_FILTERS] = None
+st.session_state[ACTIVE_FILTERS] = sidebar_filters()
+navigation.run()

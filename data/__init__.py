@@ -1,0 +1,1 @@
+"""Where data comes from: schema, database access, demo generator, reference geography."""

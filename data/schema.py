@@ -1,0 +1,122 @@
+"""The case database: every table, in SQLAlchemy Core. Chinese meanings are in README.md."""
+from sqlalchemy import (
+    Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+)
+
+metadata = MetaData()
+
+REGION_LEVELS = ("city", "county", "township", "village")
+UNIT_KINDS = ("township", "department")
+CHANNELS = ("来信", "来访", "网上信访", "电话", "手机App", "微信")
+ESCALATIONS = ("本级", "到市", "到省", "进京")
+PURPOSES = ("求决", "揭发控告", "意见建议")
+STATUSES = ("待受理", "办理中", "已办结")
+LIST_TYPES = ("合理诉求", "教育疏导", "帮扶救助", "依法处理")
+EVAL_METHODS = ("电话回访", "微信", "App")
+EVAL_RESULTS = ("满意", "基本满意", "不满意")
+KEY_CASE_STAGES = ("摸排建档", "化解中", "待验收", "已销号")
+EVENT_KINDS = ("登记", "受理", "交办", "延期", "督办", "办结", "评价", "化解", "销号", "终结")
+CATEGORIES = (
+    "城乡建设", "农村农业", "劳动和社会保障", "国土资源", "政法", "环境保护", "民政", "卫生健康",
+    "教育文体", "交通运输", "组织人事", "纪检监察", "党务政务", "商贸旅游", "经济管理",
+    "科技与信息产业", "其他",
+)
+
+regions = Table(
+    "regions", metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("parent_code", String(12), index=True),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("population", Integer),
+    Column("boundary", Text),
+    Column("boundary_schematic", Boolean, nullable=False, default=False),
+)
+
+units = Table(
+    "units", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("region_code", String(12), ForeignKey("regions.code"), nullable=False, index=True),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_no", String(40), nullable=False, unique=True),
+    Column("received_on", Date, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("person_count", Integer, nullable=False, default=1),
+    Column("is_collective", Boolean, nullable=False, default=False),
+    Column("escalation", String(8), nullable=False, default="本级"),
+    Column("is_repeat", Boolean, nullable=False, default=False),
+    Column("category", String(32), nullable=False),
+    Column("subcategory", String(64)),
+    Column("purpose", String(16)),
+    Column("county_code", String(12), ForeignKey("regions.code")),
+    Column("township_code", String(12), ForeignKey("regions.code")),
+    Column("village_code", String(12)),
+    Column("lon", Float),
+    Column("lat", Float),
+    Column("summary", Text),
+    Column("unit_id", Integer, ForeignKey("units.id")),
+    Column("dispatched_on", Date),
+    Column("accepted_on", Date),
+    Column("due_on", Date),
+    Column("extended_due_on", Date),
+    Column("closed_on", Date),
+    Column("resolved_on", Date),
+    Column("status", String(16), nullable=False),
+    Column("list_type", String(16)),
+    Column("petitioner_name", String(64)),
+    Column("petitioner_phone", String(32)),
+    Column("petitioner_id_no", String(32)),
+    Column("petitioner_key", String(64)),
+    Index("ix_cases_received_on", "received_on"),
+    Index("ix_cases_county_received", "county_code", "received_on"),
+    Index("ix_cases_township_received", "township_code", "received_on"),
+    Index("ix_cases_unit", "unit_id"),
+    Index("ix_cases_open", "closed_on", "due_on"),
+    Index("ix_cases_petitioner_key", "petitioner_key"),
+)
+
+key_cases = Table(
+    "key_cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_no", String(40), ForeignKey("cases.case_no"), nullable=False, unique=True),
+    Column("listed_on", Date, nullable=False),
+    Column("leader", String(64), nullable=False),
+    Column("requirements", Text),
+    Column("resolve_by", Date, nullable=False),
+    Column("progress_pct", Integer, nullable=False, default=0),
+    Column("stage", String(16), nullable=False),
+    Column("cleared_on", Date),
+)
+
+evaluations = Table(
+    "evaluations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_no", String(40), ForeignKey("cases.case_no"), nullable=False, unique=True),
+    Column("evaluated_on", Date, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("result", String(8), nullable=False),
+)
+
+case_events = Table(
+    "case_events", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_no", String(40), ForeignKey("cases.case_no"), nullable=False, index=True),
+    Column("kind", String(8), nullable=False),
+    Column("happened_on", Date, nullable=False),
+    Column("note", Text),
+)
+
+settings = Table(
+    "settings", metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)

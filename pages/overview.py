@@ -1,0 +1,108 @@
+"""总览: headline figures for the filtered period with 同比, the monthly trend, figures per area."""
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from queries import defaults
+from queries.overview import area_breakdown, headline_figures, monthly_trend
+from queries.reference import region_names
+from ui.database import cached_query
+from ui.formatting import count_text, pct_text, yoy_count_delta, yoy_rate_delta
+from ui.labels import RATE_HELP, RATE_LABELS
+from ui.page import start_page
+
+engine, filters = start_page("总览")
+names = cached_query(region_names)
+headline = cached_query(headline_figures, filters).set_index("period")
+now, before = headline.loc["current"], headline.loc["year_earlier"]
+
+
+def show_count(slot, label, count_col, unit="件", persons_col=None, help=None):
+    value = count_text(now[count_col], unit)
+    if persons_col:
+        value += f" / {int(now[persons_col]):,}人次"
+    slot.metric(label, value, yoy_count_delta(now[count_col], before[count_col]),
+                delta_color="inverse", help=help, border=True)
+
+
+def show_rate(slot, key, higher_is_better=True):
+    slot.metric(RATE_LABELS[key], pct_text(now[f"{key}_pct"]),
+                yoy_rate_delta(now[f"{key}_pct"], before[f"{key}_pct"]),
+                delta_color="normal" if higher_is_better else "inverse",
+                help=f"{RATE_HELP[key]}。本期 {int(now[f'{key}_num']):,} / {int(now[f'{key}_den']):,}",
+                border=True)
+
+
+st.subheader("信访总量与越级、集体访")
+row = st.columns(5)
+show_count(row[0], "信访总量", "case_count", persons_col="person_count")
+show_count(row[1], "集体访", "collective_count", unit="批", persons_col="collective_person_count")
+show_count(row[2], "越级访·到市", "to_city_count", persons_col="to_city_person_count")
+show_count(row[3], "越级访·到省", "to_province_count", persons_col="to_province_person_count")
+show_count(row[4], "越级访·进京", "to_beijing_count", persons_col="to_beijing_person_count")
+
+st.subheader("办理质效")
+row = st.columns(7)
+show_rate(row[0], "timely_accept")
+show_rate(row[1], "ontime_close")
+show_rate(row[2], "participation")
+show_rate(row[3], "satisfaction")
+show_rate(row[4], "repeat", higher_is_better=False)
+show_count(row[5], "在办", "open_count", help="本期登记、截至统计日尚未办结的件数")
+show_count(row[6], "逾期未结", "overdue_count", help="在办且已超过办理期限（含延期）的件数")
+st.caption("同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
+           f"满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%。")
+
+trend = cached_query(monthly_trend, filters)
+st.subheader("月度趋势")
+if trend.empty:
+    st.info("所选期间没有信访件。")
+else:
+    left, right = st.columns(2)
+    volume = trend[["report_month", "case_count", "year_earlier_case_count"]].melt(
+        "report_month", var_name="series", value_name="count")
+    volume["series"] = volume["series"].map({"case_count": "本期", "year_earlier_case_count": "上年同期"})
+    bars = alt.Chart(volume[volume["series"] == "本期"]).mark_bar(color="#2f6db5").encode(
+        x=alt.X("report_month:N", title="月份"), y=alt.Y("count:Q", title="信访件数"),
+        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("count:Q", title="本期件数", format=",")])
+    line = alt.Chart(volume[volume["series"] == "上年同期"]).mark_line(
+        color="#e08a2c", point=True, strokeDash=[5, 3]).encode(
+        x="report_month:N", y="count:Q",
+        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("count:Q", title="上年同期件数", format=",")])
+    left.markdown("**信访件数（柱：本期，虚线：上年同期）**")
+    left.altair_chart((bars + line).properties(height=320), width="stretch")
+
+    rates = trend[["report_month", "ontime_close_pct", "satisfaction_pct", "timely_accept_pct"]].melt(
+        "report_month", var_name="rate", value_name="pct").dropna()
+    rates["rate"] = rates["rate"].map({"ontime_close_pct": "按期办结率", "satisfaction_pct": "满意率",
+                                       "timely_accept_pct": "及时受理率"})
+    target = alt.Chart(pd.DataFrame({"target": [defaults.SATISFACTION_TARGET_PCT]})).mark_rule(
+        color="#c0392b", strokeDash=[4, 4]).encode(y="target:Q")
+    lines = alt.Chart(rates).mark_line(point=True).encode(
+        x=alt.X("report_month:N", title="月份"),
+        y=alt.Y("pct:Q", title="百分比（%）", scale=alt.Scale(zero=False)),
+        color=alt.Color("rate:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("rate:N", title="指标"),
+                 alt.Tooltip("pct:Q", title="数值（%）", format=".1f")])
+    right.markdown(f"**三率走势（红虚线：满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%）**")
+    right.altair_chart((lines + target).properties(height=320), width="stretch")
+
+areas = cached_query(area_breakdown, filters)
+st.subheader("分乡镇（街道）情况" if filters.county else "分县（市、区）情况")
+if not areas.empty:
+    table = pd.DataFrame({
+        "地区": [names.get(code, code) for code in areas["area_code"]],
+        "信访件数": areas["case_count"],
+        "人次": areas["person_count"],
+        "集体访批次": areas["collective_count"],
+        "到省": areas["to_province_count"],
+        "进京": areas["to_beijing_count"],
+        "及时受理率": areas["timely_accept_pct"],
+        "按期办结率": areas["ontime_close_pct"],
+        "满意率": areas["satisfaction_pct"],
+        "重复信访率": areas["repeat_pct"],
+        "逾期未结": areas["overdue_count"],
+    }).sort_values("信访件数", ascending=False)
+    percent = st.column_config.NumberColumn(format="%.1f%%")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")})

@@ -1,0 +1,66 @@
+"""Case counts and rates over the filtered cases, overall or per month, place, unit or category."""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from queries.dialect import month_of
+from queries.execute import fetch_frame
+from queries.filters import Filters
+from queries.rates import (
+    CASES_WITH_EVALUATIONS, OPEN, OVERDUE_OPEN, add_rate_pct, rate_params, rate_select_sql,
+)
+
+GROUPINGS = {
+    "month": ("report_month", None),
+    "county": ("county_code", "c.county_code"),
+    "township": ("township_code", "c.township_code"),
+    "unit": ("unit_id", "c.unit_id"),
+    "category": ("category", "c.category"),
+    "channel": ("channel", "c.channel"),
+}
+
+ESCALATION_COLUMNS = {"to_city": "到市", "to_province": "到省", "to_beijing": "进京"}
+
+
+def _count_items() -> str:
+    items = [
+        "COUNT(*) AS case_count",
+        "COALESCE(SUM(c.person_count), 0) AS person_count",
+        "SUM(CASE WHEN c.is_collective THEN 1 ELSE 0 END) AS collective_count",
+        "COALESCE(SUM(CASE WHEN c.is_collective THEN c.person_count ELSE 0 END), 0)"
+        " AS collective_person_count",
+    ]
+    for key, value in ESCALATION_COLUMNS.items():
+        items.append(f"SUM(CASE WHEN c.escalation = '{value}' THEN 1 ELSE 0 END) AS {key}_count")
+        items.append(f"COALESCE(SUM(CASE WHEN c.escalation = '{value}' THEN c.person_count ELSE 0 END), 0)"
+                     f" AS {key}_person_count")
+    items.append(f"SUM(CASE WHEN {OPEN} THEN 1 ELSE 0 END) AS open_count")
+    items.append(f"SUM(CASE WHEN {OVERDUE_OPEN} THEN 1 ELSE 0 END) AS overdue_count")
+    return ",\n       ".join(items)
+
+
+def case_figures(engine: Engine, filters: Filters, by: str | None = None) -> pd.DataFrame:
+    """[group column], case_count, person_count, collective_*, to_city/to_province/to_beijing_*,
+    open_count, overdue_count, and <rate>_num/_den/_pct for every rate."""
+    dialect = engine.dialect.name
+    where, params = filters.where("c")
+    params.update(rate_params(filters.as_of))
+    select_group, group_clause = "", ""
+    if by is not None:
+        if by not in GROUPINGS:
+            raise ValueError(f"unknown grouping: {by}")
+        column, expression = GROUPINGS[by]
+        expression = expression or month_of(dialect, "c.received_on")
+        select_group = f"{expression} AS {column},\n       "
+        group_clause = f"GROUP BY {expression} ORDER BY {expression}"
+    sql = f"""
+SELECT {select_group}{_count_items()},
+       {rate_select_sql(dialect)}
+FROM {CASES_WITH_EVALUATIONS}
+WHERE {where}
+{group_clause}"""
+    frame = fetch_frame(engine, sql, params)
+    numeric = [c for c in frame.columns if c.endswith(("_count", "_num", "_den"))]
+    frame[numeric] = frame[numeric].fillna(0).astype("int64")
+    return add_rate_pct(frame)

@@ -1,0 +1,66 @@
+"""Places, units, categories and dataset facts the filters and labels need."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from queries import defaults
+from queries.execute import fetch_frame
+
+
+def region_list(engine: Engine, level: str, parent_code: str | None = None) -> pd.DataFrame:
+    """code, name, parent_code, lon, lat, population of the regions of one level, by code."""
+    sql = "SELECT code, name, parent_code, lon, lat, population FROM regions WHERE level = :level"
+    params: dict = {"level": level}
+    if parent_code:
+        sql += " AND parent_code = :parent"
+        params["parent"] = parent_code
+    return fetch_frame(engine, sql + " ORDER BY code", params)
+
+
+def region_names(engine: Engine) -> dict[str, str]:
+    """code -> name for the city, counties and townships."""
+    frame = fetch_frame(engine, "SELECT code, name FROM regions WHERE level <> 'village'")
+    return dict(zip(frame["code"], frame["name"]))
+
+
+def jurisdiction_name(engine: Engine) -> str:
+    """The name of the top region (the city, or the county when there is no city)."""
+    frame = fetch_frame(engine, """
+SELECT name FROM regions WHERE level IN ('city', 'county') AND
+  (parent_code IS NULL OR parent_code NOT IN (SELECT code FROM regions))
+ORDER BY CASE level WHEN 'city' THEN 0 ELSE 1 END, code""")
+    return str(frame["name"].iloc[0]) if len(frame) else ""
+
+
+def category_list(engine: Engine) -> list[str]:
+    """The top-level categories present in the cases, most frequent first."""
+    frame = fetch_frame(engine, "SELECT category, COUNT(*) AS case_count FROM cases "
+                                "GROUP BY category ORDER BY case_count DESC, category")
+    return list(frame["category"])
+
+
+def case_date_range(engine: Engine) -> tuple[date | None, date | None]:
+    """The first and last registration dates in the database."""
+    frame = fetch_frame(engine, "SELECT MIN(received_on) AS first_on, MAX(received_on) AS last_on "
+                                "FROM cases", date_columns=("first_on", "last_on"))
+    first, last = frame["first_on"].iloc[0], frame["last_on"].iloc[0]
+    return (None if pd.isna(first) else first, None if pd.isna(last) else last)
+
+
+def dataset_as_of(engine: Engine, today: date) -> date:
+    """The day figures are taken: the demo's fixed end date when it has one, else today."""
+    frame = fetch_frame(engine, "SELECT value FROM settings WHERE key = :key",
+                        {"key": defaults.AS_OF_KEY})
+    if len(frame):
+        return date.fromisoformat(str(frame["value"].iloc[0]))
+    return today
+
+
+def is_demo_data(engine: Engine) -> bool:
+    """True while the database holds the generated demo jurisdiction."""
+    frame = fetch_frame(engine, "SELECT value FROM settings WHERE key = :key",
+                        {"key": defaults.DEMO_BANNER_KEY})
+    return len(frame) > 0 and frame["value"].iloc[0] == "demo"

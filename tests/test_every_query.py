@@ -1,0 +1,45 @@
+"""Every public query function runs on the fixture database, on SQLite and PostgreSQL."""
+import importlib
+import inspect
+import pkgutil
+
+import pandas as pd
+import pytest
+
+import queries
+from queries.filters import Filters
+from tests.fixture_cases import AS_OF
+
+FILTERS = Filters.for_months("2025-01", "2025-03", AS_OF)
+SKIP_MODULES = {"queries.execute"}
+
+
+def query_functions():
+    found = []
+    for info in pkgutil.iter_modules(queries.__path__):
+        module = importlib.import_module(f"queries.{info.name}")
+        if module.__name__ in SKIP_MODULES:
+            continue
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            params = list(inspect.signature(fn).parameters)
+            if fn.__module__ == module.__name__ and not name.startswith("_") and params[:1] == ["engine"]:
+                found.append(fn)
+    return found
+
+
+ARGUMENTS = {"filters": FILTERS, "level": "township", "today": AS_OF}
+
+
+@pytest.mark.parametrize("fn", query_functions(), ids=lambda fn: f"{fn.__module__}.{fn.__name__}")
+def test_query_runs(fixture_engine, fn):
+    params = inspect.signature(fn).parameters
+    kwargs = {name: ARGUMENTS[name] for name in list(params)[1:]
+              if params[name].default is inspect.Parameter.empty}
+    result = fn(fixture_engine, **kwargs)
+    assert result is not None
+    if isinstance(result, pd.DataFrame):
+        assert list(result.columns), f"{fn.__name__} returned no columns"
+
+
+def test_there_are_queries():
+    assert len(query_functions()) >= 8

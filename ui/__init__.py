@@ -1,0 +1,1 @@
+"""What the pages share: the database connection, the sidebar filters, labels and formats."""

@@ -1,0 +1,64 @@
+"""The app's one database engine, built once; on first start an empty default database gets the demo."""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from data.database import (
+    DatabaseError, check_connection, database_url, is_default_url, make_engine, migrate,
+)
+from queries import defaults
+from queries.execute import fetch_frame
+from queries.reference import dataset_as_of, is_demo_data
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    engine = make_engine(url)
+    check_connection(engine)
+    migrate(engine)
+    if is_default_url(url) and not fetch_frame(engine, "SELECT 1 FROM regions LIMIT 1").shape[0]:
+        from data.demo import generate
+
+        with st.spinner("首次启动：正在创建数据库并生成演示数据（约半分钟）……"):
+            generate(engine)
+    return engine
+
+
+def app_engine() -> Engine:
+    """The engine for the configured database; stops the page with a Chinese message on failure."""
+    try:
+        return _engine_for(database_url())
+    except DatabaseError as exc:
+        st.error(f"数据库不可用：{exc}")
+        st.stop()
+
+
+@st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, show_spinner=False)
+def _facts(url: str) -> tuple[bool, date]:
+    engine = _engine_for(url)
+    return is_demo_data(engine), dataset_as_of(engine, date.today())
+
+
+def data_as_of() -> date:
+    """The day the figures are taken."""
+    return _facts(database_url())[1]
+
+
+def show_demo_banner() -> None:
+    if _facts(database_url())[0]:
+        st.warning("**演示数据**：当前显示的是系统生成的演示辖区和案件，并非真实信访数据；"
+                   "乡镇（街道）区域为示意范围。导入本单位数据后此提示自动消失。", icon="🧪")
+
+
+@st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)
+def _cached(_fn, name: str, url: str, args: tuple, kwargs: tuple):
+    return _fn(_engine_for(url), *args, **dict(kwargs))
+
+
+def cached_query(fn, *args, **kwargs):
+    """fn(engine, *args, **kwargs), cached per database and arguments for a few minutes."""
+    return _cached(fn, f"{fn.__module__}.{fn.__qualname__}", database_url(), args,
+                   tuple(sorted(kwargs.items())))

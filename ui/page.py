@@ -1,0 +1,22 @@
+"""What every page starts with: the engine, the demo banner and the shared filters."""
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from queries.filters import Filters
+from queries.reference import region_names
+from ui.database import app_engine, cached_query, show_demo_banner
+from ui.sidebar import sidebar_filters
+
+ACTIVE_FILTERS = "active_filters"
+
+
+def start_page(title: str) -> tuple[Engine, Filters]:
+    """The page's engine and filters (drawn by app.py, or here when a page runs alone)."""
+    engine = app_engine()
+    filters = st.session_state.get(ACTIVE_FILTERS) or sidebar_filters()
+    show_demo_banner()
+    st.title(title)
+    st.caption(filters.caption(cached_query(region_names)))
+    return engine, filters

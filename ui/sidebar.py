@@ -1,0 +1,97 @@
+"""The shared sidebar filters, mirrored in the URL so a view can be shared as a link."""
+from __future__ import annotations
+
+import streamlit as st
+
+from queries.filters import Filters, add_months, month_label, parse_month
+from queries.reference import case_date_range, category_list, region_list, region_names
+from ui.database import cached_query, data_as_of
+
+ALL = ""
+
+
+def _month_options(as_of) -> list[str]:
+    first, _last = cached_query(case_date_range)
+    start = (first or add_months(as_of, -11)).replace(day=1)
+    months, current = [], start
+    while current <= as_of:
+        months.append(current.strftime("%Y-%m"))
+        current = add_months(current, 1)
+    return months
+
+
+def _read_url(months, counties, townships_of, categories) -> list[str]:
+    """Fill the widget state from the URL once per session; returns the problems found."""
+    params = st.query_params
+    problems = []
+    start, end = months[max(0, len(months) - 12)], months[-1]
+    if "from" in params or "to" in params:
+        try:
+            asked_from = parse_month(params.get("from", start)).strftime("%Y-%m")
+            asked_to = parse_month(params.get("to", end)).strftime("%Y-%m")
+            if asked_from > asked_to:
+                raise ValueError(f"起始月份 {asked_from} 晚于截止月份 {asked_to}")
+            if asked_from not in months or asked_to not in months:
+                raise ValueError(f"数据只覆盖 {months[0]} 至 {months[-1]}")
+            start, end = asked_from, asked_to
+        except ValueError as exc:
+            problems.append(f"链接中的统计期间无效（{exc}），已改用最近 12 个月。")
+    county = params.get("county", ALL)
+    if county and county not in counties:
+        problems.append(f"链接中的县（市、区）代码“{county}”不存在，已显示全辖区。")
+        county = ALL
+    township = params.get("township", ALL)
+    if township and township not in townships_of(county):
+        problems.append(f"链接中的乡镇（街道）代码“{township}”不在所选范围内，已忽略。")
+        township = ALL
+    category = params.get("category", ALL)
+    if category and category not in categories:
+        problems.append(f"链接中的内容分类“{category}”不存在，已显示全部分类。")
+        category = ALL
+    st.session_state.update(f_period=(start, end), f_county=county, f_township=township,
+                            f_category=category)
+    return problems
+
+
+def sidebar_filters() -> Filters:
+    """Draws the filters in the sidebar and returns them; shows any problem with the URL."""
+    as_of = data_as_of()
+    months = _month_options(as_of)
+    names = cached_query(region_names)
+    counties = list(cached_query(region_list, "county")["code"])
+
+    def townships_of(county: str) -> list[str]:
+        frame = cached_query(region_list, "township", county or None)
+        return list(frame["code"])
+
+    categories = cached_query(category_list)
+    if not st.session_state.get("f_ready"):
+        st.session_state["f_problems"] = _read_url(months, counties, townships_of, categories)
+        st.session_state["f_ready"] = True
+    if st.session_state.get("f_period", ("", ""))[1] not in months:
+        st.session_state["f_period"] = (months[max(0, len(months) - 12)], months[-1])
+
+    with st.sidebar:
+        st.markdown("### 筛选条件")
+        start, end = st.select_slider(
+            "统计期间（按登记月份）", options=months, key="f_period",
+            format_func=lambda m: month_label(parse_month(m)))
+        county = st.selectbox("县（市、区）", [ALL, *counties], key="f_county",
+                              format_func=lambda c: names.get(c, c) if c else "全部")
+        township_options = [ALL, *townships_of(county)]
+        if st.session_state.get("f_township") not in township_options:
+            st.session_state["f_township"] = ALL
+        township = st.selectbox("乡镇（街道）", township_options, key="f_township",
+                                format_func=lambda c: names.get(c, c) if c else "全部")
+        category = st.selectbox("内容分类", [ALL, *categories], key="f_category",
+                                format_func=lambda c: c or "全部")
+        st.caption(f"数据截至 {as_of:%Y年%m月%d日}")
+
+    wanted = {"from": start, "to": end, "county": county, "township": township,
+              "category": category}
+    current = {k: v for k, v in wanted.items() if v}
+    if dict(st.query_params) != current:
+        st.query_params.from_dict(current)
+    for problem in st.session_state.get("f_problems", []):
+        st.warning(problem)
+    return Filters.for_months(start, end, as_of, county, township, category)
