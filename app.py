@@ -5,11 +5,12 @@ from ui.database import app_engine
 from ui.page import ACTIVE_FILTERS
 from ui.sidebar import sidebar_filters
 
-st.set_page_config(page_title="信访督导看板", page_icon="📋", layout="wide",
+st.set_page_config(page_title="信访督导看板", layout="wide",
                    initial_sidebar_state="expanded")
 
 PAGES = [
-    st.Page("pages/overview.py", title="总览", icon="📊", url_path="overview", default=True),
+    st.Page("pages/overview.py", title="总览", url_path="overview", default=True),
+    st.Page("pages/situation_map.py", title="挂图作战", url_path="map"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -23,20 +23,25 @@ class DatabaseError(RuntimeError):
     """A database problem explained in Chinese for the user."""
 
 
-def database_url() -> str:
-    """DATABASE_URL, else `database_url` in .streamlit/secrets.toml, else the SQLite file in data/."""
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if url:
-        return url
+def config_value(name: str) -> str | None:
+    """The environment variable NAME, else `name` in .streamlit/secrets.toml, else None."""
+    value = os.environ.get(name.upper(), "").strip()
+    if value:
+        return value
     if SECRETS_PATH.exists():
         try:
             secrets = tomllib.loads(SECRETS_PATH.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise DatabaseError(f"配置文件 {SECRETS_PATH} 格式有误：{exc}") from exc
-        url = str(secrets.get("database_url", "")).strip()
-        if url:
-            return url
-    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+        value = str(secrets.get(name.lower(), "")).strip()
+        if value:
+            return value
+    return None
+
+
+def database_url() -> str:
+    """DATABASE_URL, else `database_url` in .streamlit/secrets.toml, else the SQLite file in data/."""
+    return config_value("database_url") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
 def is_default_url(url: str) -> bool:

@@ -230,7 +230,7 @@ def _cases(rng: np.random.Generator, profile: str, total: int, end: date,
     worse[order[: max(2, t_count // 30)]] = True
     improving = np.zeros(t_count, bool)
     improving[order[max(2, t_count // 30): max(2, t_count // 30) + 2]] = True
-    quality = np.where(worse, 1.0, 0.0)[township] + np.where(improving, 1.0 - year_index, 0.0)[township]
+    quality = worse[township] * 1.0 + improving[township] * (1.0 - year_index)
 
     village_lists = [[v for v in t.children] for t in townships]
     village_pick = (rng.random(n) * np.array([len(v) for v in village_lists])[township]).astype(int)
@@ -290,6 +290,8 @@ def _cases(rng: np.random.Generator, profile: str, total: int, end: date,
     late_close = rng.random(n) < 0.04 + 0.16 * quality
     closed = np.where(late_close, deadline + rng.geometric(1 / 18, n),
                       accepted + (rng.beta(2.2, 2.0, n) * allowed).astype(int) + 1)
+    stuck = rng.random(n) < 0.003 + 0.012 * quality  # long-running cases that stay open: 积案
+    closed[stuck] = last + 1
     resolved = np.where(rng.random(n) < 0.9, closed + rng.integers(0, 20, n), -1)
     for arr in (dispatched, accepted, closed):
         arr[arr > last] = -1

@@ -7,7 +7,8 @@ from queries import defaults
 from queries.overview import area_breakdown, headline_figures, monthly_trend
 from queries.reference import region_names
 from ui.database import cached_query
-from ui.formatting import count_text, pct_text, yoy_count_delta, yoy_rate_delta
+from ui.cards import figure_card
+from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
 
@@ -17,20 +18,19 @@ headline = cached_query(headline_figures, filters).set_index("period")
 now, before = headline.loc["current"], headline.loc["year_earlier"]
 
 
-def show_count(slot, label, count_col, unit="件", persons_col=None, help=None):
-    value = count_text(now[count_col], unit)
-    if persons_col:
-        value += f" / {int(now[persons_col]):,}人次"
-    slot.metric(label, value, yoy_count_delta(now[count_col], before[count_col]),
-                delta_color="inverse", help=help, border=True)
+def show_count(slot, label, count_col, unit="件", persons_col=None, help_text=""):
+    detail = f"{int(now[persons_col]):,} 人次" if persons_col else ""
+    figure_card(slot, label, count_text(now[count_col], unit), detail,
+                yoy_count_text(now[count_col], before[count_col]),
+                is_improvement(now[count_col], before[count_col], higher_is_better=False), help_text)
 
 
 def show_rate(slot, key, higher_is_better=True):
-    slot.metric(RATE_LABELS[key], pct_text(now[f"{key}_pct"]),
-                yoy_rate_delta(now[f"{key}_pct"], before[f"{key}_pct"]),
-                delta_color="normal" if higher_is_better else "inverse",
-                help=f"{RATE_HELP[key]}。本期 {int(now[f'{key}_num']):,} / {int(now[f'{key}_den']):,}",
-                border=True)
+    value, earlier = now[f"{key}_pct"], before[f"{key}_pct"]
+    figure_card(slot, RATE_LABELS[key], pct_text(value),
+                f"{int(now[f'{key}_num']):,} / {int(now[f'{key}_den']):,}",
+                yoy_rate_text(value, earlier), is_improvement(value, earlier, higher_is_better),
+                RATE_HELP[key])
 
 
 st.subheader("信访总量与越级、集体访")
@@ -48,9 +48,9 @@ show_rate(row[1], "ontime_close")
 show_rate(row[2], "participation")
 show_rate(row[3], "satisfaction")
 show_rate(row[4], "repeat", higher_is_better=False)
-show_count(row[5], "在办", "open_count", help="本期登记、截至统计日尚未办结的件数")
-show_count(row[6], "逾期未结", "overdue_count", help="在办且已超过办理期限（含延期）的件数")
-st.caption("同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
+show_count(row[5], "在办", "open_count", help_text="本期登记、截至统计日尚未办结的件数")
+show_count(row[6], "逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数")
+st.caption("比率下方为分子 / 分母。同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
            f"满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%。")
 
 trend = cached_query(monthly_trend, filters)

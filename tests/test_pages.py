@@ -1,13 +1,15 @@
 """AppTest of the app and of every page, on the hand-computed fixture (SQLite)."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
 
-PAGES = ["pages/overview.py"]
+PAGES = ["pages/overview.py", "pages/situation_map.py"]
 
 
 @pytest.fixture()
@@ -30,34 +32,40 @@ def run_app(path="app.py", **params) -> AppTest:
     return at
 
 
-def metric(at: AppTest, label: str):
-    found = [m for m in at.metric if m.label == label]
-    assert found, f"no metric {label}: {[m.label for m in at.metric]}"
-    return found[0]
+CARD = re.compile(r"figure-card.*?<div[^>]*>(?P<label>[^<]*)</div><div[^>]*>(?P<value>[^<]*)</div>"
+                  r"<div[^>]*>(?P<detail>[^<]*)</div>", re.S)
+
+
+def card(at: AppTest, label: str) -> str:
+    """'value | detail' of the figure card with this label."""
+    cards = {m["label"]: f"{m['value']} | {m['detail']}"
+             for md in at.markdown for m in CARD.finditer(md.value)}
+    assert label in cards, f"no card {label}: {list(cards)}"
+    return cards[label]
 
 
 def test_overview_shows_fixture_figures(app_db):
     at = run_app(**{"from": "2025-01", "to": "2025-03"})
-    assert metric(at, "信访总量").value == "12 件 / 22人次"
-    assert metric(at, "集体访").value == "1 批 / 8人次"
-    assert metric(at, "越级访·进京").value == "1 件 / 1人次"
-    assert metric(at, "及时受理率").value == "81.8%"
-    assert metric(at, "按期办结率").value == "71.4%"
-    assert metric(at, "参评率").value == "60.0%"
-    assert metric(at, "满意率").value == "66.7%"
-    assert metric(at, "重复信访率").value == "16.7%"
-    assert metric(at, "逾期未结").value == "1 件"
-    assert metric(at, "在办").value == "6 件"
+    assert card(at, "信访总量") == "12 件 | 22 人次"
+    assert card(at, "集体访") == "1 批 | 8 人次"
+    assert card(at, "越级访·到市") == "1 件 | 2 人次"
+    assert card(at, "越级访·到省") == "1 件 | 3 人次"
+    assert card(at, "越级访·进京") == "1 件 | 1 人次"
+    assert card(at, "及时受理率") == "81.8% | 9 / 11"
+    assert card(at, "按期办结率") == "71.4% | 5 / 7"
+    assert card(at, "参评率") == "60.0% | 3 / 5"
+    assert card(at, "满意率") == "66.7% | 2 / 3"
+    assert card(at, "重复信访率") == "16.7% | 2 / 12"
+    assert card(at, "逾期未结").startswith("1 件")
+    assert card(at, "在办").startswith("6 件")
     assert "2025年1月至2025年3月" in at.caption[0].value
 
 
 def test_county_filter_changes_figures(app_db):
-    # AppTest reruns only the page script after the first run, so interactions are tested on the
-    # page alone, which then draws the shared filters itself.
-    at = run_app("pages/overview.py", **{"from": "2025-01", "to": "2025-03"})
+    at = run_app(**{"from": "2025-01", "to": "2025-03"})
     at.selectbox(key="f_county").set_value("100200").run()
     assert not at.exception
-    assert metric(at, "信访总量").value == "3 件 / 4人次"
+    assert card(at, "信访总量") == "3 件 | 4 人次"
     assert at.query_params["county"] == ["100200"] or at.query_params["county"] == "100200"
 
 

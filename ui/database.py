@@ -50,7 +50,7 @@ def data_as_of() -> date:
 def show_demo_banner() -> None:
     if _facts(database_url())[0]:
         st.warning("**演示数据**：当前显示的是系统生成的演示辖区和案件，并非真实信访数据；"
-                   "乡镇（街道）区域为示意范围。导入本单位数据后此提示自动消失。", icon="🧪")
+                   "乡镇（街道）区域为示意范围。导入本单位数据后此提示自动消失。")
 
 
 @st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)

@@ -1,4 +1,4 @@
-"""Numbers as Chinese readers expect them: 12,345 件, 95.3%, 同比 +3.2%."""
+"""Numbers as Chinese readers expect them: 12,345 件, 95.3%, 同比 ↑3.2%."""
 from __future__ import annotations
 
 import math
@@ -27,16 +27,27 @@ def change_pct(current, previous) -> float | None:
     return 100.0 * (current - previous) / previous
 
 
-def yoy_count_delta(current, previous) -> str | None:
-    """'+12.5% 同比' for a count, None when there is nothing to compare with."""
+def yoy_count_text(current, previous) -> str | None:
+    """'同比 ↑12.5%' for a count; None when there is no base."""
     change = change_pct(current, previous)
     if change is None:
-        return None if _missing(previous) or previous else ("新增 同比" if current else None)
-    return f"{change:+.1f}% 同比"
+        return f"同比 新增（上年同期 0）" if not _missing(previous) and current else None
+    if abs(change) < 0.05:
+        return "同比 持平"
+    return f"同比 {'↑' if change > 0 else '↓'}{abs(change):.1f}%"
 
 
-def yoy_rate_delta(current, previous) -> str | None:
-    """'+1.2 个百分点 同比' for a rate."""
+def yoy_rate_text(current, previous) -> str | None:
+    """'同比 ↑1.2 个百分点' for a rate."""
     if _missing(current) or _missing(previous):
         return None
-    return f"{current - previous:+.1f} 个百分点 同比"
+    diff = current - previous
+    if abs(diff) < 0.05:
+        return "同比 持平"
+    return f"同比 {'↑' if diff > 0 else '↓'}{abs(diff):.1f} 个百分点"
+
+
+def is_improvement(current, previous, higher_is_better: bool) -> bool | None:
+    if _missing(current) or _missing(previous) or current == previous:
+        return None
+    return (current > previous) == higher_is_better

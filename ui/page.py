@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 from sqlalchemy import Engine
+from streamlit.runtime.pages_manager import PagesManager
 
 from queries.filters import Filters
 from queries.reference import region_names
@@ -12,8 +13,17 @@ from ui.sidebar import sidebar_filters
 ACTIVE_FILTERS = "active_filters"
 
 
+def _route_through_app() -> None:
+    """Streamlit runs a script of pages/ directly, without app.py, until some run has called
+    st.navigation (its old pages-folder mode). Switch that mode off and rerun through app.py."""
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def start_page(title: str) -> tuple[Engine, Filters]:
     """The page's engine and filters (drawn by app.py, or here when a page runs alone)."""
+    _route_through_app()
     engine = app_engine()
     filters = st.session_state.get(ACTIVE_FILTERS) or sidebar_filters()
     show_demo_banner()

@@ -1,0 +1,111 @@
+"""Formatted, print-ready Excel workbooks from DataFrames (openpyxl)."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+FONT_NAME = "宋体"
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+@dataclass
+class Sheet:
+    """One worksheet: a title row, Chinese headers, the rows; optional fills per cell value."""
+
+    name: str
+    title: str
+    frame: pd.DataFrame
+    percent_columns: tuple[str, ...] = ()
+    fills: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> value -> RGB
+    highlight_rows: list[bool] | None = None  # rows to fill light red (e.g. candidates)
+    note: str | None = None
+
+
+def _width(value) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _cell_value(value):
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if hasattr(value, "item") and not isinstance(value, (str, date, datetime)):
+        return value.item()
+    return value
+
+
+def workbook_bytes(sheets: list[Sheet]) -> bytes:
+    """The sheets as one .xlsx file: frozen headers, fitted widths, landscape, fit to page width."""
+    book = Workbook()
+    book.remove(book.active)
+    for spec in sheets:
+        ws = book.create_sheet(spec.name[:31])
+        columns = list(spec.frame.columns)
+        width = max(1, len(columns))
+        ws.cell(row=1, column=1, value=spec.title).font = Font(name=FONT_NAME, size=16, bold=True)
+        ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+        ws.row_dimensions[1].height = 30
+        header_row = 2
+        if spec.note:
+            ws.cell(row=2, column=1, value=spec.note).font = Font(name=FONT_NAME, size=10,
+                                                                  color="555555")
+            ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
+            header_row = 3
+        widths = [_width(c) + 2 for c in columns]
+        for j, name in enumerate(columns, start=1):
+            cell = ws.cell(row=header_row, column=j, value=name)
+            cell.font = Font(name=FONT_NAME, bold=True)
+            cell.fill = HEADER_FILL
+            cell.border = BORDER
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for i, row in enumerate(spec.frame.itertuples(index=False), start=header_row + 1):
+            highlight = spec.highlight_rows is not None and spec.highlight_rows[i - header_row - 1]
+            for j, (name, raw) in enumerate(zip(columns, row), start=1):
+                value = _cell_value(raw)
+                cell = ws.cell(row=i, column=j, value=value)
+                cell.font = Font(name=FONT_NAME)
+                cell.border = BORDER
+                if name in spec.percent_columns and isinstance(value, (int, float)):
+                    cell.value = value / 100.0
+                    cell.number_format = "0.0%"
+                elif isinstance(value, date):
+                    cell.number_format = "yyyy-mm-dd"
+                elif isinstance(value, int):
+                    cell.number_format = "#,##0"
+                elif isinstance(value, float):
+                    cell.number_format = "#,##0.0"
+                fill = spec.fills.get(name, {}).get(str(value))
+                if fill:
+                    cell.fill = PatternFill("solid", fgColor=fill)
+                elif highlight:
+                    cell.fill = PatternFill("solid", fgColor="F8D7DA")
+                widths[j - 1] = max(widths[j - 1], min(_width(value if not isinstance(value, date)
+                                                             else "2025-01-01") + 2, 50))
+        for j, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(j)].width = w
+        for row in ws.iter_rows(min_row=header_row + 1):
+            for cell in row:
+                if isinstance(cell.value, str) and _width(cell.value) > 48:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        ws.print_title_rows = f"{header_row}:{header_row}"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,126 @@
+"""The situation map (挂图作战): township figures, case density, and the key cases with their colour."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from queries.dialect import days_between
+from queries.execute import fetch_frame
+from queries.figures import case_figures
+from queries.filters import Filters
+from queries.rates import DEADLINE
+
+# The supervision colours, in the order of urgency used to sort the battle table.
+COLOURS = ("red", "blue", "yellow", "grey", "green")
+DUE_SOON_DAYS = 7         # blue: the 化解时限 falls within this many days
+BEHIND_TOLERANCE_PCT = 10  # yellow: progress lags the share of time used by more than this
+
+
+def supervision_colour(as_of: date, listed_on: date, resolve_by: date, progress_pct: int,
+                       cleared_on: date | None, resolved_on: date | None,
+                       case_deadline: date | None, case_closed_on: date | None) -> str:
+    """green: crossed off (销号) or resolved (化解) by as_of;
+    red: past its 化解时限, or the case is open past its handling deadline;
+    blue: 化解时限 within DUE_SOON_DAYS days;
+    yellow: progress behind the share of time used by more than BEHIND_TOLERANCE_PCT points;
+    grey: on schedule."""
+    if (cleared_on and cleared_on <= as_of) or (resolved_on and resolved_on <= as_of):
+        return "green"
+    case_open = case_closed_on is None or case_closed_on > as_of
+    if as_of > resolve_by or (case_open and case_deadline is not None and as_of > case_deadline):
+        return "red"
+    if (resolve_by - as_of).days <= DUE_SOON_DAYS:
+        return "blue"
+    span = max(1, (resolve_by - listed_on).days)
+    used_pct = 100.0 * max(0, (as_of - listed_on).days) / span
+    if progress_pct < used_pct - BEHIND_TOLERANCE_PCT:
+        return "yellow"
+    return "grey"
+
+
+def township_areas(engine: Engine) -> pd.DataFrame:
+    """code, name, county_code, lon, lat, population, boundary (GeoJSON text), boundary_schematic."""
+    return fetch_frame(engine, """
+SELECT code, name, parent_code AS county_code, lon, lat, population, boundary, boundary_schematic
+FROM regions WHERE level = 'township' ORDER BY code""")
+
+
+def county_outlines(engine: Engine) -> pd.DataFrame:
+    """code, name, lon, lat, boundary (GeoJSON text) of every county."""
+    return fetch_frame(engine, "SELECT code, name, lon, lat, boundary FROM regions "
+                               "WHERE level = 'county' ORDER BY code")
+
+
+def township_map_figures(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """township_code, case_count, open_count, overdue_count, satisfaction_*, per_10k per township."""
+    figures = case_figures(engine, filters, by="township")
+    population = fetch_frame(engine, "SELECT code AS township_code, population FROM regions "
+                                     "WHERE level = 'township'")
+    frame = figures.merge(population, on="township_code", how="left")
+    frame["per_10k"] = [c * 10_000 / p if p and p > 0 else None
+                        for c, p in zip(frame["case_count"], frame["population"])]
+    keep = ["township_code", "case_count", "person_count", "open_count", "overdue_count",
+            "satisfaction_num", "satisfaction_den", "satisfaction_pct", "per_10k"]
+    return frame[keep]
+
+
+def case_density(engine: Engine, filters: Filters, cell_deg: float = 0.02) -> pd.DataFrame:
+    """lon, lat (grid cell centre), case_count, open_count: the filtered cases on a grid."""
+    where, params = filters.where("c")
+    params.update(cell=cell_deg)
+    sql = f"""
+SELECT (FLOOR(c.lon / :cell) + 0.5) * :cell AS lon, (FLOOR(c.lat / :cell) + 0.5) * :cell AS lat,
+       COUNT(*) AS case_count,
+       SUM(CASE WHEN c.closed_on IS NULL OR c.closed_on > :as_of THEN 1 ELSE 0 END) AS open_count
+FROM cases c
+WHERE {where} AND c.lon IS NOT NULL AND c.lat IS NOT NULL
+GROUP BY FLOOR(c.lon / :cell), FLOOR(c.lat / :cell)"""
+    return fetch_frame(engine, sql, params)
+
+
+def key_case_board(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """case_no, category, township_code, unit_name, leader, requirements, listed_on, resolve_by,
+    days_left, progress_pct, stage, cleared_on, lon, lat, colour: every key case on the list at
+    some time in the period, as it stood on filters.as_of; most urgent first."""
+    clauses, params = [], {"as_of": filters.as_of, "f_start": filters.start, "f_end": filters.end}
+    for column, value in (("county_code", filters.county), ("township_code", filters.township),
+                          ("category", filters.category)):
+        if value:
+            clauses.append(f"c.{column} = :{column}")
+            params[column] = value
+    extra = "".join(f" AND {c}" for c in clauses)
+    days_left = days_between(engine.dialect.name, ":as_of", "k.resolve_by")
+    sql = f"""
+SELECT k.case_no, c.category, c.township_code, c.county_code, u.name AS unit_name, k.leader,
+       k.requirements, k.listed_on, k.resolve_by, {days_left} AS days_left, k.progress_pct,
+       k.stage, CASE WHEN k.cleared_on <= :as_of THEN k.cleared_on END AS cleared_on,
+       CASE WHEN c.resolved_on <= :as_of THEN c.resolved_on END AS resolved_on,
+       {DEADLINE} AS case_deadline, c.closed_on, c.summary, c.lon, c.lat
+FROM key_cases k JOIN cases c ON c.case_no = k.case_no LEFT JOIN units u ON u.id = c.unit_id
+WHERE k.listed_on <= :f_end AND k.listed_on <= :as_of
+  AND (k.cleared_on IS NULL OR k.cleared_on >= :f_start){extra}"""
+    frame = fetch_frame(engine, sql, params, date_columns=(
+        "listed_on", "resolve_by", "cleared_on", "resolved_on", "case_deadline", "closed_on"))
+    frame["days_left"] = frame["days_left"].astype("int64")
+    frame["progress_pct"] = frame["progress_pct"].astype("int64")
+    frame["colour"] = [
+        supervision_colour(filters.as_of, r.listed_on, r.resolve_by, r.progress_pct,
+                           _day(r.cleared_on), _day(r.resolved_on), _day(r.case_deadline),
+                           _day(r.closed_on))
+        for r in frame.itertuples()]
+    frame["urgency"] = frame["colour"].map({c: i for i, c in enumerate(COLOURS)})
+    frame = frame.sort_values(["urgency", "days_left", "case_no"]).drop(
+        columns=["urgency", "case_deadline", "closed_on", "resolved_on"])
+    return frame.reset_index(drop=True)
+
+
+def _day(value) -> date | None:
+    return None if value is None or pd.isna(value) else value
+
+
+def as_of_month_end(filters: Filters, month_end: date) -> Filters:
+    """The filters with figures taken at a past month end."""
+    return replace(filters, as_of=month_end, end=min(filters.end, month_end))

@@ -1,0 +1,115 @@
+"""The situation map: the colour rule at its boundaries, the battle table, the offline deck."""
+import json
+from datetime import date, timedelta
+
+import pandas as pd
+import pytest
+
+from queries.filters import Filters
+from queries.situation_map import (
+    DUE_SOON_DAYS, as_of_month_end, key_case_board, supervision_colour, township_areas,
+    township_map_figures,
+)
+from tests.fixture_cases import AS_OF
+from ui.map_deck import county_features, pin_records, situation_deck, township_features, view_for
+
+DAY = date(2025, 6, 30)
+LISTED = date(2025, 1, 1)
+
+
+def colour(as_of=DAY, resolve_by=date(2025, 12, 31), progress=50, cleared=None, resolved=None,
+           deadline=None, closed=None):
+    return supervision_colour(as_of, LISTED, resolve_by, progress, cleared, resolved, deadline, closed)
+
+
+def test_green_when_crossed_off_or_resolved_by_the_day():
+    assert colour(cleared=DAY) == "green"
+    assert colour(resolved=DAY, resolve_by=DAY - timedelta(days=30)) == "green"
+    assert colour(cleared=DAY + timedelta(days=1), progress=50) != "green"  # crossed off later
+
+
+def test_red_past_resolve_by_or_case_deadline():
+    assert colour(resolve_by=DAY - timedelta(days=1)) == "red"
+    assert colour(resolve_by=DAY) == "blue"  # the last day itself is not yet overdue
+    assert colour(deadline=DAY - timedelta(days=1)) == "red"
+    assert colour(deadline=DAY - timedelta(days=1), closed=DAY - timedelta(days=2)) != "red"
+
+
+def test_blue_within_seven_days():
+    assert colour(resolve_by=DAY + timedelta(days=DUE_SOON_DAYS), progress=0) == "blue"
+    assert colour(resolve_by=DAY + timedelta(days=DUE_SOON_DAYS + 1), progress=99) == "grey"
+
+
+def test_yellow_behind_schedule_with_tolerance():
+    # 2025-01-01 .. 2025-12-31: on 2025-06-30, 180 of 364 days used = 49.45%.
+    assert colour(progress=40) == "grey"    # 9.45 points behind: within tolerance
+    assert colour(progress=39) == "yellow"  # 10.45 points behind
+    assert colour(progress=60) == "grey"
+
+
+def test_board_on_fixture(fixture_engine):
+    period = Filters.for_months("2025-01", "2025-03", AS_OF)
+    board = key_case_board(fixture_engine, period)
+    assert list(board["case_no"]) == ["A2", "C1"]
+    a2 = board.iloc[0]
+    # Listed 2025-01-20, resolve by 2025-04-20: 70 of 90 days used (77.8%), progress 60: yellow.
+    assert a2["colour"] == "yellow" and a2["days_left"] == 20 and a2["leader"] == "副市长 张某某"
+    assert board.iloc[1]["colour"] == "green" and board.iloc[1]["cleared_on"] == date(2025, 3, 5)
+    # As it stood at the end of February: C1 not yet crossed off, 10 days left, on schedule.
+    feb = key_case_board(fixture_engine, as_of_month_end(period, date(2025, 2, 28)))
+    c1 = feb.set_index("case_no").loc["C1"]
+    assert c1["colour"] == "grey" and pd.isna(c1["cleared_on"]) and c1["days_left"] == 10
+
+
+def test_township_figures(fixture_engine):
+    period = Filters.for_months("2025-01", "2025-03", AS_OF)
+    frame = township_map_figures(fixture_engine, period).set_index("township_code")
+    assert frame.loc["100200001", "case_count"] == 3
+    assert frame.loc["100200001", "overdue_count"] == 1
+    assert frame.loc["100100001", "per_10k"] == pytest.approx(4 * 10_000 / 120_000)
+
+
+def _deck_json(summary: str) -> str:
+    areas = pd.DataFrame([{
+        "code": "100100001", "name": "一镇", "county_code": "100100", "lon": 103.7, "lat": 25.4,
+        "population": 1000, "boundary_schematic": True,
+        "boundary": json.dumps({"type": "Polygon", "coordinates": [[[103.6, 25.3], [103.8, 25.3],
+                                                                   [103.8, 25.5], [103.6, 25.3]]]}),
+    }])
+    figures = pd.DataFrame([{"township_code": "100100001", "case_count": 5, "person_count": 6,
+                             "open_count": 1, "overdue_count": 0, "satisfaction_num": 1,
+                             "satisfaction_den": 1, "satisfaction_pct": 100.0, "per_10k": 50.0}])
+    board = pd.DataFrame([{
+        "case_no": "X<1>", "category": "城乡建设", "township_code": "100100001", "leader": "<b>王</b>",
+        "unit_name": "一镇", "resolve_by": date(2025, 7, 1), "days_left": 3, "progress_pct": 50,
+        "stage": "化解中", "cleared_on": None, "summary": summary, "lon": 103.7, "lat": 25.4,
+        "colour": "blue"}])
+    geo, _ = township_features(areas, figures, "case_count", {"100100": "甲县"})
+    deck = situation_deck(geo, county_features(areas.assign(name="甲县")),
+                          [{"name": "一镇", "lon": 103.7, "lat": 25.4}],
+                          pd.DataFrame({"lon": [103.7], "lat": [25.4], "case_count": [3]}),
+                          pin_records(board, {"100100001": "一镇"}), view_for(areas), True)
+    return deck.to_json()
+
+
+def test_deck_is_offline_and_escapes_tooltips():
+    spec = _deck_json("<img src=x onerror=alert(1)>")
+    data = json.loads(spec)
+    ids = [layer["id"] for layer in data["layers"]]
+    assert ids == ["townships", "counties", "case_density", "township_names", "key_cases"]
+    assert "http://" not in spec and "https://" not in spec and "mapbox://" not in spec
+    # pydeck leaves a placeholder style that Streamlit does not fetch when no provider is set.
+    assert data.get("mapProvider") in (None, "") and data.get("mapStyle") in (None, "__MAP_STYLE__")
+    layers = {layer["id"]: layer for layer in data["layers"]}
+    pin_tip = layers["key_cases"]["data"][0]["tooltip"]
+    area_tip = layers["townships"]["data"]["features"][0]["properties"]["tooltip"]
+    assert "<img" not in spec and "&lt;img src=x onerror=alert(1)&gt;" in pin_tip
+    assert "&lt;b&gt;王&lt;/b&gt;" in pin_tip and "X&lt;1&gt;" in pin_tip
+    assert "一镇" in area_tip and "示意" in area_tip
+    text_layer = next(layer for layer in data["layers"] if layer["id"] == "township_names")
+    assert text_layer["characterSet"] == "auto"
+    assert "Noto Sans CJK SC" in text_layer["fontFamily"]
+
+
+def test_township_areas_query(fixture_engine):
+    assert len(township_areas(fixture_engine)) == 3

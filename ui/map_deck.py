@@ -1,0 +1,183 @@
+"""The situation map as a pydeck Deck: township areas, county outlines, names, case density and
+key-case pins. Fully offline: no basemap, no outside URL. Every tooltip value is HTML-escaped here."""
+from __future__ import annotations
+
+import html
+import json
+import math
+
+import pandas as pd
+import pydeck as pdk
+
+from ui.formatting import count_text, pct_text
+
+# Supervision colours (RGB) and their Chinese names, in the order shown.
+PIN_COLOURS = {
+    "red": ((214, 39, 40), "红", "逾期：已过化解时限，或案件已过办理期限仍未办结"),
+    "yellow": ((240, 180, 0), "黄", "滞后：进度落后于已用时间 10 个百分点以上"),
+    "blue": ((31, 119, 220), "蓝", "临期：距化解时限 7 日以内"),
+    "green": ((44, 160, 44), "绿", "已化解或已销号"),
+    "grey": ((150, 150, 150), "正常", "按计划推进"),
+}
+METRICS = {
+    "case_count": ("案件量", "件", False),
+    "per_10k": ("每万人案件量", "件/万人", False),
+    "open_count": ("在办", "件", False),
+    "overdue_count": ("逾期未结", "件", False),
+    "satisfaction_pct": ("满意率", "%", True),
+}
+# Light to dark red for "more is worse"; reversed for satisfaction.
+RAMP = [(255, 245, 220), (253, 208, 162), (253, 141, 60), (217, 72, 1), (140, 45, 4)]
+NO_DATA = (220, 220, 220)
+LABEL_FONT = "'Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif'"
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def metric_text(metric: str, value) -> str:
+    if metric == "satisfaction_pct":
+        return pct_text(value)
+    if metric == "per_10k":
+        return "—" if value is None or pd.isna(value) else f"{value:.1f}"
+    return count_text(value)
+
+
+def metric_bins(values: pd.Series) -> list[float]:
+    """Four cut points (quintiles) of the metric over the townships that have a value."""
+    clean = values.dropna()
+    if clean.empty:
+        return []
+    return [float(clean.quantile(q)) for q in (0.2, 0.4, 0.6, 0.8)]
+
+
+def fill_for(value, bins: list[float], higher_is_better: bool) -> tuple[int, int, int]:
+    if value is None or pd.isna(value) or not bins:
+        return NO_DATA
+    index = sum(value > b for b in bins)
+    return RAMP[len(RAMP) - 1 - index] if higher_is_better else RAMP[index]
+
+
+def township_features(areas: pd.DataFrame, figures: pd.DataFrame, metric: str,
+                      county_names: dict[str, str]) -> tuple[list[dict], list[float]]:
+    """GeoJSON features of the townships with their fill colour and escaped tooltip."""
+    merged = areas.merge(figures, left_on="code", right_on="township_code", how="left")
+    bins = metric_bins(merged[metric])
+    higher_is_better = METRICS[metric][2]
+    features = []
+    for row in merged.itertuples():
+        if not row.boundary:
+            continue
+        value = getattr(row, metric)
+        tooltip = (
+            f"<b>{_e(county_names.get(row.county_code, ''))} {_e(row.name)}</b>"
+            f"{'（示意范围）' if row.boundary_schematic else ''}<br/>"
+            f"案件量：{_e(count_text(row.case_count))}<br/>"
+            f"在办：{_e(count_text(row.open_count))}　逾期未结：{_e(count_text(row.overdue_count))}<br/>"
+            f"满意率：{_e(pct_text(row.satisfaction_pct))}"
+            f"（{_e(count_text(row.satisfaction_den, '件评价'))}）<br/>"
+            f"每万人案件量：{_e(metric_text('per_10k', row.per_10k))}")
+        features.append({
+            "type": "Feature",
+            "geometry": json.loads(row.boundary),
+            "properties": {"code": row.code, "name": row.name, "tooltip": tooltip,
+                           "fill": [*fill_for(value, bins, higher_is_better), 190]},
+        })
+    return features, bins
+
+
+def pin_records(board: pd.DataFrame, township_names: dict[str, str]) -> list[dict]:
+    """One record per key case with coordinates: position, colour and escaped tooltip."""
+    records = []
+    for row in board.itertuples():
+        if row.lon is None or pd.isna(row.lon):
+            continue
+        rgb, name, _ = PIN_COLOURS[row.colour]
+        if row.colour == "green":
+            left = f"已于 {row.cleared_on or '—'} 销号" if row.cleared_on else "已化解"
+        elif row.days_left < 0:
+            left = f"逾期 {-row.days_left} 天"
+        else:
+            left = f"剩余 {row.days_left} 天"
+        tooltip = (
+            f"<b>重点案件 {_e(row.case_no)}</b>（{_e(name)}）<br/>"
+            f"属地：{_e(township_names.get(row.township_code, ''))}　分类：{_e(row.category)}<br/>"
+            f"包案领导：{_e(row.leader)}<br/>责任单位：{_e(row.unit_name)}<br/>"
+            f"化解时限：{_e(row.resolve_by)}（{_e(left)}）<br/>"
+            f"进度：{_e(row.progress_pct)}%　阶段：{_e(row.stage)}<br/>"
+            f"摘要：{_e(row.summary)}")
+        records.append({"case_no": row.case_no, "lon": float(row.lon), "lat": float(row.lat),
+                        "color": [*rgb, 150 if row.colour == "green" else 240],
+                        "radius": 4 if row.colour == "green" else 8, "tooltip": tooltip})
+    # Crossed-off pins small and underneath; the urgent ones last, so on top.
+    order = {"green": 0, "grey": 1, "yellow": 2, "blue": 3, "red": 4}
+    return sorted(records, key=lambda r: order[next(
+        k for k, v in PIN_COLOURS.items() if tuple(v[0]) == tuple(r["color"][:3]))])
+
+
+def county_features(counties: pd.DataFrame) -> list[dict]:
+    return [{"type": "Feature", "geometry": json.loads(r.boundary),
+             "properties": {"name": r.name, "tooltip": f"<b>{_e(r.name)}</b>"}}
+            for r in counties.itertuples() if r.boundary]
+
+
+def view_for(areas: pd.DataFrame, width_px: int = 1000, height_px: int = 620) -> pdk.ViewState:
+    """A Web-Mercator view that fits the townships' centres into the map's size."""
+    if areas.empty:
+        return pdk.ViewState(longitude=104.0, latitude=30.0, zoom=4)
+    lon_min, lon_max = areas["lon"].min(), areas["lon"].max()
+    lat_min, lat_max = areas["lat"].min(), areas["lat"].max()
+    centre_lat = (lat_min + lat_max) / 2
+    lon_extent = max(lon_max - lon_min, 0.05) * 1.25
+    lat_extent = max(lat_max - lat_min, 0.05) * 1.25 / math.cos(math.radians(centre_lat))
+    zoom = min(math.log2(width_px * 360 / (512 * lon_extent)),
+               math.log2(height_px * 360 / (512 * lat_extent)))
+    return pdk.ViewState(longitude=(lon_min + lon_max) / 2, latitude=centre_lat,
+                         zoom=max(4.0, min(12.0, zoom)), pitch=0, bearing=0)
+
+
+def _labels(layer_id: str, labels: list[dict], size: int, weight: int) -> pdk.Layer:
+    return pdk.Layer(
+        "TextLayer", id=layer_id, data=labels, get_position=["lon", "lat"], get_text="name",
+        get_size=size, get_color=[25, 25, 25, 255], character_set="'auto'",
+        font_family=LABEL_FONT, font_weight=weight, get_text_anchor="'middle'",
+        get_alignment_baseline="'center'", outline_width=4, outline_color=[255, 255, 255, 235],
+        font_settings={"sdf": True}, pickable=False)
+
+
+def situation_deck(township_geo: list[dict], county_geo: list[dict], labels: list[dict],
+                   density: pd.DataFrame, pins: list[dict], view: pdk.ViewState,
+                   show_density: bool, basemap_style: str | None = None,
+                   county_labels: list[dict] | None = None) -> pdk.Deck:
+    """The deck; with no basemap_style nothing is loaded from anywhere."""
+    layers = [
+        pdk.Layer("GeoJsonLayer", id="townships",
+                  data={"type": "FeatureCollection", "features": township_geo},
+                  get_fill_color="properties.fill", get_line_color=[255, 255, 255, 220],
+                  line_width_min_pixels=1, stroked=True, filled=True, pickable=True,
+                  auto_highlight=True, highlight_color=[255, 255, 255, 90]),
+        pdk.Layer("GeoJsonLayer", id="counties",
+                  data={"type": "FeatureCollection", "features": county_geo},
+                  get_line_color=[60, 60, 60, 255], line_width_min_pixels=2.5, stroked=True,
+                  filled=False, pickable=False),
+    ]
+    if show_density and not density.empty:
+        layers.append(pdk.Layer(
+            "HeatmapLayer", id="case_density", data=density, get_position=["lon", "lat"],
+            get_weight="case_count", radius_pixels=40, opacity=0.3, pickable=False))
+    layers.append(_labels("township_names", labels, 14, 600))
+    if county_labels:
+        layers.append(_labels("county_names", county_labels, 20, 700))
+    layers.append(pdk.Layer(
+        "ScatterplotLayer", id="key_cases", data=pins, get_position=["lon", "lat"],
+        get_fill_color="color", get_line_color=[255, 255, 255, 255], stroked=True,
+        line_width_min_pixels=1.5, radius_units="'pixels'", get_radius="radius", pickable=True))
+    deck_args = {"layers": layers, "initial_view_state": view, "map_provider": None,
+                 "tooltip": {"html": "{tooltip}", "style": {
+                     "backgroundColor": "#ffffff", "color": "#222", "fontSize": "14px",
+                     "border": "1px solid #999", "maxWidth": "360px"}}}
+    if basemap_style:
+        deck_args["map_provider"] = "mapbox"
+        deck_args["map_style"] = basemap_style
+    return pdk.Deck(**deck_args)
