@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from data.database import config_value
-from exports.excel import Sheet, workbook_bytes
+from exports.battle_table import COLOUR_FILLS, battle_table_frame, battle_table_xlsx
 from queries.filters import add_months, month_end
 from queries.reference import jurisdiction_name, region_names
 from queries.situation_map import (
@@ -80,7 +80,7 @@ st.markdown(
     unsafe_allow_html=True)
 
 selected = None
-objects = (event.selection or {}).get("objects", {}) if event is not None else {}
+objects = ((event or {}).get("selection") or {}).get("objects") or {}
 for obj in objects.get("townships", []):
     props = obj.get("properties", obj)
     selected = props.get("code")
@@ -93,21 +93,8 @@ else:
 st.subheader("作战图：重点案件清单")
 st.caption("排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。"
            + ("" if stood is None else "　进度为最新填报值。"))
-table = pd.DataFrame({
-    "状态": [PIN_COLOURS[c][1] for c in board_shown["colour"]],
-    "信访件编号": board_shown["case_no"],
-    "属地": [names.get(t, t) for t in board_shown["township_code"]],
-    "内容分类": board_shown["category"],
-    "包案领导": board_shown["leader"],
-    "责任单位": board_shown["unit_name"],
-    "工作要求": board_shown["requirements"],
-    "化解时限": board_shown["resolve_by"],
-    "剩余天数": board_shown["days_left"],
-    "进度": board_shown["progress_pct"],
-    "阶段": board_shown["stage"],
-    "销号日期": board_shown["cleared_on"],
-})
-fills = {PIN_COLOURS[k][1]: "#%02x%02x%02x" % PIN_COLOURS[k][0] for k in PIN_COLOURS}
+table = battle_table_frame(board_shown, names)
+fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
 styled = table.style.map(lambda v: f"background-color:{fills.get(v, '')};color:white;"
                                    "font-weight:bold" if v in fills else "", subset=["状态"])
 st.dataframe(styled, hide_index=True, width="stretch", height=420, column_config={
@@ -118,8 +105,6 @@ st.dataframe(styled, hide_index=True, width="stretch", height=420, column_config
 title_place = names.get(selected, "") if selected else ""
 title = (f"{cached_query(jurisdiction_name)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")
-xlsx = workbook_bytes([Sheet("作战图", title, table.rename(columns={"进度": "进度（%）"}), fills={
-    "状态": {k: v.lstrip("#").upper() for k, v in fills.items()}},
-    note=filters.caption(names) + "；状态：红=逾期，蓝=临期（7日内），黄=进度滞后，正常=按计划推进，绿=已化解或销号")])
+xlsx = battle_table_xlsx(table, title, filters.caption(names))
 st.download_button("下载作战图（Excel）", xlsx, file_name=f"作战图_{view_filters.as_of:%Y%m%d}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -91,3 +91,43 @@ def test_missing_database_says_so(monkeypatch):
     at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
     at.run()
     assert any("无法连接数据库" in e.value for e in at.error)
+
+
+def _board(at: AppTest):
+    value = at.dataframe[0].value
+    return getattr(value, "data", value)
+
+
+def test_map_page_counts_and_battle_table(app_db):
+    at = run_app(**{"from": "2025-01", "to": "2025-03"})
+    at.switch_page("pages/situation_map.py").run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "挂图作战"
+    board = _board(at)
+    assert list(board["信访件编号"]) == ["A2", "C1"]
+    assert list(board["状态"]) == ["黄", "绿"]
+    texts = " ".join(md.value for md in at.markdown)
+    assert "示意" not in texts or "非法定界线" in texts
+    assert at.get("download_button")
+
+
+def test_map_township_selection_narrows_table(app_db):
+    at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
+    at.session_state["situation_map"] = {"selection": {
+        "indices": {"townships": [0]}, "objects": {"townships": [{"properties": {"code": "100200001"}}]}}}
+    at.run()
+    assert not at.exception
+    assert "三镇" in at.info[0].value
+    assert len(_board(at)) == 0
+    at.session_state["situation_map"] = {"selection": {
+        "indices": {"townships": [0]}, "objects": {"townships": [{"properties": {"code": "100100001"}}]}}}
+    at.run()
+    assert list(_board(at)["信访件编号"]) == ["A2", "C1"]
+
+
+def test_map_as_it_stood_at_a_month_end(app_db):
+    at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
+    at.selectbox(key="map_as_of").select_index(1).run()  # the end of February 2025
+    assert not at.exception
+    board = _board(at).set_index("信访件编号")
+    assert board.loc["C1", "状态"] == "正常" and board.loc["C1", "剩余天数"] == 10

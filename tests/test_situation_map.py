@@ -113,3 +113,23 @@ def test_deck_is_offline_and_escapes_tooltips():
 
 def test_township_areas_query(fixture_engine):
     assert len(township_areas(fixture_engine)) == 3
+
+
+def test_battle_table_workbook(fixture_engine):
+    import io
+
+    from openpyxl import load_workbook
+
+    from exports.battle_table import battle_table_frame, battle_table_xlsx
+
+    period = Filters.for_months("2025-01", "2025-03", AS_OF)
+    table = battle_table_frame(key_case_board(fixture_engine, period), {"100100001": "一镇"})
+    book = load_workbook(io.BytesIO(battle_table_xlsx(table, "测试市重点信访案件作战图", "2025年1月至2025年3月")))
+    sheet = book["作战图"]
+    assert sheet["A1"].value == "测试市重点信访案件作战图"
+    headers = [c.value for c in sheet[3]]
+    assert headers[:3] == ["状态", "信访件编号", "属地"] and "进度（%）" in headers
+    assert [sheet["B4"].value, sheet["B5"].value] == ["A2", "C1"]
+    assert sheet["A4"].value == "黄" and sheet["A4"].fill.fgColor.rgb.endswith("F0B400")
+    assert sheet["H4"].value.date() == date(2025, 4, 20)
+    assert sheet.freeze_panes == "A4" and sheet.page_setup.orientation == "landscape"

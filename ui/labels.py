@@ -56,3 +56,12 @@ def labelled(frame, columns=None):
     if columns is not None:
         frame = frame[list(columns)]
     return frame.rename(columns=COLUMN_LABELS)
+
+# The supervision colours of key cases: RGB, Chinese name, meaning (rule in queries/situation_map.py).
+SUPERVISION_COLOURS = {
+    "red": ((214, 39, 40), "红", "逾期：已过化解时限，或案件已过办理期限仍未办结"),
+    "yellow": ((240, 180, 0), "黄", "滞后：进度落后于已用时间 10 个百分点以上"),
+    "blue": ((31, 119, 220), "蓝", "临期：距化解时限 7 日以内"),
+    "green": ((44, 160, 44), "绿", "已化解或已销号"),
+    "grey": ((150, 150, 150), "正常", "按计划推进"),
+}

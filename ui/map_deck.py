@@ -10,15 +10,9 @@ import pandas as pd
 import pydeck as pdk
 
 from ui.formatting import count_text, pct_text
+from ui.labels import SUPERVISION_COLOURS
 
-# Supervision colours (RGB) and their Chinese names, in the order shown.
-PIN_COLOURS = {
-    "red": ((214, 39, 40), "红", "逾期：已过化解时限，或案件已过办理期限仍未办结"),
-    "yellow": ((240, 180, 0), "黄", "滞后：进度落后于已用时间 10 个百分点以上"),
-    "blue": ((31, 119, 220), "蓝", "临期：距化解时限 7 日以内"),
-    "green": ((44, 160, 44), "绿", "已化解或已销号"),
-    "grey": ((150, 150, 150), "正常", "按计划推进"),
-}
+PIN_COLOURS = SUPERVISION_COLOURS
 METRICS = {
     "case_count": ("案件量", "件", False),
     "per_10k": ("每万人案件量", "件/万人", False),
