@@ -131,3 +131,16 @@ def test_map_as_it_stood_at_a_month_end(app_db):
     assert not at.exception
     board = _board(at).set_index("信访件编号")
     assert board.loc["C1", "状态"] == "正常" and board.loc["C1", "剩余天数"] == 10
+
+
+def test_first_start_fills_the_default_database_with_the_demo(tmp_path, monkeypatch):
+    import data.database as database
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(database, "DEFAULT_SQLITE_PATH", tmp_path / "xinfang.db")
+    monkeypatch.setattr(database, "SECRETS_PATH", tmp_path / "missing.toml")
+    at = run_app()
+    assert any("演示数据" in w.value for w in at.warning)
+    assert (tmp_path / "xinfang.db").exists()
+    total = card(at, "信访总量")
+    assert int(total.split(" ")[0].replace(",", "")) > 10_000

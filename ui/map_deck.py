@@ -8,6 +8,7 @@ import math
 
 import pandas as pd
 import pydeck as pdk
+from shapely.geometry import shape
 
 from ui.formatting import count_text, pct_text
 from ui.labels import SUPERVISION_COLOURS
@@ -116,18 +117,29 @@ def county_features(counties: pd.DataFrame) -> list[dict]:
             for r in counties.itertuples() if r.boundary]
 
 
-def view_for(areas: pd.DataFrame, width_px: int = 1000, height_px: int = 620) -> pdk.ViewState:
-    """A Web-Mercator view that fits the townships' centres into the map's size."""
+def bounds_of(areas: pd.DataFrame) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the areas' boundaries, or of their centres without any."""
     if areas.empty:
+        return None
+    boxes = [shape(json.loads(b)).bounds for b in areas["boundary"] if b]
+    if not boxes:
+        return (areas["lon"].min(), areas["lat"].min(), areas["lon"].max(), areas["lat"].max())
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+            max(b[3] for b in boxes))
+
+
+def view_for(areas: pd.DataFrame, width_px: int = 1000, height_px: int = 620) -> pdk.ViewState:
+    """A Web-Mercator view that fits the areas into the map's size."""
+    box = bounds_of(areas)
+    if box is None:
         return pdk.ViewState(longitude=104.0, latitude=30.0, zoom=4)
-    lon_min, lon_max = areas["lon"].min(), areas["lon"].max()
-    lat_min, lat_max = areas["lat"].min(), areas["lat"].max()
-    centre_lat = (lat_min + lat_max) / 2
-    lon_extent = max(lon_max - lon_min, 0.05) * 1.25
-    lat_extent = max(lat_max - lat_min, 0.05) * 1.25 / math.cos(math.radians(centre_lat))
+    west, south, east, north = box
+    centre_lat = (south + north) / 2
+    lon_extent = max(east - west, 0.05) * 1.08
+    lat_extent = max(north - south, 0.05) * 1.08 / math.cos(math.radians(centre_lat))
     zoom = min(math.log2(width_px * 360 / (512 * lon_extent)),
                math.log2(height_px * 360 / (512 * lat_extent)))
-    return pdk.ViewState(longitude=(lon_min + lon_max) / 2, latitude=centre_lat,
+    return pdk.ViewState(longitude=(west + east) / 2, latitude=centre_lat,
                          zoom=max(4.0, min(12.0, zoom)), pitch=0, bearing=0)
 
 
@@ -159,7 +171,7 @@ def situation_deck(township_geo: list[dict], county_geo: list[dict], labels: lis
     if show_density and not density.empty:
         layers.append(pdk.Layer(
             "HeatmapLayer", id="case_density", data=density, get_position=["lon", "lat"],
-            get_weight="case_count", radius_pixels=40, opacity=0.3, pickable=False))
+            get_weight="case_count", radius_pixels=60, opacity=0.3, pickable=False))
     layers.append(_labels("township_names", labels, 14, 600))
     if county_labels:
         layers.append(_labels("county_names", county_labels, 20, 700))

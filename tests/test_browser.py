@@ -1,0 +1,105 @@
+"""The running app in headless Chromium: every page opens, shows its figures, asks only the local
+server for anything, and is saved as a screenshot under test-output/."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from data.database import PROJECT_DIR, make_engine
+from data.demo import generate
+
+CHROMIUM = "/usr/bin/chromium"
+OUTPUT = PROJECT_DIR / "test-output"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PAGES = {"overview": "信访总量", "map": "作战图：重点案件清单"}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        message = "Debian chromium is not installed (apt-get install chromium fonts-noto-cjk)"
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    db = tmp_path_factory.mktemp("browser") / "app.db"
+    generate(make_engine(f"sqlite:///{db}"), profile="county", cases=6000, seed=3)
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"), "--server.headless",
+         "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, url: str, expect_text: str, requests: list[str]):
+    page = browser.new_page(viewport={"width": 1600, "height": 2200})
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(url)
+    page.get_by_text(expect_text).first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(2)
+    return page
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_page_opens_offline_with_its_figures(server, browser, path):
+    requests: list[str] = []
+    page = open_page(browser, f"{server}/{path}", PAGES[path], requests)
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.locator("[data-testid='stAlertContentError']").count() == 0
+    assert page.get_by_text("演示数据").count() >= 1
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / f"{path}.png"), full_page=True)
+    outside = {u for u in requests if not u.startswith(server) and not u.startswith("data:")
+               and not u.startswith("blob:")}
+    assert not outside, f"requests outside the local server: {sorted(outside)[:5]}"
+    page.close()
+
+
+def test_map_draws_township_layer(server, browser):
+    requests: list[str] = []
+    page = open_page(browser, f"{server}/map", "作战图：重点案件清单", requests)
+    canvas = page.locator("canvas").first
+    canvas.wait_for(timeout=60_000)
+    time.sleep(3)
+    image = canvas.screenshot()
+    OUTPUT.mkdir(exist_ok=True)
+    (OUTPUT / "map_canvas.png").write_bytes(image)
+    # A blank canvas compresses to almost nothing; drawn areas, names and pins do not.
+    assert len(image) > 20_000
+    page.close()

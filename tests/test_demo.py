@@ -1,0 +1,96 @@
+"""The demo generator: deterministic, the right places, a plausible mix of cases."""
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from data.demo import generate
+from queries.figures import case_figures
+from queries.filters import Filters
+
+END = date(2025, 6, 30)
+
+
+def scalar(engine, sql):
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).scalar()
+
+
+def fingerprint(engine):
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT case_no, received_on, township_code, category, closed_on, petitioner_key "
+            "FROM cases ORDER BY case_no")).fetchall()
+    return hash(tuple(tuple(str(v) for v in r) for r in rows))
+
+
+def test_county_profile_places(empty_engine):
+    summary = generate(empty_engine, profile="county", cases=3000, seed=7, end=END)
+    assert (summary.townships, summary.departments, summary.villages) == (16, 25, 353)
+    assert scalar(empty_engine, "SELECT COUNT(*) FROM regions WHERE level = 'township'") == 16
+    assert scalar(empty_engine, "SELECT COUNT(*) FROM units WHERE kind = 'department'") == 25
+    assert scalar(empty_engine, "SELECT COUNT(*) FROM regions WHERE level = 'village'") == 353
+    assert scalar(empty_engine, "SELECT name FROM regions WHERE code = '410327'") == "宜阳县"
+    assert scalar(empty_engine, "SELECT COUNT(*) FROM cases") == 3000
+    assert scalar(empty_engine, "SELECT value FROM settings WHERE key = 'data_source'") == "demo"
+    # Every case's township and unit exist; every evaluation is of a closed case.
+    assert scalar(empty_engine, "SELECT COUNT(*) FROM cases c LEFT JOIN regions r ON "
+                                "r.code = c.township_code WHERE r.code IS NULL") == 0
+    assert scalar(empty_engine, "SELECT COUNT(*) FROM evaluations e JOIN cases c ON "
+                                "c.case_no = e.case_no WHERE c.closed_on IS NULL "
+                                "OR e.evaluated_on < c.closed_on") == 0
+
+
+def test_deterministic_for_a_seed(tmp_path):
+    from data.database import make_engine
+
+    engines = [make_engine(f"sqlite:///{tmp_path / f'{i}.db'}") for i in range(3)]
+    for engine, seed in zip(engines, (11, 11, 12)):
+        generate(engine, profile="county", cases=2000, seed=seed, end=END)
+    prints = [fingerprint(e) for e in engines]
+    assert prints[0] == prints[1] != prints[2]
+
+
+def test_regenerating_replaces_demo_but_never_real_data(tmp_path):
+    from data.database import make_engine, write_setting
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
+    generate(engine, profile="county", cases=500, seed=1, end=END)
+    generate(engine, profile="county", cases=800, seed=1, end=END)
+    assert scalar(engine, "SELECT COUNT(*) FROM cases") == 800
+    with engine.begin() as conn:
+        write_setting(conn, "data_source", "real")
+    with pytest.raises(RuntimeError, match="真实数据"):
+        generate(engine, profile="county", cases=500, seed=1, end=END)
+
+
+def test_city_profile_is_a_plausible_qujing(tmp_path):
+    from data.database import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'city.db'}")
+    summary = generate(engine, end=END)
+    assert summary.townships == 137 and summary.cases == 60_000
+    per_county = dict(engine.connect().execute(text(
+        "SELECT r.name, COUNT(*) FROM regions t JOIN regions r ON r.code = t.parent_code "
+        "WHERE t.level = 'township' GROUP BY r.name")).fetchall())
+    assert per_county == {"麒麟区": 16, "沾益区": 11, "马龙区": 10, "陆良县": 11, "师宗县": 10,
+                          "罗平县": 13, "富源县": 12, "会泽县": 25, "宣威市": 29}
+    year = Filters.for_months("2024-01", "2024-12", END)
+    row = case_figures(engine, year).iloc[0]
+    assert 17_000 <= row["case_count"] <= 23_000
+    assert 10 <= row["repeat_pct"] <= 15
+    assert 93 <= row["satisfaction_pct"] <= 97.5
+    assert 90 <= row["ontime_close_pct"] <= 99
+    assert 1 <= row["to_beijing_count"] <= 10
+    assert row["collective_count"] < row["case_count"] * 0.05
+    assert 0 < row["overdue_count"]  # some long-running cases stay open
+    assert 80 <= row["participation_pct"] <= 97
+    towns = case_figures(engine, year, by="township")
+    towns = towns[towns["satisfaction_den"] >= 50]
+    assert towns["satisfaction_pct"].min() < 90  # a few clearly worse townships
+    keys = scalar(engine, "SELECT COUNT(*) FROM key_cases")
+    cleared = scalar(engine, "SELECT COUNT(*) FROM key_cases WHERE cleared_on IS NOT NULL")
+    assert keys > 300 and 0 < cleared < keys
+    unrated = scalar(engine, "SELECT COUNT(*) FROM cases c LEFT JOIN evaluations e ON "
+                             "e.case_no = c.case_no WHERE c.closed_on IS NOT NULL AND e.id IS NULL")
+    assert unrated > 1000  # evaluation windows that expired unrated
