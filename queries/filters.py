@@ -66,8 +66,14 @@ class Filters:
 
     def where(self, alias: str = "c") -> tuple[str, dict]:
         """A WHERE clause over the cases table (aliased) and its named parameters."""
-        clauses = [f"{alias}.received_on >= :f_start", f"{alias}.received_on <= :f_end"]
-        params: dict = {"f_start": self.start, "f_end": self.end, "as_of": self.as_of}
+        place, params = self.place_where(alias)
+        params.update(f_start=self.start, f_end=self.end)
+        return f"{alias}.received_on >= :f_start AND {alias}.received_on <= :f_end AND {place}", params
+
+    def place_where(self, alias: str = "c") -> tuple[str, dict]:
+        """The place and category part of the clause only (no period), and its parameters."""
+        clauses = ["1 = 1"]
+        params: dict = {"as_of": self.as_of}
         if self.county:
             clauses.append(f"{alias}.county_code = :f_county")
             params["f_county"] = self.county

@@ -85,13 +85,8 @@ def key_case_board(engine: Engine, filters: Filters) -> pd.DataFrame:
     """case_no, category, township_code, unit_name, leader, requirements, listed_on, resolve_by,
     days_left, progress_pct, stage, cleared_on, lon, lat, colour: every key case on the list at
     some time in the period, as it stood on filters.as_of; most urgent first."""
-    clauses, params = [], {"as_of": filters.as_of, "f_start": filters.start, "f_end": filters.end}
-    for column, value in (("county_code", filters.county), ("township_code", filters.township),
-                          ("category", filters.category)):
-        if value:
-            clauses.append(f"c.{column} = :{column}")
-            params[column] = value
-    extra = "".join(f" AND {c}" for c in clauses)
+    place, params = filters.place_where("c")
+    params.update(f_start=filters.start, f_end=filters.end)
     days_left = days_between(engine.dialect.name, ":as_of", "k.resolve_by")
     sql = f"""
 SELECT k.case_no, c.category, c.township_code, c.county_code, u.name AS unit_name, k.leader,
@@ -101,7 +96,7 @@ SELECT k.case_no, c.category, c.township_code, c.county_code, u.name AS unit_nam
        {DEADLINE} AS case_deadline, c.closed_on, c.summary, c.lon, c.lat
 FROM key_cases k JOIN cases c ON c.case_no = k.case_no LEFT JOIN units u ON u.id = c.unit_id
 WHERE k.listed_on <= :f_end AND k.listed_on <= :as_of
-  AND (k.cleared_on IS NULL OR k.cleared_on >= :f_start){extra}"""
+  AND (k.cleared_on IS NULL OR k.cleared_on >= :f_start) AND {place}"""
     frame = fetch_frame(engine, sql, params, date_columns=(
         "listed_on", "resolve_by", "cleared_on", "resolved_on", "case_deadline", "closed_on"))
     frame["days_left"] = frame["days_left"].astype("int64")

@@ -30,7 +30,7 @@ UNITS = [
 # case_no, received, accepted, due, extended_due, closed, township, unit, extra
 CASES = [
     ("A1", "2025-01-05", "2025-01-10", "2025-03-11", None, "2025-03-01", "100100001", 1,
-     {"is_collective": True, "person_count": 8}),
+     {"is_collective": True, "person_count": 8, "resolved_on": date(2025, 3, 5)}),
     ("A2", "2025-01-05", "2025-01-25", "2025-03-26", None, "2025-03-28", "100100001", 1,
      {"escalation": "到省", "person_count": 3, "is_repeat": True}),
     ("A3", "2025-03-25", None, None, None, None, "100100002", 2, {}),
@@ -60,6 +60,10 @@ EVALUATIONS = [
     ("D1", "2025-02-03", "电话回访", "不满意"),
     ("E1", "2024-03-05", "电话回访", "满意"),
 ]
+EVENTS = [
+    ("B1", "督办", "2025-03-20"),
+    ("B1", "督办", "2025-04-10"),  # after the end of March
+]
 KEY_CASES = [
     ("A2", "2025-01-20", "副市长 张某某", "限期化解", "2025-04-20", 60, "化解中", None),
     ("C1", "2025-01-10", "市委常委 李某某", "依法终结", "2025-03-10", 100, "已销号", "2025-03-05"),
@@ -74,8 +78,9 @@ def case_row(case_no, received, accepted, due, extended, closed, township, unit,
         "purpose": "求决", "county_code": county, "township_code": township,
         "summary": f"测试件 {case_no}", "unit_id": unit,
         "accepted_on": D(accepted) if accepted else None, "due_on": D(due) if due else None,
+        "dispatched_on": D(accepted) if accepted else None,
         "extended_due_on": D(extended) if extended else None,
-        "closed_on": D(closed) if closed else None,
+        "closed_on": D(closed) if closed else None, "resolved_on": None,
         "status": "已办结" if closed else ("办理中" if accepted else "待受理"),
         "petitioner_name": "张三丰", "petitioner_phone": "13912345678",
         "petitioner_id_no": "530302198001011234", "petitioner_key": f"k-{case_no}",
@@ -98,4 +103,6 @@ def load_fixture(engine) -> None:
             dict(zip(("case_no", "listed_on", "leader", "requirements", "resolve_by", "progress_pct",
                       "stage", "cleared_on"), (k[0], D(k[1]), k[2], k[3], D(k[4]), k[5], k[6],
                                                D(k[7]) if k[7] else None))) for k in KEY_CASES])
+        conn.execute(schema.case_events.insert(), [
+            {"case_no": c, "kind": k, "happened_on": D(d)} for c, k, d in EVENTS])
         write_setting(conn, "as_of", AS_OF.isoformat())
