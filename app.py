@@ -11,6 +11,7 @@ st.set_page_config(page_title="信访督导看板", layout="wide",
 PAGES = [
     st.Page("pages/overview.py", title="总览", url_path="overview", default=True),
     st.Page("pages/situation_map.py", title="挂图作战", url_path="map"),
+    st.Page("pages/dispatch.py", title="月度调度", url_path="dispatch"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 from datetime import date
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -67,6 +68,48 @@ def migrate_command(url: Optional[str] = typer.Option(None, help="数据库地�
     except DatabaseError as exc:
         _fail(str(exc))
     typer.echo("数据库结构已是最新版本。")
+
+
+export_app = typer.Typer(help="导出报表", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+def _write(out: Path, data: bytes) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(out.name + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(out)
+    except OSError as exc:
+        _fail(f"无法写入文件 {out}：{exc.strerror or exc}")
+    typer.echo(f"已导出：{out}（{len(data):,} 字节）")
+
+
+@export_app.command("dispatch")
+def export_dispatch(
+    month: Optional[str] = typer.Option(None, help="调度月份 YYYY-MM，默认上一个完整月份"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+    out: Path = typer.Option(..., help="输出文件 .xlsx"),
+    county: Optional[str] = typer.Option(None, help="只导出一个县（市、区），填区划代码"),
+) -> None:
+    """导出月度调度会材料（Excel：本月概况、单位进度、逾期清单、重点案件）。"""
+    from exports.dispatch_pack import dispatch_pack
+    from queries.dispatch import last_complete_month
+    from queries.filters import Filters, parse_month
+    from queries.reference import dataset_as_of
+
+    if out.suffix.lower() != ".xlsx":
+        _fail(f"--out 应为 .xlsx 文件：{out}")
+    try:
+        engine = _engine(url)
+        today = dataset_as_of(engine, date.today())
+        month = month or last_complete_month(today)
+        parse_month(month)
+        place = Filters(start=today, end=today, as_of=today, county=county) if county else None
+        data = dispatch_pack(engine, month, today, place)
+    except (DatabaseError, ValueError) as exc:
+        _fail(str(exc))
+    _write(out, data)
 
 
 if __name__ == "__main__":

@@ -64,3 +64,14 @@ def is_demo_data(engine: Engine) -> bool:
     frame = fetch_frame(engine, "SELECT value FROM settings WHERE key = :key",
                         {"key": defaults.DEMO_BANNER_KEY})
     return len(frame) > 0 and frame["value"].iloc[0] == "demo"
+
+
+def read_number_setting(engine: Engine, key: str) -> float | None:
+    """A number the office saved in settings, or None."""
+    frame = fetch_frame(engine, "SELECT value FROM settings WHERE key = :key", {"key": key})
+    if not len(frame):
+        return None
+    try:
+        return float(frame["value"].iloc[0])
+    except ValueError:
+        return None

@@ -76,3 +76,57 @@ def test_place_filter_applies(fixture_engine):
                                                                 county="100200"))
     row = dispatch_summary(fixture_engine, county).iloc[0]
     assert (row["backlog_start_count"], row["closed_count"], row["backlog_end_count"]) == (3, 1, 2)
+
+
+def test_meeting_pack_cell_by_cell(fixture_engine):
+    import io
+
+    from openpyxl import load_workbook
+
+    from exports.dispatch_pack import dispatch_pack
+
+    book = load_workbook(io.BytesIO(dispatch_pack(fixture_engine, "2025-03", AS_OF)))
+    assert book.sheetnames == ["本月概况", "单位进度", "逾期清单", "重点案件"]
+    summary = book["本月概况"]
+    assert summary["A1"].value == "测试市2025年3月信访工作调度会材料：本月概况"
+    assert [c.value for c in summary[3]] == ["指标", "数值", "说明"]
+    figures = {summary.cell(row=r, column=1).value: summary.cell(row=r, column=2).value
+               for r in range(4, summary.max_row + 1)}
+    assert figures == {"新增（增量）": 2, "办结": 3, "化解": 1, "月初存量": 7, "月末存量": 6,
+                       "逾期未结": 1, "重点案件本月销号": 1}
+    assert "较月初下降 1 件" in summary["C8"].value
+    units = book["单位进度"]
+    assert units["A4"].value == "三镇" and units["G4"].value == 1
+    assert units["H5"].value == 0.75 and units["H5"].number_format == "0.0%"
+    assert units.freeze_panes == "A4" and units.page_setup.orientation == "landscape"
+    overdue = book["逾期清单"]
+    assert [overdue["A4"].value, overdue["G4"].value, overdue["I4"].value] == ["B1", 18, 1]
+    keys = book["重点案件"]
+    rows = {keys.cell(row=r, column=3).value: keys.cell(row=r, column=2).value
+            for r in range(4, keys.max_row + 1)}
+    assert rows == {"A2": "", "C1": "是"} or rows == {"A2": None, "C1": "是"}
+    for sheet in book.worksheets:
+        assert sheet.column_dimensions["A"].width >= 6
+
+
+def test_cli_export_dispatch(tmp_path):
+    import subprocess
+    import sys
+
+    from data.database import PROJECT_DIR, make_engine, migrate
+    from tests.fixture_cases import load_fixture
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_fixture(engine)
+    out = tmp_path / "pack.xlsx"
+    result = subprocess.run([sys.executable, "cli.py", "export", "dispatch", "--month", "2025-03",
+                             "--url", url, "--out", str(out)], cwd=PROJECT_DIR, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and "已导出" in result.stdout
+    bad = subprocess.run([sys.executable, "cli.py", "export", "dispatch", "--month", "2025-3x",
+                          "--url", url, "--out", str(tmp_path / "x.xlsx")], cwd=PROJECT_DIR,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "格式不对" in bad.stderr and not (tmp_path / "x.xlsx").exists()

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
 
-PAGES = ["pages/overview.py", "pages/situation_map.py"]
+PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py"]
 
 
 @pytest.fixture()
@@ -144,3 +144,18 @@ def test_first_start_fills_the_default_database_with_the_demo(tmp_path, monkeypa
     assert (tmp_path / "xinfang.db").exists()
     total = card(at, "信访总量")
     assert int(total.split(" ")[0].replace(",", "")) > 10_000
+
+
+def test_dispatch_page_for_a_chosen_month(app_db):
+    at = run_app("pages/dispatch.py")
+    at.selectbox(key="dispatch_month").set_value("2025-03").run()
+    assert not at.exception, at.exception
+    assert card(at, "月末存量") == "6 件 | 较月初减少 1 件"
+    assert card(at, "新增（增量）").startswith("2 件")
+    assert card(at, "逾期未结").startswith("1 件")
+    units = at.dataframe[0].value
+    units = getattr(units, "data", units)
+    assert list(units["责任单位"])[:2] == ["三镇", "一镇"]
+    overdue = at.dataframe[1].value
+    assert list(overdue["信访件编号"]) == ["B1"]
+    assert at.get("download_button")

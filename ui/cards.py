@@ -13,8 +13,7 @@ def figure_card(slot, label: str, value: str, detail: str = "", change: str | No
     """One card in `slot` (a column); every text is escaped."""
     colour = NEUTRAL if change_is_good is None else (GOOD if change_is_good else BAD)
     change_html = (f"<div style='color:{colour};font-size:0.95rem;margin-top:4px'>"
-                   f"{html.escape(change)}</div>") if change else \
-        "<div style='color:#999;font-size:0.95rem;margin-top:4px'>同比：无可比数据</div>"
+                   f"{html.escape(change or '')}</div>")
     slot.markdown(
         f"<div class='figure-card' title='{html.escape(help_text, quote=True)}' "
         "style='border:1px solid #ddd;border-radius:8px;padding:10px 14px;background:#fff;"

@@ -62,3 +62,9 @@ def cached_query(fn, *args, **kwargs):
     """fn(engine, *args, **kwargs), cached per database and arguments for a few minutes."""
     return _cached(fn, f"{fn.__module__}.{fn.__qualname__}", database_url(), args,
                    tuple(sorted(kwargs.items())))
+
+
+def clear_cached_queries() -> None:
+    """Forget every cached result, after the page wrote to the database."""
+    _cached.clear()
+    _facts.clear()

@@ -27,14 +27,14 @@ def change_pct(current, previous) -> float | None:
     return 100.0 * (current - previous) / previous
 
 
-def yoy_count_text(current, previous) -> str | None:
-    """'同比 ↑12.5%' for a count; None when there is no base."""
+def yoy_count_text(current, previous, prefix: str = "同比") -> str | None:
+    """'同比 ↑12.5%' for a count (or 环比 with that prefix); None when there is no base."""
     change = change_pct(current, previous)
     if change is None:
-        return f"同比 新增（上年同期 0）" if not _missing(previous) and current else None
+        return f"{prefix} 新增（基数为 0）" if not _missing(previous) and current else None
     if abs(change) < 0.05:
-        return "同比 持平"
-    return f"同比 {'↑' if change > 0 else '↓'}{abs(change):.1f}%"
+        return f"{prefix} 持平"
+    return f"{prefix} {'↑' if change > 0 else '↓'}{abs(change):.1f}%"
 
 
 def yoy_rate_text(current, previous) -> str | None:

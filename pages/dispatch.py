@@ -1,0 +1,139 @@
+"""月度调度: the monthly dispatch review and its meeting pack."""
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from data.database import write_setting
+from exports.battle_table import COLOUR_FILLS
+from exports.dispatch_pack import (
+    cleared_this_month, dispatch_workbook, key_case_table, load_review, overdue_table, pack_title,
+    units_table,
+)
+from queries.dispatch import last_complete_month, month_filters
+from queries.filters import add_months, month_label, parse_month
+from queries.reference import case_date_range, jurisdiction_name, read_number_setting, region_names
+from ui.cards import figure_card
+from ui.database import cached_query, clear_cached_queries
+from ui.formatting import count_text, yoy_count_text
+from ui.page import start_page
+
+TARGET_KEY = "dispatch_backlog_target"
+
+engine, filters = start_page("月度调度")
+names = cached_query(region_names)
+today = filters.as_of
+
+first, _ = cached_query(case_date_range)
+months, current = [], today.replace(day=1)
+while first and current >= first.replace(day=1):
+    months.append(current.strftime("%Y-%m"))
+    current = add_months(current, -1)
+if not months:
+    st.info("数据库中还没有信访件。")
+    st.stop()
+default = last_complete_month(today)
+month = st.selectbox("调度月份", months, index=months.index(default) if default in months else 0,
+                     format_func=lambda m: month_label(parse_month(m)), key="dispatch_month",
+                     help="默认上一个完整月份；各项数字按该月最后一天的状态计算")
+review_filters = month_filters(month, today, filters)
+review = cached_query(load_review, review_filters)
+s = review.summary
+st.caption(f"调度范围：{review_filters.caption(names)}（按月末状态统计；侧边栏的统计期间不影响本页）")
+
+cols = st.columns(6)
+figure_card(cols[0], "新增（增量）", count_text(s["new_count"]),
+            yoy_count_text(s["new_count"], s["new_prev_month_count"], "环比") or "环比 —",
+            yoy_count_text(s["new_count"], s["new_last_year_count"]),
+            None if s["new_count"] == s["new_last_year_count"] else bool(s["new_count"] < s["new_last_year_count"]))
+figure_card(cols[1], "办结", count_text(s["closed_count"]), "本月办结，不论何时登记")
+figure_card(cols[2], "化解", count_text(s["resolved_count"]), "本月化解")
+figure_card(cols[3], "月初存量", count_text(s["backlog_start_count"]), "上月末未办结")
+delta = int(s["backlog_end_count"] - s["backlog_start_count"])
+figure_card(cols[4], "月末存量", count_text(s["backlog_end_count"]),
+            f"较月初{'减少' if delta < 0 else '增加' if delta > 0 else '持平'} {abs(delta)} 件",
+            "减存量" if delta < 0 else ("存量上升" if delta > 0 else "存量持平"),
+            None if delta == 0 else delta < 0)
+figure_card(cols[5], "逾期未结", count_text(s["overdue_end_count"]), "月末已超期限仍未办结")
+verdict = ("存量下降、增量得到控制" if delta < 0 and s["new_count"] <= s["new_last_year_count"]
+           else "存量下降，但新增多于去年同月" if delta < 0
+           else "存量未降，需加大化解力度")
+st.markdown(f"**本月判断：{verdict}**（新增 {int(s['new_count']):,} 件，办结 {int(s['closed_count']):,} 件）")
+
+st.subheader("责任单位办理进度")
+units = units_table(review)
+percent = st.column_config.NumberColumn(format="%.1f%%")
+st.dataframe(
+    units.style.map(lambda v: "background-color:#f8d7da;color:#a00;font-weight:bold"
+                    if isinstance(v, (int, float)) and v > 0 else "", subset=["逾期未结"]),
+    hide_index=True, width="stretch", height=380,
+    column_config={"按期办结率": percent, "上月按期办结率": percent,
+                   "变化（百分点）": st.column_config.NumberColumn(format="%+.1f"),
+                   "平均办理天数": st.column_config.NumberColumn(format="%.1f")})
+st.caption("按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
+           "截至月末计算；“上月”为截至上月末的同一口径。")
+
+st.subheader(f"逾期未结清单（{len(review.overdue)} 件）")
+overdue = overdue_table(review, names)
+st.dataframe(overdue, hide_index=True, width="stretch", height=320, column_config={
+    "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+    "办理期限": st.column_config.DateColumn(format="YYYY-MM-DD"),
+    "最近督办日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+
+st.subheader("重点案件")
+keys = key_case_table(review, names)
+cleared = cleared_this_month(review)
+left, right = st.columns([1, 2])
+left.markdown(f"**本月销号 {int(cleared.sum())} 件**")
+left.dataframe(keys[cleared.values][["信访件编号", "属地", "包案领导", "销号日期"]], hide_index=True,
+               width="stretch", column_config={"销号日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+still_open = keys[~cleared.values & (keys["状态"] != "绿")]
+right.markdown(f"**仍在化解 {len(still_open)} 件**（按紧迫程度排列）")
+fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
+right.dataframe(
+    still_open[["状态", "信访件编号", "属地", "包案领导", "化解时限", "剩余天数", "进度"]].style.map(
+        lambda v: f"background-color:{fills[v]};color:white;font-weight:bold" if v in fills else "",
+        subset=["状态"]),
+    hide_index=True, width="stretch", column_config={
+        "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100, format="%d%%"),
+        "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
+
+st.subheader(f"{review_filters.start.year}年以来：新增与办结、月末存量")
+target = cached_query(read_number_setting, TARGET_KEY)
+with st.expander("存量目标"):
+    new_target = st.number_input("月末存量目标（件，0 表示不设）", min_value=0, step=10,
+                                 value=int(target or 0), key="backlog_target")
+    if st.button("保存目标", key="save_target") and new_target != (target or 0):
+        with engine.begin() as conn:
+            write_setting(conn, TARGET_KEY, str(int(new_target)))
+        clear_cached_queries()
+        st.rerun()
+year = review.year
+flows = year.melt("report_month", ["new_count", "closed_count"], "series", "count")
+flows["series"] = flows["series"].map({"new_count": "新增", "closed_count": "办结"})
+bars = alt.Chart(flows).mark_bar().encode(
+    x=alt.X("report_month:N", title="月份"), xOffset="series:N",
+    y=alt.Y("count:Q", title="件数"),
+    color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["新增", "办结"],
+                                                            range=["#d9822b", "#2f6db5"]),
+                    legend=alt.Legend(orient="bottom")),
+    tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("series:N", title="项目"),
+             alt.Tooltip("count:Q", title="件数", format=",")])
+backlog = alt.Chart(year).mark_line(point=True, color="#6b2e8f").encode(
+    x=alt.X("report_month:N", title="月份"), y=alt.Y("backlog_end_count:Q", title="月末存量（件）"),
+    tooltip=[alt.Tooltip("report_month:N", title="月份"),
+             alt.Tooltip("backlog_end_count:Q", title="月末存量", format=",")])
+layers = [backlog]
+if target:
+    layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+        color="#c0392b", strokeDash=[6, 4]).encode(y="target:Q"))
+left, right = st.columns(2)
+left.markdown("**每月新增与办结**")
+left.altair_chart(bars.properties(height=300), width="stretch")
+right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
+right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
+
+jurisdiction = cached_query(jurisdiction_name)
+st.download_button(
+    "下载调度会材料（Excel）", dispatch_workbook(review, jurisdiction, names),
+    file_name=f"{pack_title(jurisdiction, review_filters)}.xlsx", type="primary",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
