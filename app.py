@@ -12,6 +12,7 @@ PAGES = [
     st.Page("pages/overview.py", title="总览", url_path="overview", default=True),
     st.Page("pages/situation_map.py", title="挂图作战", url_path="map"),
     st.Page("pages/dispatch.py", title="月度调度", url_path="dispatch"),
+    st.Page("pages/satisfaction.py", title="满意度", url_path="satisfaction"),
 ]
 
 navigation = st.navigation(PAGES)

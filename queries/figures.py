@@ -18,6 +18,7 @@ GROUPINGS = {
     "unit": ("unit_id", "c.unit_id"),
     "category": ("category", "c.category"),
     "channel": ("channel", "c.channel"),
+    "method": ("method", "e.method"),
 }
 
 ESCALATION_COLUMNS = {"to_city": "到市", "to_province": "到省", "to_beijing": "进京"}
@@ -40,20 +41,23 @@ def _count_items() -> str:
     return ",\n       ".join(items)
 
 
-def case_figures(engine: Engine, filters: Filters, by: str | None = None) -> pd.DataFrame:
-    """[group column], case_count, person_count, collective_*, to_city/to_province/to_beijing_*,
+def case_figures(engine: Engine, filters: Filters, by: str | tuple[str, ...] | None = None
+                 ) -> pd.DataFrame:
+    """[group columns], case_count, person_count, collective_*, to_city/to_province/to_beijing_*,
     open_count, overdue_count, and <rate>_num/_den/_pct for every rate."""
     dialect = engine.dialect.name
     where, params = filters.where("c")
     params.update(rate_params(filters.as_of))
     select_group, group_clause = "", ""
-    if by is not None:
-        if by not in GROUPINGS:
-            raise ValueError(f"unknown grouping: {by}")
-        column, expression = GROUPINGS[by]
-        expression = expression or month_of(dialect, "c.received_on")
-        select_group = f"{expression} AS {column},\n       "
-        group_clause = f"GROUP BY {expression} ORDER BY {expression}"
+    groupings = (by,) if isinstance(by, str) else (by or ())
+    if groupings:
+        unknown = [g for g in groupings if g not in GROUPINGS]
+        if unknown:
+            raise ValueError(f"unknown grouping: {unknown}")
+        expressions = [GROUPINGS[g][1] or month_of(dialect, "c.received_on") for g in groupings]
+        select_group = "".join(f"{e} AS {GROUPINGS[g][0]},\n       "
+                               for g, e in zip(groupings, expressions))
+        group_clause = f"GROUP BY {', '.join(expressions)} ORDER BY {', '.join(expressions)}"
     sql = f"""
 SELECT {select_group}{_count_items()},
        {rate_select_sql(dialect)}

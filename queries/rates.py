@@ -99,3 +99,12 @@ def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float | No
     margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
     scale = 1 + z * z / n
     return 100.0 * max(0.0, (centre - margin) / scale), 100.0 * min(1.0, (centre + margin) / scale)
+
+
+def add_wilson(frame: pd.DataFrame, key: str, z: float = 1.96) -> pd.DataFrame:
+    """Adds `<key>_low_pct` and `<key>_high_pct`: the Wilson 95% interval of the rate."""
+    frame = frame.copy()
+    bounds = [wilson_interval(int(n), int(d), z) for n, d in zip(frame[f"{key}_num"], frame[f"{key}_den"])]
+    frame[f"{key}_low_pct"] = [b[0] for b in bounds]
+    frame[f"{key}_high_pct"] = [b[1] for b in bounds]
+    return frame

@@ -9,7 +9,8 @@ from streamlit.testing.v1 import AppTest
 from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
 
-PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py"]
+PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
+         "pages/satisfaction.py"]
 
 
 @pytest.fixture()
@@ -159,3 +160,32 @@ def test_dispatch_page_for_a_chosen_month(app_db):
     overdue = at.dataframe[1].value
     assert list(overdue["信访件编号"]) == ["B1"]
     assert at.get("download_button")
+
+
+def test_satisfaction_page_and_drill_down(app_db):
+    at = run_app("pages/satisfaction.py", **{"from": "2025-01", "to": "2025-03"})
+    assert card(at, "2025年1月满意率") == "66.7% | 3 件评价，区间 20.8%–93.9%"
+    assert card(at, "全期满意率").startswith("66.7%")
+    towns = at.dataframe[1].value
+    towns = getattr(towns, "data", towns)
+    assert towns.iloc[0]["乡镇（街道）"] == "三镇" or int(at.number_input(key="sat_min").value) > 1
+    at.number_input(key="sat_min").set_value(1).run()
+    towns = getattr(at.dataframe[1].value, "data", at.dataframe[1].value)
+    assert towns.iloc[0]["乡镇（街道）"] == "三镇" and towns.iloc[0]["排名"] == 1
+    drill = at.dataframe[-1].value
+    assert list(drill["信访件编号"]) == ["B2"]
+    at.selectbox(key="sat_drill_dim").set_value("township").run()
+    at.selectbox(key="sat_drill_value").set_value("100100001").run()
+    assert not at.exception
+    assert at.dataframe[-1].value.empty
+
+
+def test_filters_survive_reruns_and_reach_the_url(app_db):
+    at = run_app(**{"from": "2025-01", "to": "2025-03"})
+    at.selectbox(key="f_category").set_value("城乡建设").run()
+    assert at.caption[0].value.startswith("2025年1月至2025年3月")
+    assert "城乡建设类" in at.caption[0].value
+    params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert params["from"] == "2025-01" and params["category"] == "城乡建设"
+    at.selectbox(key="f_from").set_value("2025-02").run()
+    assert at.caption[0].value.startswith("2025年2月至2025年3月")

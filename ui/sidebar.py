@@ -48,7 +48,7 @@ def _read_url(months, counties, townships_of, categories) -> list[str]:
     if category and category not in categories:
         problems.append(f"链接中的内容分类“{category}”不存在，已显示全部分类。")
         category = ALL
-    st.session_state.update(f_period=(start, end), f_county=county, f_township=township,
+    st.session_state.update(f_from=start, f_to=end, f_county=county, f_township=township,
                             f_category=category)
     return problems
 
@@ -68,14 +68,17 @@ def sidebar_filters() -> Filters:
     if not st.session_state.get("f_ready"):
         st.session_state["f_problems"] = _read_url(months, counties, townships_of, categories)
         st.session_state["f_ready"] = True
-    if st.session_state.get("f_period", ("", ""))[1] not in months:
-        st.session_state["f_period"] = (months[max(0, len(months) - 12)], months[-1])
+    if st.session_state.get("f_from") not in months or st.session_state.get("f_to") not in months:
+        st.session_state.update(f_from=months[max(0, len(months) - 12)], f_to=months[-1])
 
     with st.sidebar:
         st.markdown("### 筛选条件")
-        start, end = st.select_slider(
-            "统计期间（按登记月份）", options=months, key="f_period",
-            format_func=lambda m: month_label(parse_month(m)))
+        label = lambda m: month_label(parse_month(m))  # noqa: E731
+        start = st.selectbox("统计期间：起始月份（按登记日期）", months, key="f_from", format_func=label)
+        end = st.selectbox("统计期间：截止月份", months, key="f_to", format_func=label)
+        if start > end:
+            st.warning("起始月份晚于截止月份，已按互换后的期间统计。")
+            start, end = end, start
         county = st.selectbox("县（市、区）", [ALL, *counties], key="f_county",
                               format_func=lambda c: names.get(c, c) if c else "全部")
         township_options = [ALL, *townships_of(county)]

@@ -1,0 +1,162 @@
+"""满意度: satisfaction trends, honest about sample size, with the 不满意 cases behind them."""
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from queries import defaults
+from queries.filters import month_label, parse_month
+from queries.reference import region_names
+from queries.satisfaction import (
+    dissatisfied_cases, rank_against_target, satisfaction_breakdown, satisfaction_by_area_month,
+    satisfaction_trend,
+)
+from ui.cards import figure_card
+from ui.database import cached_query
+from ui.formatting import is_improvement, pct_text, yoy_rate_text
+from ui.page import start_page
+
+DIMENSIONS = {"county": "县（市、区）", "township": "乡镇（街道）", "category": "内容分类",
+              "channel": "信访形式", "method": "评价方式"}
+
+engine, filters = start_page("满意度")
+names = cached_query(region_names)
+
+controls = st.columns([1, 1, 3])
+target = controls[0].number_input("满意率目标（%）", min_value=50.0, max_value=100.0, step=0.5,
+                                  value=defaults.SATISFACTION_TARGET_PCT, key="sat_target")
+minimum = controls[1].number_input("参与排名的最少评价件数", min_value=1, max_value=1000, step=5,
+                                   value=defaults.MIN_RANKED_CASES * 2, key="sat_min",
+                                   help="评价件数少于此数的单位灰色显示、不参与排名，避免因样本太少而偶然居首或垫底")
+controls[2].caption("满意率 =（满意 + 基本满意）÷ 已评价件数；仅满意口径只计满意。区间为 Wilson 95% 置信区间："
+                    "评价件数越少，区间越宽，排名越不可靠。")
+
+trend = cached_query(satisfaction_trend, filters)
+earlier = cached_query(satisfaction_trend, filters.year_earlier())
+rated = trend[trend["satisfaction_den"] > 0]
+if rated.empty:
+    st.info("所选范围内还没有满意度评价。")
+    st.stop()
+# The latest month with enough evaluations: recent months are still being rated.
+enough = rated[rated["satisfaction_den"] >= minimum]
+latest = (enough if not enough.empty else rated).iloc[-1]
+year_before = f"{int(latest['report_month'][:4]) - 1}{latest['report_month'][4:]}"
+before = earlier.set_index("report_month").reindex([year_before]).iloc[0]
+total_num, total_den = int(trend["satisfaction_num"].sum()), int(trend["satisfaction_den"].sum())
+latest_label = month_label(parse_month(latest["report_month"]))
+
+cols = st.columns(4)
+figure_card(cols[0], f"{latest_label}满意率", pct_text(latest["satisfaction_pct"]),
+            f"{int(latest['satisfaction_den']):,} 件评价，区间 {pct_text(latest['satisfaction_low_pct'])}"
+            f"–{pct_text(latest['satisfaction_high_pct'])}",
+            yoy_rate_text(latest["satisfaction_pct"], before["satisfaction_pct"]),
+            is_improvement(latest["satisfaction_pct"], before["satisfaction_pct"], True))
+figure_card(cols[1], f"{latest_label}满意率（仅满意）", pct_text(latest["satisfaction_strict_pct"]),
+            f"{int(latest['satisfaction_strict_num']):,} / {int(latest['satisfaction_den']):,}",
+            yoy_rate_text(latest["satisfaction_strict_pct"], before["satisfaction_strict_pct"]),
+            is_improvement(latest["satisfaction_strict_pct"], before["satisfaction_strict_pct"], True))
+figure_card(cols[2], f"{latest_label}参评率", pct_text(latest["participation_pct"]),
+            f"{int(latest['participation_num']):,} / {int(latest['participation_den']):,}",
+            yoy_rate_text(latest["participation_pct"], before["participation_pct"]),
+            is_improvement(latest["participation_pct"], before["participation_pct"], True))
+figure_card(cols[3], "全期满意率", pct_text(100.0 * total_num / total_den),
+            f"{total_den:,} 件评价；目标 {target:.1f}%",
+            "达到目标" if 100.0 * total_num / total_den >= target else "低于目标",
+            100.0 * total_num / total_den >= target)
+
+st.subheader("月度走势")
+long = trend.melt("report_month", ["satisfaction_pct", "satisfaction_strict_pct", "participation_pct"],
+                  "series", "pct").dropna()
+long["series"] = long["series"].map({"satisfaction_pct": "满意率", "satisfaction_strict_pct":
+                                     "满意率（仅满意）", "participation_pct": "参评率"})
+long = long.merge(trend[["report_month", "satisfaction_den"]], on="report_month")
+band = alt.Chart(rated).mark_area(opacity=0.18, color="#2f6db5").encode(
+    x=alt.X("report_month:N", title="登记月份"), y=alt.Y("satisfaction_low_pct:Q"),
+    y2="satisfaction_high_pct:Q")
+lines = alt.Chart(long).mark_line(point=True).encode(
+    x="report_month:N", y=alt.Y("pct:Q", title="百分比（%）", scale=alt.Scale(zero=False)),
+    color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
+                    scale=alt.Scale(domain=["满意率", "满意率（仅满意）", "参评率"],
+                                    range=["#2f6db5", "#7fa7d9", "#d9822b"])),
+    tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("series:N", title="指标"),
+             alt.Tooltip("pct:Q", title="数值（%）", format=".1f"),
+             alt.Tooltip("satisfaction_den:Q", title="评价件数", format=",")])
+rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+    color="#c0392b", strokeDash=[6, 4]).encode(y="target:Q")
+st.altair_chart((band + lines + rule).properties(height=340), width="stretch")
+st.caption(f"浅蓝色带：满意率的 95% 置信区间；红虚线：目标 {target:.1f}%。各月评价件数见鼠标提示。"
+           f"上方卡片取评价件数不少于 {minimum} 件的最近月份（近期登记的信访件多数尚在办理或评价中）。")
+
+st.subheader("分项比较")
+tabs = st.tabs([f"按{label}" for label in DIMENSIONS.values()])
+for tab, (dimension, label) in zip(tabs, DIMENSIONS.items()):
+    with tab:
+        frame = cached_query(satisfaction_breakdown, filters, dimension)
+        column = frame.columns[0]
+        ranked = rank_against_target(frame, target, minimum)
+        display = pd.DataFrame({
+            "排名": ranked["rank"].astype("Int64"),
+            label: [names.get(v, v) if dimension in ("county", "township") else v
+                    for v in ranked[column]],
+            "满意率": ranked["satisfaction_pct"],
+            "区间下限": ranked["satisfaction_low_pct"],
+            "区间上限": ranked["satisfaction_high_pct"],
+            "评价件数": ranked["satisfaction_den"],
+            "不满意件数": ranked["satisfaction_den"] - ranked["satisfaction_num"],
+            "满意率（仅满意）": ranked["satisfaction_strict_pct"],
+            "参评率": ranked["participation_pct"],
+            "与目标差距（百分点）": ranked["gap_pct"].round(1),
+        })
+        percent = st.column_config.NumberColumn(format="%.1f%%")
+        config = {k: percent for k in ("满意率", "区间下限", "区间上限", "满意率（仅满意）", "参评率")}
+        if dimension in ("county", "township"):
+            series = cached_query(satisfaction_by_area_month, filters, dimension)
+            series = series[series["satisfaction_den"] >= 5]  # a month with a handful says little
+            spark = {code: list(g.sort_values("report_month")["satisfaction_pct"])
+                     for code, g in series.groupby(column)}
+            display["月度走势"] = [spark.get(code, []) for code in ranked[column]]
+            config["月度走势"] = st.column_config.LineChartColumn(y_min=50, y_max=100)
+        grey = list(~ranked["ranked"])
+        styled = display.style.apply(
+            lambda row: ["color:#9a9a9a" if grey[row.name] else "" for _ in row], axis=1)
+        st.dataframe(styled, hide_index=True, width="stretch", height=360, column_config=config)
+        st.caption(f"灰色：评价不足 {minimum} 件，不参与排名。排名按与目标的差距从大到小（最需关注的在前）。")
+        if dimension in ("county", "township") and ranked["ranked"].any():
+            worst = ranked[ranked["ranked"]].head(15).assign(
+                name=lambda d: [names.get(v, v) for v in d[column]])
+            dots = alt.Chart(worst).encode(y=alt.Y("name:N", sort=None, title=None))
+            st.altair_chart(
+                (dots.mark_rule(color="#7fa7d9", strokeWidth=3).encode(
+                    x=alt.X("satisfaction_low_pct:Q", title="满意率及 95% 区间（%）",
+                            scale=alt.Scale(zero=False)), x2="satisfaction_high_pct:Q")
+                 + dots.mark_point(filled=True, size=70, color="#2f6db5").encode(
+                     x="satisfaction_pct:Q",
+                     tooltip=[alt.Tooltip("name:N", title=label),
+                              alt.Tooltip("satisfaction_pct:Q", title="满意率", format=".1f"),
+                              alt.Tooltip("satisfaction_den:Q", title="评价件数")])
+                 + alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+                     color="#c0392b", strokeDash=[6, 4]).encode(x="target:Q")).properties(
+                    height=max(200, 24 * len(worst)),
+                    title=f"离目标最远的{label}（前 {len(worst)} 个）"), width="stretch")
+
+st.subheader("不满意件明细")
+pick = st.columns([1, 2])
+dimension = pick[0].selectbox("按哪一项查看", ["all", "month", *DIMENSIONS],
+                              format_func=lambda d: {"all": "全部", "month": "登记月份"}.get(d, DIMENSIONS.get(d)),
+                              key="sat_drill_dim")
+value = None
+if dimension == "month":
+    value = pick[1].selectbox("月份", list(rated["report_month"])[::-1], key="sat_drill_value")
+elif dimension != "all":
+    options = list(cached_query(satisfaction_breakdown, filters, dimension).iloc[:, 0])
+    value = pick[1].selectbox(DIMENSIONS[dimension], options, key="sat_drill_value",
+                              format_func=lambda v: names.get(v, v))
+cases = cached_query(dissatisfied_cases, filters, None if dimension == "all" else dimension, value)
+st.dataframe(pd.DataFrame({
+    "信访件编号": cases["case_no"], "登记日期": cases["received_on"], "评价日期": cases["evaluated_on"],
+    "评价方式": cases["method"], "责任单位": cases["unit_name"],
+    "属地": [names.get(t, t) for t in cases["township_code"]], "内容分类": cases["category"],
+    "信访形式": cases["channel"], "诉求摘要": cases["summary"],
+}), hide_index=True, width="stretch", height=360, column_config={
+    "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+    "评价日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+st.caption(f"共 {len(cases)} 件（最多显示 500 件，按评价日期从新到旧）。不显示信访人个人信息。")
