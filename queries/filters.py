@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date
 from typing import Mapping
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
@@ -114,5 +114,45 @@ def default_filters(as_of: date, months: int = 12) -> Filters:
     return Filters.for_months(start.strftime("%Y-%m"), as_of.strftime("%Y-%m"), as_of)
 
 
-def previous_day(day: date) -> date:
-    return day - timedelta(days=1)
+
+
+PERIOD_PATTERN = re.compile(r"^(\d{4})(?:-(?:(\d{2})|Q([1-4])))?$")
+
+
+def parse_period(text: str) -> tuple[date, date, str]:
+    """'2025-06', '2025-Q2' or '2025' -> (first day, last day, Chinese label)."""
+    match = PERIOD_PATTERN.match(str(text).strip().upper())
+    if not match:
+        raise ValueError(f"期间“{text}”格式不对，应为 2025-06（月）、2025-Q2（季度）或 2025（年）")
+    year = int(match.group(1))
+    if match.group(2):
+        start = parse_month(f"{year}-{match.group(2)}")
+        return start, month_end(start), month_label(start)
+    if match.group(3):
+        quarter = int(match.group(3))
+        start = date(year, 3 * quarter - 2, 1)
+        return start, month_end(add_months(start, 2)), f"{year}年第{'一二三四'[quarter - 1]}季度"
+    return date(year, 1, 1), date(year, 12, 31), f"{year}年"
+
+
+def previous_period(text: str) -> str:
+    """The period of the same length just before: 2025-06 -> 2025-05, 2025-Q1 -> 2024-Q4, 2025 -> 2024."""
+    start, _end, _label = parse_period(text)
+    text = str(text).strip().upper()
+    if "Q" in text:
+        before = add_months(start, -3)
+        return f"{before.year}-Q{(before.month - 1) // 3 + 1}"
+    if "-" in text:
+        return add_months(start, -1).strftime("%Y-%m")
+    return str(start.year - 1)
+
+
+def period_filters(text: str, as_of: date, place: "Filters | None" = None) -> Filters:
+    """Filters for a month, quarter or year, taken at as_of, with the place and category of `place`."""
+    start, end, _label = parse_period(text)
+    if start > as_of:
+        raise ValueError(f"期间 {text} 尚未开始（数据截至 {as_of:%Y-%m-%d}）")
+    return Filters(start=start, end=min(end, as_of), as_of=as_of,
+                   county=place.county if place else None,
+                   township=place.township if place else None,
+                   category=place.category if place else None)
