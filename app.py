@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/situation_map.py", title="挂图作战", url_path="map"),
     st.Page("pages/dispatch.py", title="月度调度", url_path="dispatch"),
     st.Page("pages/satisfaction.py", title="满意度", url_path="satisfaction"),
+    st.Page("pages/ranking.py", title="乡镇排名与通报", url_path="ranking"),
 ]
 
 navigation = st.navigation(PAGES)

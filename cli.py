@@ -112,5 +112,29 @@ def export_dispatch(
     _write(out, data)
 
 
+@export_app.command("ranking")
+def export_ranking(
+    period: str = typer.Option(..., help="期间：2025-06（月）、2025-Q2（季度）或 2025（年）"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+    out: Path = typer.Option(..., help="输出文件：.xlsx 为排名表，.docx 为通报草稿"),
+    level: str = typer.Option("township", help="township 乡镇、county 县（市、区）或 unit 责任单位"),
+) -> None:
+    """导出排名（Excel）或通报草稿（Word），使用数据库中保存的评分办法。"""
+    from exports.ranking_reports import LEVEL_NAMES, ranking_report
+    from queries.reference import dataset_as_of
+
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("xlsx", "docx"):
+        _fail(f"--out 应为 .xlsx 或 .docx 文件：{out}")
+    if level not in LEVEL_NAMES:
+        _fail(f"--level 应为 township、county 或 unit：{level}")
+    try:
+        engine = _engine(url)
+        data = ranking_report(engine, period, dataset_as_of(engine, date.today()), fmt, level)
+    except (DatabaseError, ValueError) as exc:
+        _fail(str(exc))
+    _write(out, data)
+
+
 if __name__ == "__main__":
     sys.exit(app())

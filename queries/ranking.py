@@ -142,7 +142,9 @@ def ranking_indicators(engine: Engine, filters: Filters, level: str = "township"
     frame[counts] = frame[counts].fillna(0).astype("int64")
     frame["key_clear_num"] = frame["key_cleared_count"]
     frame["key_clear_den"] = frame["key_listed_count"]
-    frame["key_clear_pct"] = [pct(n, d) for n, d in zip(frame["key_clear_num"], frame["key_clear_den"])]
+    frame["key_clear_pct"] = pd.Series([pct(n, d) for n, d in zip(frame["key_clear_num"],
+                                                                  frame["key_clear_den"])],
+                                       index=frame.index, dtype=float)
     return frame[frame["case_count"] > 0].reset_index(drop=True)
 
 
@@ -270,10 +272,12 @@ def candidate_stability(frame: pd.DataFrame, scheme: RankingScheme, draws: int =
 
 
 def township_ranking(engine: Engine, filters: Filters, previous: Filters,
-                     scheme: RankingScheme | None = None, level: str = "township") -> pd.DataFrame:
+                     scheme: RankingScheme | str | None = None, level: str = "township") -> pd.DataFrame:
     """Every township (or county, or unit) with its indicators, score, ranks, rank change against
     the previous period, candidate flags with reasons, and stability (share of 1,000 perturbed
-    schemes under which a candidate stays one)."""
+    schemes under which a candidate stays one). The scheme may be given as its JSON text."""
+    if isinstance(scheme, str):
+        scheme = RankingScheme.from_json(scheme)
     scheme = scheme or read_scheme(engine)
     current = rank_entities(ranking_indicators(engine, filters, level), scheme)
     before = rank_entities(ranking_indicators(engine, previous, level), scheme)

@@ -86,7 +86,9 @@ def add_rate_pct(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     for key in RATE_KEYS:
         if f"{key}_num" in frame:
-            frame[f"{key}_pct"] = [pct(n, d) for n, d in zip(frame[f"{key}_num"], frame[f"{key}_den"])]
+            frame[f"{key}_pct"] = pd.to_numeric(pd.Series(
+                [pct(n, d) for n, d in zip(frame[f"{key}_num"], frame[f"{key}_den"])],
+                index=frame.index, dtype=object), errors="coerce").astype(float)
     return frame
 
 
@@ -105,6 +107,6 @@ def add_wilson(frame: pd.DataFrame, key: str, z: float = 1.96) -> pd.DataFrame:
     """Adds `<key>_low_pct` and `<key>_high_pct`: the Wilson 95% interval of the rate."""
     frame = frame.copy()
     bounds = [wilson_interval(int(n), int(d), z) for n, d in zip(frame[f"{key}_num"], frame[f"{key}_den"])]
-    frame[f"{key}_low_pct"] = [b[0] for b in bounds]
-    frame[f"{key}_high_pct"] = [b[1] for b in bounds]
+    frame[f"{key}_low_pct"] = pd.Series([b[0] for b in bounds], index=frame.index, dtype=float)
+    frame[f"{key}_high_pct"] = pd.Series([b[1] for b in bounds], index=frame.index, dtype=float)
     return frame

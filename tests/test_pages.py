@@ -10,7 +10,7 @@ from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
-         "pages/satisfaction.py"]
+         "pages/satisfaction.py", "pages/ranking.py"]
 
 
 @pytest.fixture()
@@ -189,3 +189,24 @@ def test_filters_survive_reruns_and_reach_the_url(app_db):
     assert params["from"] == "2025-01" and params["category"] == "城乡建设"
     at.selectbox(key="f_from").set_value("2025-02").run()
     assert at.caption[0].value.startswith("2025年2月至2025年3月")
+
+
+def test_ranking_page_with_period_and_weight_change(app_db):
+    at = run_app("pages/ranking.py")
+    at.radio(key="rank_kind").set_value("quarter").run()
+    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    at.number_input(key="r_cases").set_value(1).run()
+    at.number_input(key="r_min").set_value(1).run()
+    assert not at.exception, at.exception
+    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
+    assert list(table["通报候选"]) == ["", "是", "是"]
+    assert any("进京访 1 件" in md.value for md in at.markdown)
+    # All the weight on satisfaction: 一镇 and 二镇 tie at 100 before deductions; 进京 costs 一镇 5.
+    for key in ("timely_accept", "ontime_close", "participation", "repeat", "key_clear"):
+        at.number_input(key=f"w_{key}").set_value(0.0).run()
+    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    assert not at.exception
+    assert table.iloc[0]["乡镇（街道）"] == "二镇" and table.iloc[0]["综合得分"] == 100.0
+    assert "满意率100%" in at.info[0].value
+    assert len(at.get("download_button")) == 2

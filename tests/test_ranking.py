@@ -91,3 +91,65 @@ def test_scheme_round_trip(fixture_engine):
     again = read_scheme(fixture_engine)
     assert again.weights["satisfaction"] == 50 and again.min_cases == 3
     assert "满意率" in again.describe()
+
+
+def test_excel_and_word_exports(fixture_engine):
+    import io
+
+    from docx import Document
+    from docx.oxml.ns import qn
+    from openpyxl import load_workbook
+
+    from exports.ranking_reports import ranking_report
+
+    book = load_workbook(io.BytesIO(ranking_report(fixture_engine, "2025-Q1", AS_OF, "xlsx",
+                                                   scheme=SMALL)))
+    sheet = book["排名"]
+    assert sheet["A1"].value == "测试市2025年第一季度乡镇（街道）信访工作综合排名"
+    headers = [c.value for c in sheet[3]]
+    assert headers[:5] == ["排名", "乡镇（街道）", "县（市、区）", "综合得分", "排名变化"]
+    rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=4, max_row=6)]
+    assert [r[1] for r in rows] == ["二镇", "一镇", "三镇"] and [r[0] for r in rows] == [1, 2, 3]
+    assert rows[1][3] == pytest.approx(70.17) and rows[1][2] == "甲县"
+    flag = headers.index("通报候选")
+    assert [r[flag] for r in rows] == [None, "是", "是"]
+    assert sheet.cell(row=5, column=1).fill.fgColor.rgb.endswith("F8D7DA")      # highlighted
+    assert sheet.cell(row=4, column=1).fill.fgColor.rgb in ("00000000", None)
+    assert sheet.page_setup.orientation == "landscape" and sheet.freeze_panes == "A4"
+
+    doc = Document(io.BytesIO(ranking_report(fixture_engine, "2025-Q1", AS_OF, "docx",
+                                             scheme=SMALL)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "关于2025年第一季度信访工作情况的通报" in text and "综合得分" in text
+    cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
+    assert cells[0][0] == "名称" and {cells[1][0], cells[2][0]} == {"甲县一镇", "乙县三镇"}
+    assert any("进京访 1 件" in row[-1] for row in cells[1:])
+    title_run = doc.paragraphs[0].runs[0]
+    assert title_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
+    body_run = doc.paragraphs[3].runs[0]
+    assert body_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    normal = doc.styles["Normal"].element.rPr.rFonts
+    assert normal.get(qn("w:eastAsia")) == "仿宋"
+
+
+def test_cli_export_ranking(tmp_path):
+    import subprocess
+    import sys
+
+    from data.database import PROJECT_DIR, make_engine, migrate
+    from tests.fixture_cases import load_fixture
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_fixture(engine)
+    for name in ("r.xlsx", "r.docx"):
+        result = subprocess.run([sys.executable, "cli.py", "export", "ranking", "--period", "2025-Q1",
+                                 "--url", url, "--out", str(tmp_path / name)], cwd=PROJECT_DIR,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert (tmp_path / name).stat().st_size > 5000
+    bad = subprocess.run([sys.executable, "cli.py", "export", "ranking", "--period", "2025-Q7",
+                          "--url", url, "--out", str(tmp_path / "bad.xlsx")], cwd=PROJECT_DIR,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "格式不对" in bad.stderr and not (tmp_path / "bad.xlsx").exists()

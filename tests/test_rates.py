@@ -1,4 +1,5 @@
 """Every rate and count against the hand-computed fixture, on SQLite and PostgreSQL."""
+import pandas as pd
 import pytest
 
 from queries.figures import case_figures
@@ -73,7 +74,7 @@ def test_empty_period_gives_no_rate(fixture_engine):
     empty = Filters.for_months("2023-01", "2023-02", AS_OF)
     row = case_figures(fixture_engine, empty).iloc[0]
     assert row["case_count"] == 0
-    assert row["satisfaction_pct"] is None
+    assert pd.isna(row["satisfaction_pct"])
 
 
 def test_pct_and_wilson():
