@@ -14,6 +14,7 @@ PAGES = [
     st.Page("pages/dispatch.py", title="月度调度", url_path="dispatch"),
     st.Page("pages/satisfaction.py", title="满意度", url_path="satisfaction"),
     st.Page("pages/ranking.py", title="乡镇排名与通报", url_path="ranking"),
+    st.Page("pages/alerts.py", title="事前预警", url_path="alerts"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -41,6 +41,7 @@ def demo(
     cases: Optional[int] = typer.Option(None, help="案件总数；默认市约 2 万件/年、县约 9 千件/年，共三年"),
     seed: int = typer.Option(20240601, help="随机种子，同一种子生成相同数据"),
     end: Optional[str] = typer.Option(None, help="数据截止日期 YYYY-MM-DD，默认今天"),
+    plant_clusters: int = typer.Option(0, help="额外植入的已知聚集事件个数（用于检验预警）"),
 ) -> None:
     """生成演示数据（会替换已有的演示数据，不会覆盖真实数据）。"""
     from data.demo import generate
@@ -49,7 +50,8 @@ def demo(
     try:
         engine = _engine(url)
         started = time.perf_counter()
-        summary = generate(engine, profile=profile, cases=cases, seed=seed, end=end_day)
+        summary = generate(engine, profile=profile, cases=cases, seed=seed, end=end_day,
+                           plant_clusters=plant_clusters)
     except (DatabaseError, ValueError, RuntimeError) as exc:
         _fail(str(exc))
     typer.echo(
@@ -68,6 +70,46 @@ def migrate_command(url: Optional[str] = typer.Option(None, help="数据库地�
     except DatabaseError as exc:
         _fail(str(exc))
     typer.echo("数据库结构已是最新版本。")
+
+
+@app.command()
+def alerts(
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="预警日期 YYYY-MM-DD，默认数据截止日"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+    as_json: bool = typer.Option(False, "--json", help="每条预警输出一行 JSON"),
+) -> None:
+    """列出预警：同类聚集、集体访激增、越级和集体访上升、重复信访。"""
+    import json
+
+    from queries.alerts import all_alerts
+    from queries.filters import Filters
+    from queries.reference import dataset_as_of, region_names
+
+    day = _parse_day(as_of, "--as-of")
+    try:
+        engine = _engine(url)
+        day = day or dataset_as_of(engine, date.today())
+        frame = all_alerts(engine, Filters(start=day, end=day, as_of=day))
+        names = region_names(engine)
+    except (DatabaseError, ValueError) as exc:
+        _fail(str(exc))
+    for row in frame.itertuples():
+        record = {
+            "level": row.level, "kind": row.kind, "code": row.area_code,
+            "name": names.get(row.area_code, row.area_code), "area_level": row.area_level,
+            "category": row.category, "window": {"days": int(row.window_days),
+                                                 "start": row.window_start.isoformat(),
+                                                 "end": row.window_end.isoformat()},
+            "observed": int(row.observed), "expected": float(row.expected),
+            "detail": row.detail, "case_nos": list(row.case_nos),
+            "first_seen": row.first_seen.isoformat() if row.first_seen else None,
+        }
+        if as_json:
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        else:
+            typer.echo(f"[{row.level}] {record['name']} {row.category} {row.kind}：{row.detail}")
+    if not as_json:
+        typer.echo(f"共 {len(frame)} 条预警（截至 {day:%Y-%m-%d}）。")
 
 
 export_app = typer.Typer(help="导出报表", no_args_is_help=True)

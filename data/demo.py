@@ -7,6 +7,7 @@ made up.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,6 +20,7 @@ from data.geography import PROFILES, Place, build_places, flatten
 from queries import defaults
 
 CASES_PER_YEAR = {"city": 20_000, "county": 9_000}
+PLANTED_KEY = "planted_clusters"  # settings: the clusters planted for measuring early warning
 YEARS = 3
 CHUNK = 50_000
 
@@ -133,7 +135,7 @@ def _dates(origin: int, offsets: np.ndarray) -> list:
 
 
 def generate(engine: Engine, profile: str = "city", cases: int | None = None, seed: int = 20240601,
-             end: date | None = None) -> DemoSummary:
+             end: date | None = None, plant_clusters: int = 0) -> DemoSummary:
     """Replaces the database's content by a demo jurisdiction; refuses to overwrite real data."""
     if profile not in PROFILES:
         raise ValueError(f"未知的演示档案：{profile}（可选 city 或 county）")
@@ -164,8 +166,8 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         unit_rows.append((unit_id, f"{top.code}-D{len(department_ids):02d}", prefix + name,
                           "department", top.code))
 
-    case_columns, case_rows, key_rows, eval_rows, event_rows = _cases(
-        rng, profile, total, end, townships, department_ids)
+    case_columns, case_rows, key_rows, eval_rows, event_rows, planted = _cases(
+        rng, profile, total, end, townships, department_ids, plant_clusters, seed)
 
     with engine.begin() as conn:
         for table in ("case_events", "evaluations", "key_cases", "cases", "units", "regions",
@@ -191,6 +193,7 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         write_setting(conn, defaults.AS_OF_KEY, end.isoformat())
         write_setting(conn, "demo_profile", profile)
         write_setting(conn, "demo_seed", str(seed))
+        write_setting(conn, PLANTED_KEY, json.dumps(planted, ensure_ascii=False))
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
                               "(SELECT MAX(id) FROM units))"))
@@ -203,8 +206,37 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
                        len(event_rows))
 
 
+def _plant(seed: int, count: int, received: np.ndarray, township: np.ndarray,
+           categories: np.ndarray, county_index: np.ndarray, origin: int, last: int) -> list[dict]:
+    """Moves a handful of cases received within one week of the same county into one township and
+    one category, `count` times: known clusters for measuring the early-warning detector."""
+    rng = np.random.default_rng(seed + 1)
+    planted: list[dict] = []
+    candidates = np.flatnonzero(received > 400)  # a year of history before each cluster
+    while len(planted) < count and len(candidates):
+        anchor = int(rng.choice(candidates))
+        day, county = int(received[anchor]), county_index[township[anchor]]
+        window = np.flatnonzero((received > day - 7) & (received <= day)
+                                & (county_index[township] == county))
+        size = int(rng.integers(6, 10))
+        if len(window) < size + 5:
+            continue
+        target_town = int(township[anchor])
+        target_category = str(rng.choice(["环境保护", "劳动和社会保障", "国土资源", "城乡建设"]))
+        donors = rng.choice(window, size, replace=False)
+        township[donors] = target_town
+        categories[donors] = target_category
+        planted.append({"township_index": target_town, "category": target_category,
+                        "start": date.fromordinal(origin + day - 6).isoformat(),
+                        "end": date.fromordinal(origin + day).isoformat(), "size": size,
+                        "donors": [int(d) for d in donors]})
+        candidates = candidates[np.abs(received[candidates] - day) > 30]
+    return planted
+
+
 def _cases(rng: np.random.Generator, profile: str, total: int, end: date,
-           townships: list[Place], department_ids: dict[str, int]):
+           townships: list[Place], department_ids: dict[str, int], plant_clusters: int = 0,
+           seed: int = 0):
     n = total
     first = date(end.year - YEARS, end.month, 1) if end.day == 1 else end - timedelta(days=365 * YEARS - 1)
     origin = first.toordinal()
@@ -273,7 +305,20 @@ def _cases(rng: np.random.Generator, profile: str, total: int, end: date,
     for _ in range(6):
         petitioner = petitioner[petitioner]
 
-    county_of = np.array([t.parent_code for t in townships], dtype=object)[township]
+    county_codes = np.array([t.parent_code for t in townships], dtype=object)
+    planted = []
+    if plant_clusters:
+        county_index = np.unique(county_codes, return_inverse=True)[1]
+        planted = _plant(seed, plant_clusters, received, township, categories, county_index,
+                         origin, span - 1)
+        for cluster in planted:
+            town = townships[cluster["township_index"]]
+            for donor in cluster.pop("donors"):
+                villages[donor] = town.children[int(rng.integers(len(town.children)))]
+            cluster["township_code"] = town.code
+            cluster["township_name"] = town.name
+            del cluster["township_index"]
+    county_of = county_codes[township]
     roots = np.unique(petitioner)
     names, phones, ids, keys = _petitioners(rng, county_of[roots], len(roots))
     root_pos = np.searchsorted(roots, petitioner)
@@ -410,4 +455,4 @@ def _cases(rng: np.random.Generator, profile: str, total: int, end: date,
             events.append((case_no[i], kind, d, None))
     events.extend((r[0], "评价", r[1], r[3]) for r in eval_rows)
     events.extend(clear_events)
-    return columns, rows, key_rows, eval_rows, events
+    return columns, rows, key_rows, eval_rows, events, planted

@@ -10,7 +10,7 @@ from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
-         "pages/satisfaction.py", "pages/ranking.py"]
+         "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py"]
 
 
 @pytest.fixture()
@@ -210,3 +210,25 @@ def test_ranking_page_with_period_and_weight_change(app_db):
     assert table.iloc[0]["乡镇（街道）"] == "二镇" and table.iloc[0]["综合得分"] == 100.0
     assert "满意率100%" in at.info[0].value
     assert len(at.get("download_button")) == 2
+
+
+def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
+    from data.database import write_setting
+    from tests.test_alerts import DAY, burst, load, weekly
+
+    url = f"sqlite:///{tmp_path / 'alerts.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load(engine, weekly("F", "100100001", "环境保护") + burst("B", "100100001", "环境保护", 8))
+    with engine.begin() as conn:
+        write_setting(conn, "as_of", DAY.isoformat())
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run_app("pages/alerts.py")
+    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    first = table.iloc[0]
+    assert (first["级别"], first["类型"], first["地点"], first["问题"], first["实际"]) == (
+        "告警", "同类聚集", "一镇", "环境保护", 8)
+    assert at.metric[0].value == "1 条"
+    assert len(at.dataframe[1].value) == 8 and "张三丰" not in at.dataframe[1].value.to_string()
+    at.number_input(key="a_min").set_value(9).run()   # a stricter minimum silences it
+    assert not at.exception and at.metric[0].value == "0 条"

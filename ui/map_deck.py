@@ -187,3 +187,37 @@ def situation_deck(township_geo: list[dict], county_geo: list[dict], labels: lis
         deck_args["map_provider"] = "mapbox"
         deck_args["map_style"] = basemap_style
     return pdk.Deck(**deck_args)
+
+
+ALERT_COLOURS = {"告警": (214, 39, 40), "异常": (240, 150, 0)}
+
+
+def alerts_deck(areas: pd.DataFrame, alerts: pd.DataFrame, names: dict[str, str]) -> pdk.Deck:
+    """Townships in grey, alerted ones marked in their level's colour; offline, escaped tooltips."""
+    counts = alerts[alerts["area_level"] == "township"].groupby("area_code")
+    worst = {code: ("告警" if (g["level"] == "告警").any() else "异常") for code, g in counts}
+    features = []
+    for row in areas.itertuples():
+        if not row.boundary:
+            continue
+        level = worst.get(row.code)
+        fill = [*ALERT_COLOURS[level], 120] if level else [225, 225, 225, 200]
+        lines = [f"<b>{_e(row.name)}</b>"]
+        for alert in alerts[alerts["area_code"] == row.code].itertuples():
+            lines.append(f"[{_e(alert.level)}] {_e(alert.category)} {_e(alert.kind)}：{_e(alert.detail)}")
+        features.append({"type": "Feature", "geometry": json.loads(row.boundary),
+                         "properties": {"code": row.code, "fill": fill,
+                                        "tooltip": "<br/>".join(lines)}})
+    labels = [{"name": row.name, "lon": row.lon, "lat": row.lat}
+              for row in areas.itertuples() if row.code in worst]
+    layers = [
+        pdk.Layer("GeoJsonLayer", id="alert_townships",
+                  data={"type": "FeatureCollection", "features": features},
+                  get_fill_color="properties.fill", get_line_color=[255, 255, 255, 255],
+                  line_width_min_pixels=1, stroked=True, filled=True, pickable=True),
+        _labels("alert_names", labels, 14, 700),
+    ]
+    return pdk.Deck(layers=layers, initial_view_state=view_for(areas, 700, 420),
+                    map_provider=None, tooltip={"html": "{tooltip}", "style": {
+                        "backgroundColor": "#ffffff", "color": "#222", "fontSize": "13px",
+                        "maxWidth": "420px"}})

@@ -1,0 +1,96 @@
+"""预警: clusters, surges, jumps and repeat petitioners, ranked, on a small offline map."""
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from queries.alerts import AlertSettings, alert_cases, all_alerts
+from queries.filters import Filters
+from queries.reference import region_names
+from queries.situation_map import township_areas
+from ui.database import cached_query
+from ui.map_deck import alerts_deck
+from ui.page import start_page
+
+engine, filters = start_page("事前预警")
+names = cached_query(region_names)
+defaults = AlertSettings()
+
+top = st.columns([1, 3])
+day = top[0].date_input("预警日期", value=filters.as_of, max_value=filters.as_of, key="alert_day",
+                        format="YYYY-MM-DD")
+top[1].caption("同类聚集：某乡镇某类问题在近 7 天或 30 天内的件数，按该乡镇自身过去一年的水平，"
+               "用泊松分布计算出现这么多件的概率；概率极小即预警。越级、集体访上升：与上一周期和上年同期"
+               "相比都上升才预警。重复信访：同一信访人（按身份证号散列匹配，不显示原文）多次来信来访。")
+with st.expander("预警阈值（可调整）"):
+    cols = st.columns(4)
+    alert_p = cols[0].number_input("聚集告警概率阈值", value=defaults.cluster_alert_p, format="%.0e",
+                                   min_value=1e-8, max_value=0.05, key="a_alert_p")
+    anomaly_p = cols[1].number_input("聚集异常概率阈值", value=defaults.cluster_anomaly_p,
+                                     format="%.0e", min_value=1e-8, max_value=0.1, key="a_anom_p")
+    min_count = cols[2].number_input("聚集最少件数", value=defaults.cluster_min_count, min_value=2,
+                                     max_value=50, key="a_min")
+    cols[3].caption("对照基线：该乡镇前 365 天同类件数")
+    cols = st.columns(4)
+    jump_alert = cols[0].number_input("上升告警（%）", value=defaults.jump_alert_pct, min_value=1.0,
+                                      step=5.0, key="a_jump_alert")
+    jump_anomaly = cols[1].number_input("上升异常（%）", value=defaults.jump_anomaly_pct,
+                                        min_value=1.0, step=5.0, key="a_jump_anom")
+    jump_min = cols[2].number_input("上升最少件数", value=defaults.jump_min_count, min_value=1,
+                                    max_value=100, key="a_jump_min")
+    repeat_min = cols[3].number_input("重复信访：90 天内最少次数", value=defaults.repeat_min_cases,
+                                      min_value=2, max_value=20, key="a_repeat")
+settings = replace(defaults, cluster_alert_p=alert_p, cluster_anomaly_p=max(anomaly_p, alert_p),
+                   cluster_min_count=int(min_count), jump_alert_pct=jump_alert,
+                   jump_anomaly_pct=min(jump_anomaly, jump_alert), jump_min_count=int(jump_min),
+                   repeat_min_cases=int(repeat_min))
+
+at = Filters(start=day, end=day, as_of=day, county=filters.county, township=filters.township,
+             category=filters.category)
+alerts = cached_query(all_alerts, at, settings)
+levels = alerts["level"].value_counts()
+cols = st.columns(4)
+for col, (label, value) in zip(cols, [("告警", levels.get("告警", 0)), ("异常", levels.get("异常", 0)),
+                                      ("同类聚集", int((alerts["kind"] == "同类聚集").sum())),
+                                      ("重复信访", int((alerts["kind"] == "重复信访").sum()))]):
+    col.metric(label, f"{int(value)} 条", border=True)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("预警清单（按严重程度排序）")
+    table = pd.DataFrame({
+        "级别": alerts["level"], "类型": alerts["kind"],
+        "地点": [names.get(c, c) for c in alerts["area_code"]], "问题": alerts["category"],
+        "窗口": [f"{s:%m-%d}至{e:%m-%d}" for s, e in zip(alerts["window_start"], alerts["window_end"])],
+        "实际": alerts["observed"], "预计": alerts["expected"].round(1), "说明": alerts["detail"],
+        "首次出现": alerts["first_seen"],
+    })
+    st.dataframe(table.style.map(lambda v: "background-color:#d62728;color:white" if v == "告警" else
+                                 ("background-color:#f09600;color:white" if v == "异常" else ""),
+                                 subset=["级别"]),
+                 hide_index=True, width="stretch", height=420,
+                 column_config={"首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
+with right:
+    st.subheader("预警分布")
+    areas = cached_query(township_areas)
+    if filters.county:
+        areas = areas[areas["county_code"] == filters.county]
+    st.pydeck_chart(alerts_deck(areas, alerts, names), height=420)
+    st.caption("红：有告警；橙：有异常；灰：无预警。乡镇区域为示意范围（演示数据）。")
+
+st.subheader("预警背后的信访件")
+if alerts.empty:
+    st.info(f"{day:%Y-%m-%d} 没有预警。")
+else:
+    choice = st.selectbox("选择一条预警", list(range(len(alerts))), key="alert_pick",
+                          format_func=lambda i: f"[{alerts.iloc[i]['level']}] "
+                          f"{names.get(alerts.iloc[i]['area_code'], alerts.iloc[i]['area_code'])} "
+                          f"{alerts.iloc[i]['category']} {alerts.iloc[i]['kind']}")
+    cases = cached_query(alert_cases, tuple(alerts.iloc[choice]["case_nos"]))
+    st.dataframe(pd.DataFrame({
+        "信访件编号": cases["case_no"], "登记日期": cases["received_on"],
+        "属地": [names.get(t, t) for t in cases["township_code"]], "内容分类": cases["category"],
+        "信访形式": cases["channel"], "人数": cases["person_count"], "层级": cases["escalation"],
+        "责任单位": cases["unit_name"], "状态": cases["status"], "诉求摘要": cases["summary"],
+    }), hide_index=True, width="stretch", column_config={
+        "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})

@@ -1,0 +1,300 @@
+"""Early warning (事前预警): clusters of one category in one township, surges of collective visits,
+jumps in over-the-head and collective visits against last year and last month, and petitioners
+coming back again and again. Every alert says what was observed against what was expected."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from queries.execute import fetch_frame
+from queries.filters import Filters, add_months
+
+ALERT, ANOMALY = "告警", "异常"
+LEVEL_ORDER = {ALERT: 0, ANOMALY: 1}
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Thresholds; the defaults follow common practice (20% / 10% jumps) and were measured on the
+    demo data (README: recall and false alarms)."""
+
+    cluster_windows: tuple[int, ...] = (7, 30)
+    cluster_alert_p: float = 1e-4     # Poisson tail below this: 告警
+    cluster_anomaly_p: float = 1e-3   # below this: 异常
+    cluster_min_count: int = 4        # never fewer cases than this in the window
+    baseline_days: int = 365          # the township's own history before the window
+    jump_window_days: int = 30
+    jump_alert_pct: float = 20.0
+    jump_anomaly_pct: float = 10.0
+    jump_min_count: int = 5           # so that 1 -> 2 is not a 100% alarm
+    repeat_window_days: int = 90
+    repeat_min_cases: int = 4
+    jump_measures: tuple[str, ...] = field(default=("到市", "到省", "进京", "集体访"))
+
+
+def poisson_tail(observed: int, expected: float) -> float:
+    """P(X >= observed) for X ~ Poisson(expected)."""
+    if observed <= 0:
+        return 1.0
+    expected = max(expected, 1e-9)
+    term = math.exp(-expected)
+    below = 0.0
+    for k in range(observed):
+        below += term
+        term *= expected / (k + 1)
+    return max(0.0, 1.0 - below)
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 -> 张*丰, 李四 -> 李*."""
+    if not name:
+        return "—"
+    if len(name) <= 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+def _place_clause(filters: Filters) -> tuple[str, dict]:
+    place, params = filters.place_where("c")
+    return place, params
+
+
+def cluster_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
+                   ) -> pd.DataFrame:
+    """kind, level, township_code, category, window_days, window_start, window_end, observed,
+    expected, p_value, case_nos, first_seen: clusters of one category (and collective-visit
+    surges, category 集体访) in one township over the trailing windows ending at filters.as_of."""
+    day = filters.as_of
+    rows = []
+    place, params = _place_clause(filters)
+    for window in settings.cluster_windows:
+        start = day - timedelta(days=window - 1)
+        base_start = start - timedelta(days=settings.baseline_days)
+        params.update(w_start=start, w_end=day, b_start=base_start,
+                      min_count=settings.cluster_min_count)
+        sql = f"""
+SELECT c.township_code, c.category AS category,
+       SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) AS observed,
+       SUM(CASE WHEN c.received_on < :w_start THEN 1 ELSE 0 END) AS baseline
+FROM cases c
+WHERE c.received_on >= :b_start AND c.received_on <= :w_end AND {place}
+GROUP BY c.township_code, c.category
+HAVING SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) >= :min_count
+UNION ALL
+SELECT c.township_code, '集体访' AS category,
+       SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) AS observed,
+       SUM(CASE WHEN c.received_on < :w_start THEN 1 ELSE 0 END) AS baseline
+FROM cases c
+WHERE c.received_on >= :b_start AND c.received_on <= :w_end AND c.is_collective AND {place}
+GROUP BY c.township_code
+HAVING SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) >= 2"""
+        counts = fetch_frame(engine, sql, dict(params))
+        for row in counts.itertuples():
+            expected = max(row.baseline * window / settings.baseline_days, 0.2)
+            p = poisson_tail(int(row.observed), expected)
+            level = ALERT if p < settings.cluster_alert_p else (
+                ANOMALY if p < settings.cluster_anomaly_p else None)
+            if level is None:
+                continue
+            rows.append({"kind": "集体访激增" if row.category == "集体访" else "同类聚集",
+                         "level": level, "township_code": row.township_code,
+                         "category": row.category, "window_days": window, "window_start": start,
+                         "window_end": day, "observed": int(row.observed),
+                         "expected": round(expected, 2), "p_value": p})
+    frame = pd.DataFrame(rows, columns=["kind", "level", "township_code", "category", "window_days",
+                                        "window_start", "window_end", "observed", "expected",
+                                        "p_value"])
+    # A cluster seen in both windows is one alert: keep the stronger (smaller p).
+    frame = frame.sort_values("p_value").drop_duplicates(["township_code", "category"])
+    return _attach_cases(engine, frame, settings)
+
+
+def _attach_cases(engine: Engine, frame: pd.DataFrame, settings: AlertSettings) -> pd.DataFrame:
+    """Adds case_nos and first_seen: the day the count first became improbable in the window."""
+    case_lists, first_seen = [], []
+    for row in frame.itertuples():
+        collective = row.category == "集体访"
+        sql = ("SELECT case_no, received_on FROM cases c WHERE c.township_code = :town "
+               "AND c.received_on BETWEEN :start AND :end "
+               + ("AND c.is_collective " if collective else "AND c.category = :category ")
+               + "ORDER BY received_on, case_no")
+        params = {"town": row.township_code, "start": row.window_start, "end": row.window_end}
+        if not collective:
+            params["category"] = row.category
+        cases = fetch_frame(engine, sql, params, date_columns=("received_on",))
+        case_lists.append(list(cases["case_no"]))
+        needed = next((k for k in range(1, len(cases) + 1)
+                       if poisson_tail(k, row.expected) < settings.cluster_anomaly_p), len(cases))
+        first_seen.append(cases["received_on"].iloc[max(0, needed - 1)] if len(cases) else None)
+    frame = frame.copy()
+    frame["case_nos"] = case_lists
+    frame["first_seen"] = first_seen
+    return frame.reset_index(drop=True)
+
+
+def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
+                ) -> pd.DataFrame:
+    """kind, level, area_code, area_level, category (到市/到省/进京/集体访), window_start,
+    window_end, observed, last_month, last_year, change_pct, compared_with: jumps against the same
+    window last year and the window before."""
+    day = filters.as_of
+    window = settings.jump_window_days
+    start = day - timedelta(days=window - 1)
+    prev_end, prev_start = start - timedelta(days=1), start - timedelta(days=window)
+    ly_start, ly_end = add_months(start, -12), add_months(day, -12)
+    place, params = _place_clause(filters)
+    params.update(s=start, e=day, ps=prev_start, pe=prev_end, ys=ly_start, ye=ly_end)
+    measures = {"到市": "c.escalation = '到市'", "到省": "c.escalation = '到省'",
+                "进京": "c.escalation = '进京'", "集体访": "c.is_collective"}
+    rows = []
+    for area_level, column in (("county", "c.county_code"), ("township", "c.township_code")):
+        items = []
+        for i, (name, condition) in enumerate(measures.items()):
+            if name not in settings.jump_measures:
+                continue
+            for suffix, (a, b) in {"now": ("s", "e"), "prev": ("ps", "pe"), "ly": ("ys", "ye")}.items():
+                items.append(f"SUM(CASE WHEN {condition} AND c.received_on BETWEEN :{a} AND :{b} "
+                             f"THEN 1 ELSE 0 END) AS m{i}_{suffix}")
+        sql = f"""
+SELECT {column} AS area_code, {', '.join(items)}
+FROM cases c
+WHERE ((c.received_on BETWEEN :ps AND :e) OR (c.received_on BETWEEN :ys AND :ye)) AND {place}
+GROUP BY {column}"""
+        counts = fetch_frame(engine, sql, dict(params)).fillna(0)
+        for row in counts.to_dict("records"):
+            for i, name in enumerate(measures):
+                if name not in settings.jump_measures:
+                    continue
+                now, prev, ly = (int(row[f"m{i}_{s}"]) for s in ("now", "prev", "ly"))
+                if now < settings.jump_min_count:
+                    continue
+                # A rise must hold against both last year and the window before.
+                changes = {"上年同期": _change(now, ly), "上一周期": _change(now, prev)}
+                compared, change = min(changes.items(), key=lambda kv: kv[1])
+                level = ALERT if change >= settings.jump_alert_pct else (
+                    ANOMALY if change >= settings.jump_anomaly_pct else None)
+                if level is None:
+                    continue
+                rows.append({"kind": "越级集体访上升", "level": level, "area_code": row["area_code"],
+                             "area_level": area_level, "category": name, "window_start": start,
+                             "window_end": day, "observed": now, "last_month": prev,
+                             "last_year": ly, "change_pct": round(change, 1),
+                             "compared_with": compared})
+    for row in rows:
+        condition = measures[row["category"]]
+        column = "c.county_code" if row["area_level"] == "county" else "c.township_code"
+        cases = fetch_frame(engine, f"SELECT c.case_no FROM cases c WHERE {column} = :area AND "
+                                    f"{condition} AND c.received_on BETWEEN :s AND :e "
+                                    "ORDER BY c.received_on, c.case_no",
+                            {"area": row["area_code"], "s": start, "e": day})
+        row["case_nos"] = list(cases["case_no"])
+    return pd.DataFrame(rows, columns=["kind", "level", "area_code", "area_level", "category",
+                                       "window_start", "window_end", "observed", "last_month",
+                                       "last_year", "change_pct", "compared_with", "case_nos"])
+
+
+def _change(now: int, before: int) -> float:
+    if before == 0:
+        return 100.0 * now  # from nothing: every case counts as a full 100%
+    return 100.0 * (now - before) / before
+
+
+def repeat_petitioner_alerts(engine: Engine, filters: Filters,
+                             settings: AlertSettings = AlertSettings()) -> pd.DataFrame:
+    """level, petitioner (masked name), township_code, category, observed, window_start,
+    window_end, case_nos, first_seen: petitioners (matched on their stable key) with several
+    cases in the trailing window."""
+    day = filters.as_of
+    start = day - timedelta(days=settings.repeat_window_days - 1)
+    place, params = _place_clause(filters)
+    params.update(s=start, e=day, n=settings.repeat_min_cases)
+    sql = f"""
+SELECT c.petitioner_key, COUNT(*) AS observed, MIN(c.received_on) AS first_seen
+FROM cases c
+WHERE c.received_on BETWEEN :s AND :e AND c.petitioner_key IS NOT NULL AND {place}
+GROUP BY c.petitioner_key
+HAVING COUNT(*) >= :n"""
+    groups = fetch_frame(engine, sql, params, date_columns=("first_seen",))
+    rows = []
+    for group in groups.itertuples():
+        cases = fetch_frame(engine, """
+SELECT case_no, township_code, category, petitioner_name, received_on FROM cases
+WHERE petitioner_key = :key AND received_on BETWEEN :s AND :e ORDER BY received_on, case_no""",
+                            {"key": group.petitioner_key, "s": start, "e": day})
+        level = ALERT if group.observed >= settings.repeat_min_cases + 2 else ANOMALY
+        rows.append({"kind": "重复信访", "level": level,
+                     "petitioner": mask_name(cases["petitioner_name"].iloc[0]),
+                     "township_code": cases["township_code"].iloc[-1],
+                     "category": cases["category"].iloc[-1], "observed": int(group.observed),
+                     "window_start": start, "window_end": day,
+                     "case_nos": list(cases["case_no"]), "first_seen": group.first_seen})
+    return pd.DataFrame(rows, columns=["kind", "level", "petitioner", "township_code", "category",
+                                       "observed", "window_start", "window_end", "case_nos",
+                                       "first_seen"])
+
+
+def all_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
+               ) -> pd.DataFrame:
+    """Every alert as one ranked list: kind, level, area_code, area_level, category, window_days,
+    window_start, window_end, observed, expected, detail, case_nos, first_seen, score."""
+    parts = []
+    clusters = cluster_alerts(engine, filters, settings)
+    for row in clusters.itertuples():
+        parts.append({"kind": row.kind, "level": row.level, "area_code": row.township_code,
+                      "area_level": "township", "category": row.category,
+                      "window_days": row.window_days, "window_start": row.window_start,
+                      "window_end": row.window_end, "observed": row.observed,
+                      "expected": row.expected,
+                      "detail": f"近{row.window_days}天 {row.observed} 件，按本地历史预计 "
+                                f"{row.expected:.1f} 件（P={row.p_value:.1e}）",
+                      "case_nos": row.case_nos, "first_seen": row.first_seen,
+                      "score": -math.log10(max(row.p_value, 1e-300))})
+    for row in jump_alerts(engine, filters, settings).itertuples():
+        expected = row.last_year if row.compared_with == "上年同期" else row.last_month
+        parts.append({"kind": row.kind, "level": row.level, "area_code": row.area_code,
+                      "area_level": row.area_level, "category": row.category,
+                      "window_days": settings.jump_window_days, "window_start": row.window_start,
+                      "window_end": row.window_end, "observed": row.observed,
+                      "expected": float(expected),
+                      "detail": f"近{settings.jump_window_days}天 {row.observed} 件，上一周期 "
+                                f"{row.last_month} 件，上年同期 {row.last_year} 件（较{row.compared_with}"
+                                f"上升 {row.change_pct:.0f}%）",
+                      "case_nos": row.case_nos, "first_seen": None,
+                      "score": min(row.change_pct, 500) / 50})
+    for row in repeat_petitioner_alerts(engine, filters, settings).itertuples():
+        parts.append({"kind": row.kind, "level": row.level, "area_code": row.township_code,
+                      "area_level": "township", "category": row.category,
+                      "window_days": settings.repeat_window_days, "window_start": row.window_start,
+                      "window_end": row.window_end, "observed": row.observed,
+                      "expected": float(settings.repeat_min_cases - 1),
+                      "detail": f"信访人 {row.petitioner} 近{settings.repeat_window_days}天"
+                                f"来信来访 {row.observed} 次",
+                      "case_nos": row.case_nos, "first_seen": row.first_seen,
+                      "score": float(row.observed)})
+    frame = pd.DataFrame(parts, columns=["kind", "level", "area_code", "area_level", "category",
+                                         "window_days", "window_start", "window_end", "observed",
+                                         "expected", "detail", "case_nos", "first_seen", "score"])
+    frame["level_order"] = frame["level"].map(LEVEL_ORDER)
+    frame = frame.sort_values(["level_order", "score"], ascending=[True, False])
+    return frame.drop(columns="level_order").reset_index(drop=True)
+
+
+def alert_cases(engine: Engine, case_nos: tuple[str, ...]) -> pd.DataFrame:
+    """case_no, received_on, township_code, category, channel, person_count, is_collective,
+    escalation, unit_name, status, summary of the cases behind an alert (no personal data)."""
+    if not case_nos:
+        return pd.DataFrame(columns=["case_no", "received_on", "township_code", "category", "channel",
+                                     "person_count", "is_collective", "escalation", "unit_name",
+                                     "status", "summary"])
+    params = {f"n{i}": n for i, n in enumerate(case_nos)}
+    marks = ", ".join(f":n{i}" for i in range(len(case_nos)))
+    return fetch_frame(engine, f"""
+SELECT c.case_no, c.received_on, c.township_code, c.category, c.channel, c.person_count,
+       c.is_collective, c.escalation, u.name AS unit_name, c.status, c.summary
+FROM cases c LEFT JOIN units u ON u.id = c.unit_id
+WHERE c.case_no IN ({marks}) ORDER BY c.received_on, c.case_no""", params,
+                       date_columns=("received_on",))

@@ -1,0 +1,93 @@
+"""Early warning on hand-built series: a planted cluster is found, a flat series and small counts
+stay quiet; jumps need a minimum count; repeat petitioners are matched on their key, masked."""
+from datetime import date, timedelta
+
+import pytest
+
+from data import schema
+from queries.alerts import (
+    AlertSettings, alert_cases, all_alerts, cluster_alerts, jump_alerts, mask_name, poisson_tail,
+    repeat_petitioner_alerts,
+)
+from queries.filters import Filters
+from tests.fixture_cases import REGIONS, UNITS, case_row
+
+DAY = date(2025, 6, 30)
+AT = Filters(start=DAY, end=DAY, as_of=DAY)
+
+
+def load(engine, cases):
+    with engine.begin() as conn:
+        conn.execute(schema.regions.insert(), [
+            dict(zip(("code", "name", "level", "parent_code", "lon", "lat", "population"), r),
+                 boundary_schematic=False) for r in REGIONS])
+        conn.execute(schema.units.insert(), [
+            dict(zip(("id", "code", "name", "kind", "region_code"), u)) for u in UNITS])
+        conn.execute(schema.cases.insert(), cases)
+
+
+def weekly(prefix, town, category, weeks=60, step=7, **extra):
+    """One case every `step` days before DAY, for `weeks` steps."""
+    rows = []
+    for i in range(weeks):
+        day = DAY - timedelta(days=8 + step * i)
+        rows.append(case_row(f"{prefix}{i:03d}", day.isoformat(), None, None, None, None, town, 1,
+                             {"category": category, **extra}))
+    return rows
+
+
+def burst(prefix, town, category, count, **extra):
+    return [case_row(f"{prefix}{i:02d}", (DAY - timedelta(days=i % 6)).isoformat(), None, None, None,
+                     None, town, 1, {"category": category, **extra}) for i in range(count)]
+
+
+def test_poisson_tail_and_masking():
+    assert poisson_tail(0, 2.0) == 1.0
+    assert poisson_tail(1, 2.0) == pytest.approx(1 - 0.135335, abs=1e-6)
+    assert poisson_tail(8, 1.0) == pytest.approx(1.0249e-5, rel=1e-3)
+    assert mask_name("张三丰") == "张*丰" and mask_name("李四") == "李*" and mask_name(None) == "—"
+
+
+def test_planted_cluster_found_flat_series_quiet(empty_engine):
+    # 一镇: one 环境保护 case a week for a year, then 8 in the last week.
+    # 二镇: the same weekly series and nothing more: flat, quiet.
+    load(empty_engine, weekly("F", "100100001", "环境保护") + burst("B", "100100001", "环境保护", 8)
+         + weekly("G", "100100002", "环境保护"))
+    alerts = cluster_alerts(empty_engine, AT)
+    assert list(alerts["township_code"]) == ["100100001"]
+    hit = alerts.iloc[0]
+    assert hit["category"] == "环境保护" and hit["window_days"] == 7 and hit["observed"] == 8
+    # Baseline: 52 cases in the 365 days before the window -> about 1 a week.
+    assert hit["expected"] == pytest.approx(52 * 7 / 365, abs=0.02)
+    assert hit["level"] == "告警" and len(hit["case_nos"]) == 8
+    assert hit["first_seen"] >= DAY - timedelta(days=5)
+
+
+def test_small_counts_stay_quiet(empty_engine):
+    load(empty_engine, burst("S", "100100001", "民政", 3))  # no history, but only 3 cases
+    assert cluster_alerts(empty_engine, AT).empty
+
+
+def test_jump_needs_a_minimum_count(empty_engine):
+    # 1 到省 case last year, 2 now: +100%, but below the minimum count.
+    rows = burst("N", "100100001", "政法", 2, escalation="到省")
+    rows += [case_row("L1", (DAY - timedelta(days=365)).isoformat(), None, None, None, None,
+                      "100100001", 1, {"escalation": "到省"})]
+    load(empty_engine, rows)
+    assert jump_alerts(empty_engine, AT).empty
+    loud = jump_alerts(empty_engine, AT, AlertSettings(jump_min_count=2))
+    assert {"county", "township"} == set(loud["area_level"]) and set(loud["category"]) == {"到省"}
+    assert (loud["level"] == "告警").all() and (loud["observed"] == 2).all()
+
+
+def test_repeat_petitioner_masked(empty_engine):
+    rows = burst("R", "100200001", "国土资源", 5, petitioner_key="same-person")
+    load(empty_engine, rows)
+    alerts = repeat_petitioner_alerts(empty_engine, AT)
+    assert len(alerts) == 1
+    row = alerts.iloc[0]
+    assert row["petitioner"] == "张*丰" and row["observed"] == 5 and row["level"] == "异常"
+    combined = all_alerts(empty_engine, AT)
+    assert "张三丰" not in combined.to_string()
+    cases = alert_cases(empty_engine, tuple(row["case_nos"]))
+    assert len(cases) == 5 and "petitioner_name" not in cases.columns
