@@ -19,7 +19,8 @@ from data.demo import generate
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = PROJECT_DIR / "test-output"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PAGES = {"overview": "信访总量", "map": "作战图：重点案件清单"}
+PAGES = {"overview": "信访总量", "map": "作战图：重点案件清单", "dispatch": "责任单位办理进度",
+         "satisfaction": "分项比较", "ranking": "通报候选", "alerts": "预警清单"}
 
 
 def _free_port() -> int:
