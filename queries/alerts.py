@@ -187,14 +187,21 @@ GROUP BY {column}"""
     for row in rows:
         condition = measures[row["category"]]
         column = "c.county_code" if row["area_level"] == "county" else "c.township_code"
-        cases = fetch_frame(engine, f"SELECT c.case_no FROM cases c WHERE {column} = :area AND "
-                                    f"{condition} AND c.received_on BETWEEN :s AND :e "
-                                    "ORDER BY c.received_on, c.case_no",
-                            {"area": row["area_code"], "s": start, "e": day})
+        cases = fetch_frame(engine, f"SELECT c.case_no, c.received_on FROM cases c WHERE "
+                                    f"{column} = :area AND {condition} AND c.received_on "
+                                    "BETWEEN :s AND :e ORDER BY c.received_on, c.case_no",
+                            {"area": row["area_code"], "s": start, "e": day},
+                            date_columns=("received_on",))
         row["case_nos"] = list(cases["case_no"])
+        # First seen: the case with which the count first rose enough against both baselines.
+        needed = next((k for k in range(settings.jump_min_count, len(cases) + 1)
+                       if min(_change(k, row["last_year"]), _change(k, row["last_month"]))
+                       >= settings.jump_anomaly_pct), len(cases))
+        row["first_seen"] = cases["received_on"].iloc[needed - 1] if len(cases) else None
     return pd.DataFrame(rows, columns=["kind", "level", "area_code", "area_level", "category",
                                        "window_start", "window_end", "observed", "last_month",
-                                       "last_year", "change_pct", "compared_with", "case_nos"])
+                                       "last_year", "change_pct", "compared_with", "case_nos",
+                                       "first_seen"])
 
 
 def _change(now: int, before: int) -> float:
@@ -263,7 +270,7 @@ def all_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Alert
                       "detail": f"近{settings.jump_window_days}天 {row.observed} 件，上一周期 "
                                 f"{row.last_month} 件，上年同期 {row.last_year} 件（较{row.compared_with}"
                                 f"上升 {row.change_pct:.0f}%）",
-                      "case_nos": row.case_nos, "first_seen": None,
+                      "case_nos": row.case_nos, "first_seen": row.first_seen,
                       "score": min(row.change_pct, 500) / 50})
     for row in repeat_petitioner_alerts(engine, filters, settings).itertuples():
         parts.append({"kind": row.kind, "level": row.level, "area_code": row.township_code,

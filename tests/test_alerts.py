@@ -78,6 +78,7 @@ def test_jump_needs_a_minimum_count(empty_engine):
     loud = jump_alerts(empty_engine, AT, AlertSettings(jump_min_count=2))
     assert {"county", "township"} == set(loud["area_level"]) and set(loud["category"]) == {"到省"}
     assert (loud["level"] == "告警").all() and (loud["observed"] == 2).all()
+    assert (loud["first_seen"] == DAY).all()  # the second case, on DAY, made it two
 
 
 def test_repeat_petitioner_masked(empty_engine):
