@@ -62,6 +62,25 @@ def demo(
         f"用时 {time.perf_counter() - started:.1f} 秒。")
 
 
+@app.command()
+def serve(
+    port: int = typer.Option(8501, help="端口"),
+    address: str = typer.Option("localhost", help="监听地址；局域网访问用 0.0.0.0"),
+    headless: bool = typer.Option(False, help="不自动打开浏览器"),
+) -> None:
+    """启动看板（等同于 streamlit run app.py，另外保证首次打开任一页面网址都直接显示该页）。"""
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.web import cli as streamlit_cli
+
+    # app.py routes every page with st.navigation; without this, Streamlit treats pages/ as its
+    # old page folder until the first run has called st.navigation.
+    PagesManager.uses_pages_directory = False
+    sys.argv = ["streamlit", "run", str(Path(__file__).resolve().parent / "app.py"),
+                "--server.port", str(port), "--server.address", address,
+                "--server.headless", str(headless).lower()]
+    streamlit_cli.main()
+
+
 @app.command("migrate")
 def migrate_command(url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
     """创建或升级数据库结构（可重复执行）。"""

@@ -84,13 +84,16 @@ objects = ((event or {}).get("selection") or {}).get("objects") or {}
 for obj in objects.get("townships", []):
     props = obj.get("properties", obj)
     selected = props.get("code")
+for obj in objects.get("key_cases", []):  # a pin: its township
+    match = board.loc[board["case_no"] == obj.get("case_no"), "township_code"]
+    selected = match.iloc[0] if len(match) else selected
 if selected:
     st.info(f"已选中：{names.get(selected, selected)}。点击地图空白处或其他乡镇可更换。")
     board_shown = board[board["township_code"] == selected]
 else:
     board_shown = board
 
-st.subheader("作战图：重点案件清单")
+st.subheader(f"作战图：重点案件清单（{len(board_shown)} 件）")
 st.caption("排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。"
            + ("" if stood is None else "　进度为最新填报值。"))
 table = battle_table_frame(board_shown, names)

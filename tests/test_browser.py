@@ -30,19 +30,25 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def database(tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "app.db"
+    generate(make_engine(f"sqlite:///{db}"), profile="county", cases=6000, seed=3)
+    return db
+
+
+@pytest.fixture(scope="module")
+def server(database):
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         message = "Debian chromium is not installed (apt-get install chromium fonts-noto-cjk)"
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(message)
         pytest.skip(message)
-    db = tmp_path_factory.mktemp("browser") / "app.db"
-    generate(make_engine(f"sqlite:///{db}"), profile="county", cases=6000, seed=3)
+    db = database
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(PROJECT_DIR / "app.py"), "--server.headless",
-         "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
+        [sys.executable, str(PROJECT_DIR / "cli.py"), "serve", "--headless", "--port", str(port),
+         "--address", "127.0.0.1"],
         cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):
@@ -103,4 +109,71 @@ def test_map_draws_township_layer(server, browser):
     (OUTPUT / "map_canvas.png").write_bytes(image)
     # A blank canvas compresses to almost nothing; drawn areas, names and pins do not.
     assert len(image) > 20_000
+    page.close()
+
+
+DOWNLOADS = [("map", "下载作战图（Excel）", "重点信访案件作战图"),
+             ("dispatch", "下载调度会材料（Excel）", "信访工作调度会材料"),
+             ("ranking", "下载排名（Excel）", "信访工作综合排名"),
+             ("ranking", "下载通报草稿（Word）", "信访工作情况的通报")]
+
+
+@pytest.mark.parametrize("path,button,title", DOWNLOADS, ids=[d[1] for d in DOWNLOADS])
+def test_exports_download_and_open(server, browser, tmp_path, path, button, title):
+    from docx import Document
+    from openpyxl import load_workbook
+
+    page = open_page(browser, f"{server}/{path}", PAGES[path], [])
+    with page.expect_download(timeout=120_000) as info:
+        page.get_by_role("button", name=button).click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    if target.suffix == ".xlsx":
+        book = load_workbook(target)
+        assert title in book.worksheets[0]["A1"].value
+        assert book.worksheets[0].max_row > 3
+    else:
+        text = "\n".join(p.text for p in Document(target).paragraphs)
+        assert title in text
+    page.close()
+
+
+def test_clicking_a_township_narrows_the_table(server, browser, database):
+    import math
+    import re
+
+    from queries.situation_map import township_areas
+    from ui.map_deck import view_for
+
+    areas = township_areas(make_engine(f"sqlite:///{database}"))
+    view = view_for(areas)
+    page = open_page(browser, f"{server}/map", "作战图：重点案件清单", [])
+    heading = page.get_by_text(re.compile(r"作战图：重点案件清单（\d+ 件）")).first
+    before = int(re.search(r"（(\d+) 件）", heading.inner_text()).group(1))
+    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+    canvas.wait_for(timeout=60_000)
+    time.sleep(4)  # the deck draws after the page settles
+    box = canvas.bounding_box()
+    scale = 512 * 2 ** view.zoom
+    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    town = areas.iloc[len(areas) // 2]
+    x = box["x"] + box["width"] / 2 + (town["lon"] - view.longitude) / 360 * scale
+    y = box["y"] + box["height"] / 2 - (merc(town["lat"]) - merc(view.latitude)) / (2 * math.pi) * scale
+    # Hover until the deck answers with the township's tooltip: then it is ready to be clicked.
+    tooltip = page.locator(".deck-tooltip")
+    for attempt in range(60):
+        page.mouse.move(x + attempt % 3, y)
+        time.sleep(0.5)
+        if tooltip.count() and tooltip.first.is_visible() and tooltip.first.inner_text().strip():
+            break
+    assert town["name"] in tooltip.first.inner_text() or "重点案件" in tooltip.first.inner_text()
+    page.mouse.click(x, y)
+    page.get_by_text("已选中：").first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    time.sleep(1)
+    heading = page.get_by_text(re.compile(r"作战图：重点案件清单（\d+ 件）")).first
+    after = int(re.search(r"（(\d+) 件）", heading.inner_text()).group(1))
+    assert after < before
+    page.screenshot(path=str(OUTPUT / "map_selected.png"), full_page=True)
     page.close()
