@@ -89,13 +89,18 @@ def case_row(case_no, received, accepted, due, extended, closed, township, unit,
     return row
 
 
+def load_places(conn) -> None:
+    """The fixture's regions and units."""
+    conn.execute(schema.regions.insert(), [
+        dict(zip(("code", "name", "level", "parent_code", "lon", "lat", "population"), r),
+             boundary_schematic=False) for r in REGIONS])
+    conn.execute(schema.units.insert(), [
+        dict(zip(("id", "code", "name", "kind", "region_code"), u)) for u in UNITS])
+
+
 def load_fixture(engine) -> None:
     with engine.begin() as conn:
-        conn.execute(schema.regions.insert(), [
-            dict(zip(("code", "name", "level", "parent_code", "lon", "lat", "population"), r),
-                 boundary_schematic=False) for r in REGIONS])
-        conn.execute(schema.units.insert(), [
-            dict(zip(("id", "code", "name", "kind", "region_code"), u)) for u in UNITS])
+        load_places(conn)
         conn.execute(schema.cases.insert(), [case_row(*c) for c in CASES])
         conn.execute(schema.evaluations.insert(), [
             {"case_no": c, "evaluated_on": D(d), "method": m, "result": r} for c, d, m, r in EVALUATIONS])

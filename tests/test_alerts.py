@@ -10,7 +10,7 @@ from queries.alerts import (
     repeat_petitioner_alerts,
 )
 from queries.filters import Filters
-from tests.fixture_cases import REGIONS, UNITS, case_row
+from tests.fixture_cases import case_row, load_places
 
 DAY = date(2025, 6, 30)
 AT = Filters(start=DAY, end=DAY, as_of=DAY)
@@ -18,11 +18,7 @@ AT = Filters(start=DAY, end=DAY, as_of=DAY)
 
 def load(engine, cases):
     with engine.begin() as conn:
-        conn.execute(schema.regions.insert(), [
-            dict(zip(("code", "name", "level", "parent_code", "lon", "lat", "population"), r),
-                 boundary_schematic=False) for r in REGIONS])
-        conn.execute(schema.units.insert(), [
-            dict(zip(("id", "code", "name", "kind", "region_code"), u)) for u in UNITS])
+        load_places(conn)
         conn.execute(schema.cases.insert(), cases)
 
 
