@@ -15,6 +15,7 @@ PAGES = [
     st.Page("pages/satisfaction.py", title="满意度", url_path="satisfaction"),
     st.Page("pages/ranking.py", title="乡镇排名与通报", url_path="ranking"),
     st.Page("pages/alerts.py", title="事前预警", url_path="alerts"),
+    st.Page("pages/data_import.py", title="数据导入", url_path="import"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -81,6 +81,39 @@ def serve(
     streamlit_cli.main()
 
 
+@app.command("import")
+def import_cases(
+    file: Path = typer.Argument(..., help="信访件清单：.xlsx、.xls 或 .csv（UTF-8 或 GBK）"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="只检查，不写入"),
+) -> None:
+    """导入信访件清单：先逐行检查，有任何问题则不写入（退出码 1）；按信访件编号更新已有记录。"""
+    from data.importer import ImportError_, plan_import, read_table, write_plan
+
+    if not file.exists():
+        _fail(f"文件不存在：{file}")
+    try:
+        engine = _engine(url)
+        migrate(engine)
+        plan = plan_import(engine, read_table(file.read_bytes(), file.name))
+    except (DatabaseError, ImportError_) as exc:
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(code=1)
+    if plan.problems:
+        for problem in plan.problems[:200]:
+            typer.echo(problem.text(), err=True)
+        more = len(plan.problems) - 200
+        typer.echo((f"……另有 {more} 个问题\n" if more > 0 else "")
+                   + f"文件被拒绝：共 {len(plan.problems)} 个问题，未写入任何数据。", err=True)
+        raise typer.Exit(code=1)
+    if dry_run:
+        typer.echo(f"检查通过：{len(plan.rows):,} 件可以导入（未写入，--dry-run）。")
+        return
+    result = write_plan(engine, plan)
+    typer.echo(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
+               f"未变 {result.unchanged:,} 件。")
+
+
 @app.command("migrate")
 def migrate_command(url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
     """创建或升级数据库结构（可重复执行）。"""

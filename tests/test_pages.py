@@ -10,7 +10,7 @@ from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
-         "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py"]
+         "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py"]
 
 
 @pytest.fixture()
@@ -232,3 +232,47 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     assert len(at.dataframe[1].value) == 8 and "张三丰" not in at.dataframe[1].value.to_string()
     at.number_input(key="a_min").set_value(9).run()   # a stricter minimum silences it
     assert not at.exception and at.metric[0].value == "0 条"
+
+
+def test_import_page_validates_then_writes(tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from tests.fixture_cases import load_places
+    from tests.test_import import ROWS, xlsx
+
+    url = f"sqlite:///{tmp_path / 'import.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as conn:
+        load_places(conn)
+    monkeypatch.setenv("DATABASE_URL", url)
+    broken = [list(r) for r in ROWS] + [["X-009", "2025-13-01", "来访", 1, "火星镇", "民政", "", "", "",
+                                         "否", "", "", "", ""]]
+    at = run_app("pages/data_import.py")
+    at.get("file_uploader")[0].set_value(("cases.xlsx", xlsx(broken), "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    assert "发现 2 个问题，涉及 1 行" in at.error[0].value
+    problems = at.dataframe[0].value
+    assert list(problems["行号"]) == [7, 7] and "火星镇" in at.warning[0].value
+    assert not [b for b in at.button if b.key == "do_import"]
+    at.checkbox(key="skip_bad_rows").check().run()
+    assert "3 件可以导入" in at.info[-1].value
+    at.button(key="do_import").click().run()
+    assert "新增 3 件" in at.success[-1].value
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM cases")).scalar() == 3
+
+
+def test_import_page_removes_demo_in_one_step(tmp_path, monkeypatch):
+    from data.demo import generate
+
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    generate(make_engine(url), profile="county", cases=300, seed=2)
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run_app("pages/data_import.py")
+    assert any("演示数据" in w.value for w in at.warning)
+    at.checkbox(key="confirm_remove_demo").check().run()
+    at.button(key="remove_demo").click().run()
+    assert "已清除 300 件演示信访件" in at.success[0].value
+    at.run()
+    assert not any("演示数据" in w.value for w in at.warning)

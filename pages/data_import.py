@@ -1,0 +1,87 @@
+"""数据导入: the office's own case list, validated row by row before one all-or-nothing write."""
+import pandas as pd
+import streamlit as st
+
+from data.importer import (
+    COLUMN_ALIASES, FIELD_LABELS, REQUIRED, ImportError_, excluding, find_header, plan_import,
+    read_table, remove_demo_cases, write_plan,
+)
+from queries.reference import is_demo_data
+from ui.database import cached_query, clear_cached_queries
+from ui.page import start_page
+
+engine, filters = start_page("数据导入")
+
+st.markdown(
+    "上传本单位信访信息系统导出的信访件清单（.xlsx、.xls 或 .csv，UTF-8 或 GBK 编码均可）。系统自动找到表头"
+    "（表头上方可以有标题行），按常用列名识别各列，逐行检查后再一次性写入；有问题的行可以改好文件重新上传，"
+    "也可以勾选“跳过有问题的行”。按信访件编号更新：重复导入同一文件不会产生重复记录，导出的新状态会更新原记录。")
+
+if cached_query(is_demo_data):
+    with st.container(border=True):
+        st.markdown("**当前数据库中是演示数据。** 导入真实数据前，建议先清除演示信访件"
+                    "（保留区划和单位名单，真实数据按乡镇名称或代码对应）。")
+        confirm = st.checkbox("我确认清除全部演示信访件、重点案件和评价记录", key="confirm_remove_demo")
+        if st.button("清除演示数据", disabled=not confirm, key="remove_demo"):
+            removed = remove_demo_cases(engine)
+            clear_cached_queries()
+            st.success(f"已清除 {removed:,} 件演示信访件。")
+
+upload = st.file_uploader("选择文件", type=["xlsx", "xls", "csv"], key="import_file")
+if upload is None:
+    with st.expander("可识别的列名"):
+        st.dataframe(pd.DataFrame({
+            "内容": [FIELD_LABELS[f] for f in COLUMN_ALIASES],
+            "可用列名": ["、".join(a) for a in COLUMN_ALIASES.values()],
+            "必需": ["是" if f in REQUIRED else "" for f in COLUMN_ALIASES],
+        }), hide_index=True, width="stretch")
+    st.stop()
+
+try:
+    frame = read_table(upload.getvalue(), upload.name)
+    header_row, found = find_header(frame)
+except ImportError_ as exc:
+    st.error(str(exc))
+    st.stop()
+
+headers = [str(v).strip() if pd.notna(v) else "" for v in frame.iloc[header_row]]
+st.success(f"读取 {upload.name}：表头在第 {int(frame.index[header_row]) + 1} 行，"
+           f"数据 {len(frame) - header_row - 1:,} 行。")
+with st.expander("列的对应关系（未识别的列可以手工指定）", expanded=any(f not in found for f in REQUIRED)):
+    mapping = {}
+    cols = st.columns(4)
+    for i, field_name in enumerate(COLUMN_ALIASES):
+        options = ["（不导入）", *[h for h in headers if h]]
+        current = found.get(field_name)
+        choice = cols[i % 4].selectbox(
+            FIELD_LABELS[field_name] + ("（必需）" if field_name in REQUIRED else ""), options,
+            index=options.index(current) if current in options else 0, key=f"map_{field_name}")
+        if choice != "（不导入）":
+            mapping[field_name] = choice
+
+plan = plan_import(engine, frame, mapping, header_row)
+if plan.problems:
+    st.error(f"发现 {len(plan.problems):,} 个问题，涉及 {len(plan.problem_rows()):,} 行；"
+             "在处理之前不会写入任何数据。")
+    st.dataframe(pd.DataFrame({
+        "行号": [p.row for p in plan.problems], "列": [p.column for p in plan.problems],
+        "值": [p.value for p in plan.problems], "问题": [p.message for p in plan.problems],
+    }), hide_index=True, width="stretch", height=300)
+    if plan.unknown_townships:
+        st.warning("以下问题属地不在乡镇（街道）名单中：" + "、".join(plan.unknown_townships[:50]))
+    skip = st.checkbox(f"跳过有问题的 {len(plan.problem_rows()):,} 行，只导入其余 {len(plan.rows):,} 行",
+                       key="skip_bad_rows",
+                       disabled=any(p.row is None for p in plan.problems))
+    if skip:
+        plan = excluding(plan, plan.problem_rows())
+if plan.ok:
+    st.info(f"检查通过：{len(plan.rows):,} 件可以导入，其中带满意度评价 {len(plan.evaluations):,} 件。")
+    if st.button("导入", type="primary", key="do_import"):
+        try:
+            result = write_plan(engine, plan)
+        except Exception as exc:  # the transaction rolled back: nothing was written
+            st.error(f"导入失败，未写入任何数据：{exc}")
+        else:
+            clear_cached_queries()
+            st.success(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
+                       f"未变 {result.unchanged:,} 件。")

@@ -1,0 +1,215 @@
+"""Importing case lists: broken files each get a clear message and write nothing; a clean file is
+imported, re-imported with nothing changed, and updated by a later export. SQLite and PostgreSQL."""
+import io
+from datetime import date
+
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import text
+
+from data.importer import (
+    ImportError_, excluding, parse_date, plan_import, read_table, remove_demo_cases, write_plan,
+)
+
+HEADER = ["信访件编号", "登记日期", "信访形式", "信访人数", "问题属地", "内容分类", "责任单位",
+          "办理期限", "办结日期", "是否重复件", "越级", "满意度", "信访人", "身份证号"]
+ROWS = [
+    ["X-001", "2025-03-05", "来访", 1, "一镇", "城乡建设", "一镇", "2025/5/4", "2025年4月1日", "否", "",
+     "满意", "王小明", "530302199001011234"],
+    ["X-002", "2025/3/6", "网上信访", 2, "100200001", "环境保护", "", "", "", "是", "到省", "",
+     "李四", ""],
+    ["X-003", 45730, "来信", 1, "二镇", "民政", "市人力资源和社会保障局", 45800, "", "否", "", "",
+     "", ""],
+]
+TODAY = date(2025, 6, 30)
+
+
+def xlsx(rows, header=HEADER, title=True) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    if title:
+        sheet.append(["测试市信访事项登记表"])
+        sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+        sheet.append(["导出时间：2025-06-30"])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def csv(rows, encoding="utf-8", header=HEADER) -> bytes:
+    frame = pd.DataFrame(rows, columns=header)
+    return frame.to_csv(index=False).encode(encoding)
+
+
+def count(engine, table="cases"):
+    with engine.connect() as conn:
+        return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+
+
+@pytest.fixture()
+def places(empty_engine):
+    from tests.fixture_cases import load_places
+
+    with empty_engine.begin() as conn:
+        load_places(conn)
+    return empty_engine
+
+
+def plan(engine, content, name="cases.xlsx"):
+    return plan_import(engine, read_table(content, name), today=TODAY)
+
+
+def test_dates_as_offices_write_them():
+    assert parse_date("2024-03-05") == date(2024, 3, 5)
+    assert parse_date("2024/3/5") == date(2024, 3, 5)
+    assert parse_date("2024年3月5日") == date(2024, 3, 5)
+    assert parse_date("2024-03-05 14:30:00") == date(2024, 3, 5)
+    assert parse_date(45356) == date(2024, 3, 5)          # Excel serial number
+    assert parse_date("45356") == date(2024, 3, 5)
+    assert parse_date(pd.Timestamp("2024-03-05 08:00")) == date(2024, 3, 5)
+    assert parse_date("") is None
+    for bad in ("2024-13-01", "昨天", "2024-02-30"):
+        with pytest.raises(ValueError):
+            parse_date(bad)
+
+
+def test_clean_file_imported_then_reimported_unchanged_then_updated(places):
+    first = plan(places, xlsx(ROWS))
+    assert first.ok, [p.text() for p in first.problems]
+    assert first.header_row == 2 and first.mapping["received_on"] == "登记日期"
+    result = write_plan(places, first)
+    assert (result.inserted, result.updated, result.unchanged) == (3, 0, 0)
+    assert count(places) == 3 and count(places, "evaluations") == 1
+    with places.connect() as conn:
+        row = conn.execute(text("SELECT received_on, township_code, county_code, status, unit_id, "
+                                "petitioner_key FROM cases WHERE case_no = 'X-003'")).one()
+    assert str(row[0])[:10] == "2025-03-14" and row[1] == "100100002" and row[2] == "100100"
+    assert row[4] == 4 and row[5] is None
+    again = write_plan(places, plan(places, xlsx(ROWS)))
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+    assert count(places) == 3
+    later = [list(r) for r in ROWS]
+    later[1][8] = "2025-04-20"  # X-002 closed since
+    updated = write_plan(places, plan(places, xlsx(later)))
+    assert (updated.inserted, updated.updated, updated.unchanged) == (0, 1, 2)
+    with places.connect() as conn:
+        status = conn.execute(text("SELECT status FROM cases WHERE case_no = 'X-002'")).scalar()
+        source = conn.execute(text("SELECT value FROM settings WHERE key = 'data_source'")).scalar()
+    assert status == "已办结" and source == "real"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
+def test_csv_encodings(places, encoding):
+    result = plan(places, csv(ROWS[:2], encoding), "cases.csv")
+    assert result.ok and [r["case_no"] for r in result.rows] == ["X-001", "X-002"]
+
+
+def test_missing_required_column(places):
+    header = [h if h != "问题属地" else "备注" for h in HEADER]
+    result = plan(places, xlsx(ROWS, header))
+    assert not result.ok and result.problems[0].text().startswith("文件「问题属地」列：缺少必需的列")
+    with pytest.raises(ImportError_):
+        write_plan(places, result)
+    assert count(places) == 0
+
+
+def test_broken_rows_each_explained_and_nothing_written(places):
+    rows = [list(r) for r in ROWS] + [
+        ["X-001", "2025-03-07", "来访", 1, "一镇", "城乡建设", "", "", "", "否", "", "", "", ""],
+        ["X-005", "2025-02-30", "来访", 1, "一镇", "城乡建设", "", "", "", "否", "", "", "", ""],
+        ["X-006", "2025-03-08", "来访", 1, "火星镇", "城乡建设", "", "", "", "否", "", "", "", ""],
+        ["X-007", "2025-03-08", "飞鸽传书", "三", "一镇", "城乡建设", "", "", "", "也许", "", "很好", "", ""],
+    ]
+    result = plan(places, xlsx(rows))
+    messages = [p.text() for p in result.problems]
+    assert "第 7 行「信访件编号」列：信访件编号与第 4 行重复（值：X-001）" in messages
+    assert any(m.startswith("第 8 行「登记日期」列：不是有效日期") for m in messages)
+    assert "第 9 行「问题属地」列：问题属地不在本辖区的乡镇（街道）名单中（值：火星镇）" in messages
+    assert result.unknown_townships == ["火星镇"]
+    bad_row = [m for m in messages if m.startswith("第 10 行")]
+    assert len(bad_row) == 4  # channel, person count, repeat flag, satisfaction
+    with pytest.raises(ImportError_):
+        write_plan(places, result)
+    assert count(places) == 0
+    # Excluding the broken rows writes the rest, in one transaction.
+    kept = excluding(result, result.problem_rows())
+    assert kept.ok and len(kept.rows) == 3
+    write_plan(places, kept)
+    assert count(places) == 3
+
+
+def test_unreadable_files(places):
+    with pytest.raises(ImportError_, match="是空的"):
+        read_table(b"", "cases.xlsx")
+    with pytest.raises(ImportError_, match="无法读取"):
+        read_table(b"this is not a workbook", "cases.xlsx")
+    with pytest.raises(ImportError_, match="不支持的文件类型"):
+        read_table(b"abc", "cases.pdf")
+    with pytest.raises(ImportError_, match="编码无法识别"):
+        read_table(bytes([0xff, 0xfe, 0xfa, 0x81, 0x30, 0x81]) * 10, "cases.csv")
+    with pytest.raises(ImportError_, match="找不到表头"):
+        plan_import(places, read_table("a,b\n1,2\n".encode(), "x.csv"))
+    with pytest.raises(ImportError_, match="没有内容"):
+        read_table(b"\n\n\n", "cases.csv")
+
+
+def test_a_large_file(places):
+    rows = [[f"L-{i:06d}", "2025-03-05", "来访", 1, "一镇" if i % 2 else "二镇", "城乡建设", "", "",
+             "", "否", "", "", "", ""] for i in range(20_000)]
+    rows[15_000][1] = "不是日期"
+    result = plan(places, csv(rows), "big.csv")
+    assert len(result.problems) == 1 and result.problems[0].row == 15_002
+    with pytest.raises(ImportError_):
+        write_plan(places, result)
+    assert count(places) == 0
+    write_plan(places, excluding(result, result.problem_rows()))
+    assert count(places) == 19_999
+
+
+def test_remove_demo_in_one_step(tmp_path):
+    from data.database import make_engine
+    from data.demo import generate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
+    generate(engine, profile="county", cases=500, seed=1, end=TODAY)
+    assert remove_demo_cases(engine) == 500
+    assert count(engine) == 0 and count(engine, "key_cases") == 0
+    assert count(engine, "regions") > 0
+
+
+def test_cli_import(tmp_path):
+    import subprocess
+    import sys
+
+    from data.database import PROJECT_DIR, make_engine, migrate
+    from tests.fixture_cases import load_places
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as conn:
+        load_places(conn)
+    good, bad = tmp_path / "good.xlsx", tmp_path / "bad.csv"
+    good.write_bytes(xlsx(ROWS))
+    bad.write_bytes(csv(ROWS + [["X-009", "2025-13-01", "来访", 1, "一镇", "城乡建设", "", "", "",
+                                 "否", "", "", "", ""]], "gbk"))
+
+    def run(*args):
+        return subprocess.run([sys.executable, "cli.py", "import", *args, "--url", url],
+                              cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+
+    rejected = run(str(bad))
+    assert rejected.returncode == 1 and "第 5 行「登记日期」列" in rejected.stderr
+    assert "未写入任何数据" in rejected.stderr and count(engine) == 0
+    dry = run(str(good), "--dry-run")
+    assert dry.returncode == 0 and "3 件可以导入" in dry.stdout and count(engine) == 0
+    done = run(str(good))
+    assert done.returncode == 0 and "新增 3 件" in done.stdout and count(engine) == 3
+    again = run(str(good))
+    assert "未变 3 件" in again.stdout and count(engine) == 3
+    missing = run(str(tmp_path / "nope.xlsx"))
+    assert missing.returncode == 2 and "文件不存在" in missing.stderr
