@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -413,3 +414,260 @@ def remove_demo_cases(engine: Engine) -> int:
             [defaults.AS_OF_KEY, "demo_profile", "demo_seed", "planted_clusters"])))
         write_setting(conn, defaults.DEMO_BANNER_KEY, "empty")
     return len(count)
+
+
+# ---- evaluation lists and key-case lists -------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListSpec:
+    """A simple list keyed on 信访件编号: its fields, their column names, which are required."""
+
+    name: str
+    table: object
+    aliases: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    dates: tuple[str, ...]
+
+
+EVALUATION_LIST = ListSpec(
+    "满意度评价", schema.evaluations,
+    {"case_no": COLUMN_ALIASES["case_no"], "evaluated_on": ("评价日期", "回访日期", "评价时间"),
+     "method": ("评价方式", "回访方式"), "result": ("评价结果", "满意度", "满意度评价")},
+    ("case_no", "evaluated_on", "result"), ("evaluated_on",))
+KEY_CASE_LIST = ListSpec(
+    "重点案件", schema.key_cases,
+    {"case_no": COLUMN_ALIASES["case_no"], "listed_on": ("列入日期", "交办日期", "建档日期"),
+     "leader": ("包案领导", "包案领导姓名"), "requirements": ("工作要求", "化解要求"),
+     "resolve_by": ("化解时限", "办结时限", "时限"), "progress_pct": ("化解进度", "进度", "进度（%）"),
+     "stage": ("阶段", "化解阶段", "状态"), "cleared_on": ("销号日期", "销号时间")},
+    ("case_no", "leader", "resolve_by"), ("listed_on", "resolve_by", "cleared_on"))
+METHODS = {"电话": "电话回访", "电话回访": "电话回访", "微信": "微信", "app": "App", "手机app": "App",
+           "短信": "电话回访", "": "电话回访"}
+
+
+def plan_list(engine: Engine, frame: pd.DataFrame, spec: ListSpec, today: date | None = None
+              ) -> ImportPlan:
+    """Validates an evaluation or key-case list against the cases in the database."""
+    today = today or date.today()
+    plan = ImportPlan()
+    best, best_map = -1, {}
+    for position in range(min(20, len(frame))):
+        names = [_clean(v).replace(" ", "") for v in frame.iloc[position]]
+        found = {f: next(a for a in aliases if a in names) for f, aliases in spec.aliases.items()
+                 if any(a in names for a in aliases)}
+        if len(found) > len(best_map):
+            best, best_map = position, found
+    plan.header_row, plan.mapping = best, best_map
+    missing = [f for f in spec.required if f not in best_map]
+    if best < 0 or missing:
+        for f in missing or spec.required:
+            plan.problems.append(Problem(None, spec.aliases[f][0], None,
+                                         f"缺少必需的列“{spec.aliases[f][0]}”"))
+        return plan
+    headers = [_clean(v).replace(" ", "") for v in frame.iloc[best]]
+    position = {f: headers.index(c) for f, c in best_map.items()}
+    with engine.connect() as conn:
+        known = {r[0] for r in conn.execute(select(schema.cases.c.case_no))}
+    seen: dict[str, int] = {}
+    for index in range(best + 1, len(frame)):
+        raw = frame.iloc[index]
+        if not any(_clean(v) for v in raw):
+            continue
+        line = int(frame.index[index]) + 1
+        value = {f: raw.iloc[p] for f, p in position.items()}
+        problems = []
+
+        def problem(f, message):
+            problems.append(Problem(line, best_map.get(f, spec.aliases[f][0]), _clean(value.get(f)),
+                                    message))
+
+        case_no = _clean(value.get("case_no"))
+        if not case_no:
+            problem("case_no", "信访件编号为空")
+        elif case_no not in known:
+            problem("case_no", "数据库中没有这个信访件（请先导入信访件清单）")
+        elif case_no in seen:
+            problem("case_no", f"信访件编号与第 {seen[case_no]} 行重复")
+        seen.setdefault(case_no, line)
+        row = {"case_no": case_no}
+        for f in spec.dates:
+            try:
+                row[f] = parse_date(value.get(f))
+            except ValueError as exc:
+                problem(f, str(exc))
+                row[f] = None
+            if f in spec.required and row[f] is None and not any(p.column == best_map.get(f)
+                                                                 for p in problems):
+                problem(f, "日期为空")
+        if spec is EVALUATION_LIST:
+            result = _clean(value.get("result"))
+            if result not in SATISFACTION:
+                problem("result", "评价结果应为满意、基本满意或不满意")
+            method = METHODS.get(_clean(value.get("method")).lower(), _clean(value.get("method")))
+            row.update(method=method or "电话回访", result=result)
+        else:
+            leader = _clean(value.get("leader"))
+            if not leader:
+                problem("leader", "包案领导为空")
+            progress_text = _clean(value.get("progress_pct")).rstrip("%") or "0"
+            try:
+                progress = int(float(progress_text))
+                if not 0 <= progress <= 100:
+                    raise ValueError
+            except ValueError:
+                problem("progress_pct", "化解进度应为 0 到 100 的数")
+                progress = 0
+            cleared = row.get("cleared_on")
+            if cleared and cleared > today:
+                problem("cleared_on", "销号日期晚于今天")
+            row.update(leader=leader, requirements=_clean(value.get("requirements")) or None,
+                       progress_pct=100 if cleared else progress,
+                       stage=_clean(value.get("stage")) or ("已销号" if cleared else "化解中"),
+                       listed_on=row.get("listed_on") or row.get("resolve_by") or today)
+        if problems:
+            plan.problems.extend(problems)
+            continue
+        plan.rows.append(row)
+        plan.row_numbers.append(line)
+    return plan
+
+
+def write_list(engine: Engine, plan: ImportPlan, spec: ListSpec) -> ImportResult:
+    """Replaces the listed cases' rows in one transaction (all or nothing)."""
+    if plan.problems:
+        raise ImportError_(f"还有 {len(plan.problems)} 个问题未处理，未写入任何数据")
+    table = spec.table
+    with engine.begin() as conn:
+        existing = {r[0] for r in conn.execute(select(table.c.case_no).where(
+            table.c.case_no.in_([r["case_no"] for r in plan.rows])))}
+        for row in plan.rows:
+            conn.execute(table.delete().where(table.c.case_no == row["case_no"]))
+        if plan.rows:
+            conn.execute(table.insert(), plan.rows)
+    updated = sum(r["case_no"] in existing for r in plan.rows)
+    return ImportResult(len(plan.rows) - updated, updated, 0)
+
+
+# ---- township boundaries -------------------------------------------------------------------------
+
+_A, _EE = 6378245.0, 0.00669342162296594323  # Krasovsky 1940, the parameters GCJ-02 is built on
+
+
+def _in_china(lon: float, lat: float) -> bool:
+    return 72.004 <= lon <= 137.8347 and 0.8293 <= lat <= 55.8271
+
+
+def _gcj_offset(lon: float, lat: float) -> tuple[float, float]:
+    x, y = lon - 105.0, lat - 35.0
+    d_lat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * abs(x) ** 0.5
+             + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+             + (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
+             + (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0)
+    d_lon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * abs(x) ** 0.5
+             + (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
+             + (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
+             + (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * math.pi
+    magic = 1 - _EE * math.sin(rad) ** 2
+    sqrt_magic = math.sqrt(magic)
+    d_lat = (d_lat * 180.0) / ((_A * (1 - _EE)) / (magic * sqrt_magic) * math.pi)
+    d_lon = (d_lon * 180.0) / (_A / sqrt_magic * math.cos(rad) * math.pi)
+    return d_lon, d_lat
+
+
+def wgs84_to_gcj02(lon: float, lat: float) -> tuple[float, float]:
+    if not _in_china(lon, lat):
+        return lon, lat
+    d_lon, d_lat = _gcj_offset(lon, lat)
+    return lon + d_lon, lat + d_lat
+
+
+def gcj02_to_wgs84(lon: float, lat: float) -> tuple[float, float]:
+    """The inverse by fixed-point iteration (to well under a metre)."""
+    if not _in_china(lon, lat):
+        return lon, lat
+    wlon, wlat = lon, lat
+    for _ in range(6):
+        glon, glat = wgs84_to_gcj02(wlon, wlat)
+        wlon, wlat = wlon - (glon - lon), wlat - (glat - lat)
+    return wlon, wlat
+
+
+@dataclass
+class BoundaryPlan:
+    matched: dict[str, str] = field(default_factory=dict)   # township code -> GeoJSON geometry text
+    unmatched: list[str] = field(default_factory=list)       # feature names/codes not found
+    missing: list[str] = field(default_factory=list)         # townships with no feature
+    problems: list[Problem] = field(default_factory=list)
+
+
+def plan_boundaries(engine: Engine, content: bytes, name_property: str | None,
+                    code_property: str | None, gcj02: bool, county_code: str | None = None
+                    ) -> BoundaryPlan:
+    """Matches a GeoJSON of township boundaries to the townships by code or name."""
+    import json
+
+    import shapely
+    from shapely.geometry import mapping, shape
+
+    plan = BoundaryPlan()
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+        features = data["features"] if data.get("type") == "FeatureCollection" else [data]
+    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, AttributeError) as exc:
+        plan.problems.append(Problem(None, None, None, f"不是有效的 GeoJSON 文件（{exc.__class__.__name__}）"))
+        return plan
+    with engine.connect() as conn:
+        query = select(schema.regions.c.code, schema.regions.c.name).where(
+            schema.regions.c.level == "township")
+        if county_code:
+            query = query.where(schema.regions.c.parent_code == county_code)
+        towns = conn.execute(query).fetchall()
+    by_code = {code: code for code, _name in towns} | {code[:9]: code for code, _name in towns}
+    by_name = {name: code for code, name in towns}
+    for number, feature in enumerate(features, start=1):
+        props = feature.get("properties") or {}
+        code = str(props.get(code_property, "")).strip() if code_property else ""
+        name = str(props.get(name_property, "")).strip() if name_property else ""
+        town = by_code.get(code) or by_code.get(code[:9]) or by_name.get(name)
+        label = name or code or f"第 {number} 个要素"
+        if town is None:
+            plan.unmatched.append(label)
+            continue
+        try:
+            geometry = shape(feature["geometry"])
+            if gcj02:
+                geometry = shapely.transform(geometry, _gcj_many)
+            if not geometry.is_valid:
+                geometry = geometry.buffer(0)
+            if geometry.geom_type not in ("Polygon", "MultiPolygon") or geometry.is_empty:
+                raise ValueError("不是面要素")
+        except Exception as exc:  # noqa: BLE001 - any broken geometry is reported the same way
+            plan.problems.append(Problem(number, name_property, label, f"边界无法使用：{exc}"))
+            continue
+        plan.matched[town] = json.dumps(mapping(geometry))
+    plan.missing = sorted(name for code, name in towns if code not in plan.matched)
+    return plan
+
+
+def _gcj_many(coords):
+    import numpy as np
+
+    return np.array([gcj02_to_wgs84(x, y) for x, y in coords])
+
+
+def write_boundaries(engine: Engine, plan: BoundaryPlan) -> int:
+    """Replaces the matched townships' areas and centres; the areas are no longer schematic."""
+    import json
+
+    from shapely.geometry import shape
+
+    if plan.problems:
+        raise ImportError_(f"还有 {len(plan.problems)} 个问题未处理，未写入任何数据")
+    with engine.begin() as conn:
+        for code, geometry in plan.matched.items():
+            centre = shape(json.loads(geometry)).representative_point()
+            conn.execute(schema.regions.update().where(schema.regions.c.code == code).values(
+                boundary=geometry, boundary_schematic=False, lon=round(centre.x, 6),
+                lat=round(centre.y, 6)))
+    return len(plan.matched)

@@ -213,3 +213,71 @@ def test_cli_import(tmp_path):
     assert "未变 3 件" in again.stdout and count(engine) == 3
     missing = run(str(tmp_path / "nope.xlsx"))
     assert missing.returncode == 2 and "文件不存在" in missing.stderr
+
+
+def test_evaluation_and_key_case_lists(places):
+    from data.importer import EVALUATION_LIST, KEY_CASE_LIST, plan_list, write_list
+
+    write_plan(places, plan(places, xlsx(ROWS)))
+    evaluations = [["X-002", "2025-04-25", "微信", "不满意"], ["X-003", "2025年4月1日", "电话", "满意"]]
+    header = ["信访件编号", "回访日期", "评价方式", "评价结果"]
+    result = plan_list(places, read_table(csv(evaluations, header=header), "e.csv"),
+                       EVALUATION_LIST, TODAY)
+    assert result.ok and [r["method"] for r in result.rows] == ["微信", "电话回访"]
+    write_list(places, result, EVALUATION_LIST)
+    assert count(places, "evaluations") == 3  # X-001 came with the case list
+    bad = plan_list(places, read_table(csv([["X-404", "2025-04-25", "微信", "还行"]], header=header),
+                                       "e.csv"), EVALUATION_LIST, TODAY)
+    assert {p.message for p in bad.problems} == {"数据库中没有这个信访件（请先导入信访件清单）",
+                                                  "评价结果应为满意、基本满意或不满意"}
+    keys = [["X-001", "副县长 王某某", "限期化解", "2025-07-31", "60%", "化解中", ""],
+            ["X-002", "县委常委 李某某", "", "2025-06-01", "100", "已销号", "2025-05-20"]]
+    key_header = ["信访件编号", "包案领导", "工作要求", "化解时限", "化解进度", "阶段", "销号日期"]
+    key_plan = plan_list(places, read_table(xlsx(keys, key_header, title=False), "k.xlsx"),
+                         KEY_CASE_LIST, TODAY)
+    assert key_plan.ok, [p.text() for p in key_plan.problems]
+    write_list(places, key_plan, KEY_CASE_LIST)
+    again = write_list(places, key_plan, KEY_CASE_LIST)
+    assert count(places, "key_cases") == 2 and again.updated == 2
+    with places.connect() as conn:
+        progress = conn.execute(text("SELECT progress_pct FROM key_cases WHERE case_no = 'X-001'")).scalar()
+    assert progress == 60
+
+
+def test_gcj02_round_trip():
+    from data.importer import gcj02_to_wgs84, wgs84_to_gcj02
+
+    lon, lat = 103.7960, 25.4900
+    shifted = wgs84_to_gcj02(lon, lat)
+    assert 0.001 < abs(shifted[0] - lon) + abs(shifted[1] - lat) < 0.02   # hundreds of metres
+    back = gcj02_to_wgs84(*shifted)
+    assert abs(back[0] - lon) < 1e-6 and abs(back[1] - lat) < 1e-6
+    assert wgs84_to_gcj02(2.35, 48.85) == (2.35, 48.85)                    # outside China: as is
+
+
+def test_township_boundaries_replace_schematic_areas(places):
+    import json
+
+    from data.importer import plan_boundaries, wgs84_to_gcj02, write_boundaries
+
+    square = [[103.60, 25.30], [103.70, 25.30], [103.70, 25.40], [103.60, 25.40], [103.60, 25.30]]
+    shifted = [list(wgs84_to_gcj02(x, y)) for x, y in square]
+    geojson = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"NAME": "一镇", "CODE": ""},
+         "geometry": {"type": "Polygon", "coordinates": [shifted]}},
+        {"type": "Feature", "properties": {"NAME": "", "CODE": "100200001000"},
+         "geometry": {"type": "Polygon", "coordinates": [shifted]}},
+        {"type": "Feature", "properties": {"NAME": "月亮镇", "CODE": "999"},
+         "geometry": {"type": "Polygon", "coordinates": [shifted]}},
+    ]}
+    result = plan_boundaries(places, json.dumps(geojson).encode(), "NAME", "CODE", gcj02=True)
+    assert set(result.matched) == {"100100001", "100200001"}
+    assert result.unmatched == ["月亮镇"] and result.missing == ["二镇"]
+    assert write_boundaries(places, result) == 2
+    with places.connect() as conn:
+        row = conn.execute(text("SELECT boundary, boundary_schematic, lon FROM regions "
+                                "WHERE code = '100100001'")).one()
+    ring = json.loads(row[0])["coordinates"][0]
+    assert abs(ring[0][0] - 103.60) < 1e-5 and not row[1] and 103.6 < row[2] < 103.7
+    broken = plan_boundaries(places, b"{not json", "NAME", "CODE", gcj02=False)
+    assert broken.problems and "GeoJSON" in broken.problems[0].message
