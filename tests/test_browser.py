@@ -21,7 +21,7 @@ OUTPUT = PROJECT_DIR / "test-output"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = {"overview": "信访总量", "map": "作战图：重点案件清单", "dispatch": "责任单位办理进度",
          "satisfaction": "分项比较", "ranking": "通报候选", "alerts": "预警清单",
-         "import": "选择文件"}
+         "import": "选择信访件清单"}
 
 
 def _free_port() -> int:

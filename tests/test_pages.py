@@ -276,3 +276,36 @@ def test_import_page_removes_demo_in_one_step(tmp_path, monkeypatch):
     assert "已清除 300 件演示信访件" in at.success[0].value
     at.run()
     assert not any("演示数据" in w.value for w in at.warning)
+
+
+def test_import_page_boundaries_and_lists(tmp_path, monkeypatch):
+    import json
+
+    from sqlalchemy import text
+
+    from tests.fixture_cases import load_places
+
+    url = f"sqlite:///{tmp_path / 'geo.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as conn:
+        load_places(conn)
+    monkeypatch.setenv("DATABASE_URL", url)
+    square = [[103.6, 25.3], [103.7, 25.3], [103.7, 25.4], [103.6, 25.4], [103.6, 25.3]]
+    geojson = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n}, "geometry": {"type": "Polygon",
+                                                                   "coordinates": [square]}}
+        for n in ("一镇", "二镇")]}
+    at = run_app("pages/data_import.py")
+    at.get("file_uploader")[3].set_value(("t.geojson", json.dumps(geojson).encode(),
+                                         "application/json")).run()
+    assert not at.exception, at.exception
+    assert "2 个乡镇（街道）的边界可以导入" in at.info[-1].value
+    assert "三镇" in " ".join(w.value for w in at.warning)
+    at.button(key="do_boundaries").click().run()
+    assert "已更新 2 个" in at.success[-1].value
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM regions WHERE boundary IS NOT NULL")).scalar() == 2
+    at.get("file_uploader")[1].set_value(("e.csv", "信访件编号,评价日期,评价结果\nNOPE,2025-01-01,满意\n"
+                                         .encode("gbk"), "text/csv")).run()
+    assert any("数据库中没有这个信访件" in str(df.value) for df in at.dataframe)
