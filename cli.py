@@ -82,21 +82,41 @@ def serve(
 
 
 @app.command("import")
-def import_cases(
-    file: Path = typer.Argument(..., help="信访件清单：.xlsx、.xls 或 .csv（UTF-8 或 GBK）"),
+def import_command(
+    file: Path = typer.Argument(..., help="要导入的文件：.xlsx、.xls、.csv，边界为 .geojson"),
+    kind: str = typer.Option("cases", help="文件内容：cases 信访件清单，evaluations 满意度评价，"
+                             "key-cases 重点案件，regions 乡镇和村名单，boundaries 乡镇边界 GeoJSON"),
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     dry_run: bool = typer.Option(False, "--dry-run", help="只检查，不写入"),
+    name_property: Optional[str] = typer.Option(None, help="边界文件中乡镇名称的属性名"),
+    code_property: Optional[str] = typer.Option(None, help="边界文件中乡镇代码的属性名"),
+    gcj02: bool = typer.Option(False, "--gcj02", help="边界坐标为 GCJ-02，转换为 WGS-84"),
 ) -> None:
-    """导入信访件清单：先逐行检查，有任何问题则不写入（退出码 1）；按信访件编号更新已有记录。"""
-    from data.importer import ImportError_, plan_import, read_table, write_plan
+    """导入数据：先逐行检查，有任何问题则不写入（退出码 1）；信访件按编号更新已有记录。"""
+    from data import importer, region_import
 
+    kinds = ("cases", "evaluations", "key-cases", "regions", "boundaries")
+    if kind not in kinds:
+        _fail(f"--kind 应为 {'、'.join(kinds)} 之一")
     if not file.exists():
         _fail(f"文件不存在：{file}")
     try:
         engine = _engine(url)
         migrate(engine)
-        plan = plan_import(engine, read_table(file.read_bytes(), file.name))
-    except (DatabaseError, ImportError_) as exc:
+        if kind == "boundaries":
+            if not (name_property or code_property):
+                _fail("边界文件需要 --name-property 或 --code-property")
+            plan = importer.plan_boundaries(engine, file.read_bytes(), name_property,
+                                            code_property, gcj02)
+            for label in plan.unmatched[:50]:
+                typer.echo(f"对应不到乡镇（街道）的要素：{label}", err=True)
+        else:
+            frame = importer.read_table(file.read_bytes(), file.name)
+            lists = {"evaluations": importer.EVALUATION_LIST, "key-cases": importer.KEY_CASE_LIST}
+            plan = (importer.plan_import(engine, frame) if kind == "cases"
+                    else region_import.plan_regions(engine, frame) if kind == "regions"
+                    else importer.plan_list(engine, frame, lists[kind]))
+    except (DatabaseError, importer.ImportError_) as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(code=1)
     if plan.problems:
@@ -106,12 +126,24 @@ def import_cases(
         typer.echo((f"……另有 {more} 个问题\n" if more > 0 else "")
                    + f"文件被拒绝：共 {len(plan.problems)} 个问题，未写入任何数据。", err=True)
         raise typer.Exit(code=1)
+    size = len(plan.matched) if kind == "boundaries" else len(plan.rows)
     if dry_run:
-        typer.echo(f"检查通过：{len(plan.rows):,} 件可以导入（未写入，--dry-run）。")
+        typer.echo(f"检查通过：{size:,} {'件' if kind == 'cases' else '条'}可以导入（未写入，--dry-run）。")
         return
-    result = write_plan(engine, plan)
-    typer.echo(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
-               f"未变 {result.unchanged:,} 件。")
+    if kind == "cases":
+        result = importer.write_plan(engine, plan)
+        typer.echo(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
+                   f"未变 {result.unchanged:,} 件。")
+    elif kind == "regions":
+        redrawn = region_import.write_regions(engine, plan)
+        typer.echo(f"导入完成：新增乡镇（街道）{plan.new_townships} 个、村（社区）{plan.new_villages} 个，"
+                   f"更新 {plan.updated} 个" + (f"；重画了 {len(redrawn)} 个县的示意范围" if redrawn else "")
+                   + "。")
+    elif kind == "boundaries":
+        typer.echo(f"导入完成：更新 {importer.write_boundaries(engine, plan)} 个乡镇（街道）的边界。")
+    else:
+        result = importer.write_list(engine, plan, lists[kind])
+        typer.echo(f"导入完成：新增 {result.inserted:,} 条，替换 {result.updated:,} 条。")
 
 
 @app.command("migrate")

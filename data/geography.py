@@ -68,7 +68,7 @@ def load_township_names() -> dict[str, list[tuple[str, str]]]:
     return result
 
 
-def _geojson(geometry: BaseGeometry) -> str:
+def geojson_text(geometry: BaseGeometry) -> str:
     def rounded(coords):
         if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (int, float)):
             return [round(coords[0], 5), round(coords[1], 5)]
@@ -105,6 +105,30 @@ def partition(area: BaseGeometry, count: int, rng: np.random.Generator) -> list[
     return [c.buffer(0) for c in cells]
 
 
+def cells_around(area: BaseGeometry, seeds: list[Point | None], rng: np.random.Generator
+                 ) -> list[BaseGeometry]:
+    """One schematic cell per seed covering `area`; seeds that are missing, repeated or outside the
+    area are replaced by random points inside it. Cells keep the order of `seeds`."""
+    if len(seeds) == 1:
+        return [area]
+    seen: set[tuple[float, float]] = set()
+    missing = []
+    for i, seed in enumerate(seeds):
+        if seed is None or not area.contains(seed) or (seed.x, seed.y) in seen:
+            missing.append(i)
+        else:
+            seen.add((seed.x, seed.y))
+    filled = list(seeds)
+    for i, point in zip(missing, _points_inside(area, len(missing), rng)):
+        filled[i] = point
+    diagram = voronoi_polygons(MultiPoint(filled), extend_to=area.envelope.buffer(0.5))
+    cells = []
+    for seed in filled:
+        cell = next(g for g in diagram.geoms if g.covers(seed))
+        cells.append(cell.intersection(area).buffer(0))
+    return cells
+
+
 def _village_names(township_name: str, count: int, rng: np.random.Generator) -> list[str]:
     tails = STREET_TAILS if township_name.endswith("街道") else VILLAGE_TAILS
     combos = [h + t for h in VILLAGE_HEADS for t in tails]
@@ -133,13 +157,13 @@ def build_places(profile: str, rng: np.random.Generator, villages_total: int | N
         shares = weights / weights.sum()
         county = Place(county_code, county_name, "county", spec["code"] if profile == "city" else
                        None, outline.representative_point().x, outline.representative_point().y,
-                       population, _geojson(outline), False)
+                       population, geojson_text(outline), False)
         for (code, name), share in zip(townships, shares):
             cell = cells[assigned[(code, name)]]
             centre = cell.representative_point()
             county.children.append(Place(
                 code, name, "township", county_code, centre.x, centre.y,
-                int(population * share) if population else None, _geojson(cell), True))
+                int(population * share) if population else None, geojson_text(cell), True))
         counties.append(county)
     townships = [t for c in counties for t in c.children]
     per_township = _village_counts(len(townships), villages_total, rng)

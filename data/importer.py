@@ -140,19 +140,23 @@ def _clean(value) -> str:
     return str(value).strip()
 
 
-def find_header(frame: pd.DataFrame, scan: int = 20) -> tuple[int, dict[str, str]]:
-    """The row (position in frame) that names the most known columns, and field -> column."""
+def best_header(frame: pd.DataFrame, aliases: dict[str, tuple[str, ...]], scan: int = 20
+                ) -> tuple[int, dict[str, str]]:
+    """The row (position in frame) that names the most known columns, and field -> column;
+    (-1, {}) when no row names any."""
     best, best_mapping = -1, {}
     for position in range(min(scan, len(frame))):
         names = [_clean(v).replace(" ", "").replace("\n", "") for v in frame.iloc[position]]
-        mapping = {}
-        for field_name, aliases in COLUMN_ALIASES.items():
-            for alias in aliases:
-                if alias in names:
-                    mapping[field_name] = alias
-                    break
+        mapping = {f: next(a for a in names_ if a in names) for f, names_ in aliases.items()
+                   if any(a in names for a in names_)}
         if len(mapping) > len(best_mapping):
             best, best_mapping = position, mapping
+    return best, best_mapping
+
+
+def find_header(frame: pd.DataFrame, scan: int = 20) -> tuple[int, dict[str, str]]:
+    """The case list's header row and field -> column; a clear message when there is none."""
+    best, best_mapping = best_header(frame, COLUMN_ALIASES, scan)
     if len(best_mapping) < 2:
         raise ImportError_("找不到表头：前 20 行中没有一行包含“信访件编号”“登记日期”“问题属地”等常用列名")
     return best, best_mapping
@@ -450,13 +454,7 @@ def plan_list(engine: Engine, frame: pd.DataFrame, spec: ListSpec, today: date |
     """Validates an evaluation or key-case list against the cases in the database."""
     today = today or date.today()
     plan = ImportPlan()
-    best, best_map = -1, {}
-    for position in range(min(20, len(frame))):
-        names = [_clean(v).replace(" ", "") for v in frame.iloc[position]]
-        found = {f: next(a for a in aliases if a in names) for f, aliases in spec.aliases.items()
-                 if any(a in names for a in aliases)}
-        if len(found) > len(best_map):
-            best, best_map = position, found
+    best, best_map = best_header(frame, spec.aliases)
     plan.header_row, plan.mapping = best, best_map
     missing = [f for f in spec.required if f not in best_map]
     if best < 0 or missing:
@@ -464,7 +462,7 @@ def plan_list(engine: Engine, frame: pd.DataFrame, spec: ListSpec, today: date |
             plan.problems.append(Problem(None, spec.aliases[f][0], None,
                                          f"缺少必需的列“{spec.aliases[f][0]}”"))
         return plan
-    headers = [_clean(v).replace(" ", "") for v in frame.iloc[best]]
+    headers = [_clean(v).replace(" ", "").replace("\n", "") for v in frame.iloc[best]]
     position = {f: headers.index(c) for f, c in best_map.items()}
     with engine.connect() as conn:
         known = {r[0] for r in conn.execute(select(schema.cases.c.case_no))}

@@ -9,6 +9,7 @@ from data.importer import (
     find_header, plan_boundaries, plan_import, plan_list, read_table, remove_demo_cases,
     write_boundaries, write_list, write_plan,
 )
+from data.region_import import REGION_ALIASES, REGION_REQUIRED, plan_regions, write_regions
 from queries.reference import is_demo_data
 from ui.database import cached_query, clear_cached_queries
 from ui.page import start_page
@@ -92,27 +93,59 @@ def import_cases(upload) -> None:
                            f"未变 {result.unchanged:,} 件。")
 
 
+def checked_plan(upload, planner):
+    """Reads the file and plans it; shows every problem and returns None when anything is wrong."""
+    try:
+        plan = planner(read_table(upload.getvalue(), upload.name))
+    except ImportError_ as exc:
+        st.error(str(exc))
+        return None
+    if plan.problems:
+        st.error(f"发现 {len(plan.problems):,} 个问题，未写入任何数据：")
+        st.dataframe(pd.DataFrame({"问题": [p.text() for p in plan.problems]}), hide_index=True,
+                     width="stretch", height=260)
+        return None
+    return plan
+
+
 def import_list(upload, spec) -> None:
     """An evaluation or key-case list keyed on 信访件编号."""
     if upload is None:
         st.caption("可识别的列名：" + "；".join(f"{a[0]}（{'、'.join(a[1:]) or '—'}）"
                                           for a in spec.aliases.values()))
         return
-    try:
-        plan = plan_list(engine, read_table(upload.getvalue(), upload.name), spec)
-    except ImportError_ as exc:
-        st.error(str(exc))
-        return
-    if plan.problems:
-        st.error(f"发现 {len(plan.problems):,} 个问题，未写入任何数据：")
-        st.dataframe(pd.DataFrame({"问题": [p.text() for p in plan.problems]}), hide_index=True,
-                     width="stretch", height=260)
+    plan = checked_plan(upload, lambda frame: plan_list(engine, frame, spec))
+    if plan is None:
         return
     st.info(f"检查通过：{len(plan.rows):,} 条{spec.name}记录可以导入（同一信访件的原记录将被替换）。")
     if st.button(f"导入{spec.name}", type="primary", key=f"do_{spec.table.name}"):
         result = write_list(engine, plan, spec)
         clear_cached_queries()
         st.success(f"导入完成：新增 {result.inserted:,} 条，替换 {result.updated:,} 条。")
+
+
+def import_regions(upload) -> None:
+    """The township and village list: new places, new township units, redrawn schematic areas."""
+    if upload is None:
+        st.caption("每行一个乡镇（街道）或村（社区）。乡镇代码 9 位（或 12 位、末三位为 000），村代码 12 位；"
+                   "上级可由代码前几位推出，也可以填上级代码或名称。可识别的列名："
+                   + "；".join(f"{a[0]}（{'、'.join(a[1:]) or '—'}）"
+                              + ("，必需" if f in REGION_REQUIRED else "")
+                              for f, a in REGION_ALIASES.items()))
+        return
+    plan = checked_plan(upload, lambda frame: plan_regions(engine, frame))
+    if plan is None:
+        return
+    st.info(f"检查通过：新增乡镇（街道）{plan.new_townships} 个、村（社区）{plan.new_villages} 个，"
+            f"更新已有区划 {plan.updated} 个。新增的乡镇（街道）同时作为责任单位加入名单。")
+    if plan.not_listed:
+        st.warning(f"{len(plan.not_listed)} 个已有乡镇（街道）不在本名单中，将保留："
+                   + "、".join(plan.not_listed[:50]))
+    if st.button("导入区划名单", type="primary", key="do_regions"):
+        redrawn = write_regions(engine, plan)
+        clear_cached_queries()
+        st.success("导入完成。" + (f"{len(redrawn)} 个县（市、区）的乡镇示意范围已按新名单重画；"
+                                   "有正式边界时请在“乡镇（街道）边界”中导入。" if redrawn else ""))
 
 
 def import_boundaries(upload) -> None:
@@ -152,7 +185,7 @@ def import_boundaries(upload) -> None:
             st.success(f"已更新 {written} 个乡镇（街道）的边界，这些区域不再标注为示意范围。")
 
 
-tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇（街道）边界"])
+tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇和村名单", "乡镇（街道）边界"])
 with tabs[0]:
     import_cases(st.file_uploader("选择信访件清单", type=["xlsx", "xls", "csv"], key="import_file"))
 with tabs[1]:
@@ -162,4 +195,7 @@ with tabs[2]:
     import_list(st.file_uploader("选择重点案件清单", type=["xlsx", "xls", "csv"], key="key_file"),
                 KEY_CASE_LIST)
 with tabs[3]:
+    import_regions(st.file_uploader("选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"],
+                                    key="region_file"))
+with tabs[4]:
     import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"], key="geo_file"))

@@ -59,6 +59,19 @@ def places(empty_engine):
     return empty_engine
 
 
+def places_database(tmp_path, name):
+    """A fresh SQLite file with the fixture's places: (url, engine)."""
+    from data.database import make_engine, migrate
+    from tests.fixture_cases import load_places
+
+    url = f"sqlite:///{tmp_path / name}"
+    engine = make_engine(url)
+    migrate(engine)
+    with engine.begin() as conn:
+        load_places(conn)
+    return url, engine
+
+
 def plan(engine, content, name="cases.xlsx"):
     return plan_import(engine, read_table(content, name), today=TODAY)
 
@@ -185,14 +198,9 @@ def test_cli_import(tmp_path):
     import subprocess
     import sys
 
-    from data.database import PROJECT_DIR, make_engine, migrate
-    from tests.fixture_cases import load_places
+    from data.database import PROJECT_DIR
 
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        load_places(conn)
+    url, engine = places_database(tmp_path, "cli.db")
     good, bad = tmp_path / "good.xlsx", tmp_path / "bad.csv"
     good.write_bytes(xlsx(ROWS))
     bad.write_bytes(csv(ROWS + [["X-009", "2025-13-01", "来访", 1, "一镇", "城乡建设", "", "", "",
@@ -281,3 +289,138 @@ def test_township_boundaries_replace_schematic_areas(places):
     assert abs(ring[0][0] - 103.60) < 1e-5 and not row[1] and 103.6 < row[2] < 103.7
     broken = plan_boundaries(places, b"{not json", "NAME", "CODE", gcj02=False)
     assert broken.problems and "GeoJSON" in broken.problems[0].message
+
+
+REGION_HEADER = ["区划代码", "名称", "级别", "上级名称", "人口", "经度", "纬度"]
+REGION_ROWS = [
+    ["100100001", "一镇", "镇", "甲县", 125000, "", ""],            # known: renamed population only
+    ["100100003", "新城街道", "街道", "甲县", "30,000", 103.66, 25.36],  # a new township
+    ["100100003001", "新城社区", "社区", "新城街道", "", "", ""],    # its community, parent by name
+    [100100001002.0, "东山村", "村", "", "", "", ""],                 # Excel number; parent from code
+]
+
+
+def region_frame(rows, header=REGION_HEADER):
+    return read_table(xlsx(rows, header=header), "regions.xlsx")
+
+
+def region_snapshot(engine):
+    with engine.connect() as conn:
+        return (conn.execute(text("SELECT code, name, level, parent_code, population, lon, lat "
+                                  "FROM regions ORDER BY code")).fetchall(),
+                conn.execute(text("SELECT code, name, kind FROM units ORDER BY code")).fetchall())
+
+
+def test_township_and_village_list(places):
+    from data.region_import import plan_regions, write_regions
+
+    plan_ = plan_regions(places, region_frame(REGION_ROWS))
+    assert plan_.ok, [p.text() for p in plan_.problems]
+    assert (plan_.new_townships, plan_.new_villages, plan_.updated) == (1, 2, 1)
+    assert plan_.not_listed == ["二镇"]
+    assert write_regions(places, plan_) == []  # the fixture's counties have no outline to redraw
+    regions, units = region_snapshot(places)
+    rows = {r[0]: r for r in regions}
+    assert rows["100100003"][1:5] == ("新城街道", "township", "100100", 30000)
+    assert rows["100100003001"][2:4] == ("village", "100100003")
+    assert rows["100100001002"][2:4] == ("village", "100100001")
+    assert rows["100100001"][4] == 125000 and rows["100100001"][5] == 103.71  # lon kept
+    assert ("100100003", "新城街道", "township") in units
+    before = region_snapshot(places)
+    again = plan_regions(places, region_frame(REGION_ROWS))
+    assert (again.new_townships, again.new_villages) == (0, 0)
+    write_regions(places, again)
+    assert region_snapshot(places) == before  # re-importing the same list changes nothing
+    # A case in the new township can now be imported.
+    row = ["X-100", "2025-03-05", "来访", 1, "新城街道", "城乡建设", "新城街道", "", "", "否", "",
+           "", "", ""]
+    assert plan(places, xlsx([row])).ok
+
+
+def test_broken_region_list_explained_and_nothing_written(places):
+    from data.region_import import plan_regions, write_regions
+
+    before = region_snapshot(places)
+    broken = REGION_ROWS + [
+        ["10010000X", "坏码镇", "镇", "", "", "", ""],
+        ["100100003", "重复街道", "街道", "", "", "", ""],
+        ["999900001", "外县镇", "镇", "", "", "", ""],
+        ["100100004", "经度镇", "镇", "", "", 200, 25.3],
+        ["100100005", "错级镇", "村", "", "", "", ""],
+        ["100100009001", "孤村", "村", "", "", "", ""],
+        ["100100006", "", "镇", "", "", "", ""],
+    ]
+    plan_ = plan_regions(places, region_frame(broken))
+    messages = {(p.row, p.column): p.message for p in plan_.problems}
+    assert "9 位" in messages[(8, "区划代码")]
+    assert "第 5 行重复" in messages[(9, "区划代码")]
+    assert "不是本辖区" in messages[(10, "区划代码")]
+    assert "经度" in messages[(11, "经度")]
+    assert "级别与区划代码不符" in messages[(12, "级别")]
+    assert "不在本名单中" in messages[(13, "上级名称")]
+    assert "名称为空" in messages[(14, "名称")]
+    with pytest.raises(ImportError_):
+        write_regions(places, plan_)
+    assert region_snapshot(places) == before
+    missing = plan_regions(places, region_frame([["一镇"]], header=["名称"]))
+    assert [p.message for p in missing.problems][0].startswith("缺少必需的列“区划代码”")
+
+
+def test_region_list_redraws_schematic_areas(places):
+    import json
+
+    from shapely.geometry import Point, shape
+
+    from data.region_import import plan_regions, write_regions
+
+    outline = {"type": "Polygon", "coordinates": [[[103.6, 25.3], [103.8, 25.3], [103.8, 25.5],
+                                                   [103.6, 25.5], [103.6, 25.3]]]}
+    with places.begin() as conn:
+        conn.execute(text("UPDATE regions SET boundary = :b WHERE code = '100100'"),
+                     {"b": json.dumps(outline)})
+    assert write_regions(places, plan_regions(places, region_frame(REGION_ROWS))) == ["100100"]
+    with places.connect() as conn:
+        towns = conn.execute(text("SELECT code, boundary, boundary_schematic, lon, lat FROM regions "
+                                  "WHERE parent_code = '100100' ORDER BY code")).fetchall()
+    cells = [shape(json.loads(t[1])) for t in towns]
+    assert len(cells) == 3 and all(t[2] for t in towns)
+    assert abs(sum(c.area for c in cells) - shape(outline).area) < 1e-9
+    new_town = towns[2]
+    assert (new_town[3], new_town[4]) == (103.66, 25.36)  # its own coordinates are its centre
+    assert cells[2].contains(Point(103.66, 25.36))
+
+
+def test_cli_imports_every_kind(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from data.database import PROJECT_DIR
+
+    url, engine = places_database(tmp_path, "kinds.db")
+    regions = tmp_path / "regions.xlsx"
+    regions.write_bytes(xlsx(REGION_ROWS, header=REGION_HEADER))
+    geo = tmp_path / "towns.geojson"
+    geo.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "一镇"}, "geometry": {
+            "type": "Polygon", "coordinates": [[[103.6, 25.3], [103.7, 25.3], [103.7, 25.4],
+                                                [103.6, 25.3]]]}}]}), encoding="utf-8")
+
+    def run(*args):
+        return subprocess.run([sys.executable, "cli.py", "import", *args, "--url", url],
+                              cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120)
+
+    done = run(str(regions), "--kind", "regions")
+    assert done.returncode == 0 and "新增乡镇（街道）1 个、村（社区）2 个" in done.stdout
+    assert run(str(regions), "--kind", "villages").returncode == 2
+    assert run(str(geo), "--kind", "boundaries").returncode == 2  # no property named
+    drawn = run(str(geo), "--kind", "boundaries", "--name-property", "name")
+    assert drawn.returncode == 0 and "更新 1 个" in drawn.stdout
+    cases = tmp_path / "cases.xlsx"
+    cases.write_bytes(xlsx(ROWS))
+    assert run(str(cases)).returncode == 0
+    evaluations = tmp_path / "eval.csv"
+    evaluations.write_bytes("信访件编号,评价日期,评价结果\nX-001,2025-04-03,满意\nX-404,2025-04-03,满意\n"
+                            .encode("gbk"))
+    rejected = run(str(evaluations), "--kind", "evaluations")
+    assert rejected.returncode == 1 and "第 3 行「信访件编号」列" in rejected.stderr

@@ -237,14 +237,9 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
 def test_import_page_validates_then_writes(tmp_path, monkeypatch):
     from sqlalchemy import text
 
-    from tests.fixture_cases import load_places
-    from tests.test_import import ROWS, xlsx
+    from tests.test_import import ROWS, places_database, xlsx
 
-    url = f"sqlite:///{tmp_path / 'import.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        load_places(conn)
+    url, engine = places_database(tmp_path, "import.db")
     monkeypatch.setenv("DATABASE_URL", url)
     broken = [list(r) for r in ROWS] + [["X-009", "2025-13-01", "来访", 1, "火星镇", "民政", "", "", "",
                                          "否", "", "", "", ""]]
@@ -283,13 +278,9 @@ def test_import_page_boundaries_and_lists(tmp_path, monkeypatch):
 
     from sqlalchemy import text
 
-    from tests.fixture_cases import load_places
+    from tests.test_import import places_database
 
-    url = f"sqlite:///{tmp_path / 'geo.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    with engine.begin() as conn:
-        load_places(conn)
+    url, engine = places_database(tmp_path, "geo.db")
     monkeypatch.setenv("DATABASE_URL", url)
     square = [[103.6, 25.3], [103.7, 25.3], [103.7, 25.4], [103.6, 25.4], [103.6, 25.3]]
     geojson = {"type": "FeatureCollection", "features": [
@@ -297,7 +288,7 @@ def test_import_page_boundaries_and_lists(tmp_path, monkeypatch):
                                                                    "coordinates": [square]}}
         for n in ("一镇", "二镇")]}
     at = run_app("pages/data_import.py")
-    at.get("file_uploader")[3].set_value(("t.geojson", json.dumps(geojson).encode(),
+    at.get("file_uploader")[4].set_value(("t.geojson", json.dumps(geojson).encode(),
                                          "application/json")).run()
     assert not at.exception, at.exception
     assert "2 个乡镇（街道）的边界可以导入" in at.info[-1].value
@@ -309,3 +300,28 @@ def test_import_page_boundaries_and_lists(tmp_path, monkeypatch):
     at.get("file_uploader")[1].set_value(("e.csv", "信访件编号,评价日期,评价结果\nNOPE,2025-01-01,满意\n"
                                          .encode("gbk"), "text/csv")).run()
     assert any("数据库中没有这个信访件" in str(df.value) for df in at.dataframe)
+
+
+def test_import_page_township_and_village_list(tmp_path, monkeypatch):
+    from sqlalchemy import text
+
+    from tests.test_import import REGION_HEADER, REGION_ROWS, places_database, xlsx
+
+    url, engine = places_database(tmp_path, "regions.db")
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run_app("pages/data_import.py")
+    bad = REGION_ROWS + [["100100003", "重复街道", "街道", "", "", "", ""]]
+    at.get("file_uploader")[3].set_value(("r.xlsx", xlsx(bad, header=REGION_HEADER),
+                                         "application/octet-stream")).run()
+    assert not at.exception, at.exception
+    assert "发现 1 个问题" in at.error[0].value
+    assert "第 8 行「区划代码」列：区划代码与第 5 行重复" in str(at.dataframe[-1].value)
+    assert not [b for b in at.button if b.key == "do_regions"]
+    at.get("file_uploader")[3].set_value(("r.xlsx", xlsx(REGION_ROWS, header=REGION_HEADER),
+                                         "application/octet-stream")).run()
+    assert "新增乡镇（街道）1 个、村（社区）2 个" in at.info[-1].value
+    assert "二镇" in at.warning[-1].value
+    at.button(key="do_regions").click().run()
+    assert "导入完成" in at.success[-1].value
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM units WHERE kind = 'township'")).scalar() == 4

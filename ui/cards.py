@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import html
 
-import streamlit as st
-
 GOOD, BAD, NEUTRAL = "#1e7b34", "#c0392b", "#666666"
 
 
