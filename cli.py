@@ -146,6 +146,56 @@ def import_command(
         typer.echo(f"导入完成：新增 {result.inserted:,} 条，替换 {result.updated:,} 条。")
 
 
+@app.command()
+def rollup(url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
+    """重算汇总表（信访件由其他系统直接写入数据库后执行；本系统的导入会自动更新）。"""
+    from data.rollups import rebuild_all
+
+    try:
+        engine = _engine(url)
+        migrate(engine)
+        started = time.perf_counter()
+        rebuild_all(engine)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    typer.echo(f"汇总表已重算，用时 {time.perf_counter() - started:.1f} 秒。")
+
+
+@app.command()
+def bench(
+    cases: int = typer.Option(..., help="信访件数量，例如 1000000"),
+    url: Optional[str] = typer.Option(None, help="数据库地址；默认 data/bench-<件数>.db（SQLite）"),
+    as_json: bool = typer.Option(False, "--json", help="输出一行 JSON"),
+    seed: int = typer.Option(20240601, help="生成数据时的随机种子"),
+) -> None:
+    """在指定规模的数据上计时：各页面典型视图（近一年、全辖区、不用缓存）的查询和整页脚本，以及全表
+    GROUP BY 和全表读入 pandas 两个基准。库中件数不符时先生成演示数据（市级）。"""
+    from sqlalchemy import text
+
+    from data.database import PROJECT_DIR
+    from data.demo import generate
+    from ui import bench as bench_module
+
+    url = url or f"sqlite:///{PROJECT_DIR / 'data' / f'bench-{cases}.db'}"
+    try:
+        engine = _engine(url)
+        migrate(engine)
+        with engine.connect() as conn:
+            present = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
+        if present != cases:
+            typer.echo(f"生成 {cases:,} 件演示数据……", err=True)
+            generate(engine, profile="city", cases=cases, seed=seed)
+        result = bench_module.run(url, cases, engine.dialect.name)
+    except (DatabaseError, ValueError, RuntimeError) as exc:
+        _fail(str(exc))
+    if as_json:
+        import json
+
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        typer.echo(bench_module.table(result))
+
+
 @app.command("migrate")
 def migrate_command(url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
     """创建或升级数据库结构（可重复执行）。"""

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from data import schema
+from data import rollups, schema
 from data.database import write_setting
 from queries import defaults
 
@@ -377,8 +377,12 @@ def write_plan(engine: Engine, plan: ImportPlan) -> ImportResult:
                                     .where(table.c.case_no.in_(chunk))).mappings():
                 existing[row["case_no"]] = dict(row)
         new_rows = []
+        touched = set()
         for row in plan.rows:
             before = existing.get(row["case_no"])
+            touched.add(_as_date(row["received_on"]))
+            if before is not None:
+                touched.add(_as_date(before["received_on"]))
             if before is None:
                 new_rows.append(row)
                 inserted += 1
@@ -394,9 +398,14 @@ def write_plan(engine: Engine, plan: ImportPlan) -> ImportResult:
                 schema.evaluations.c.case_no == evaluation["case_no"]))
         if plan.evaluations:
             conn.execute(schema.evaluations.insert(), plan.evaluations)
+        rollups.refresh(conn, touched)
         write_setting(conn, defaults.DEMO_BANNER_KEY, "real")
         conn.execute(schema.settings.delete().where(schema.settings.c.key == defaults.AS_OF_KEY))
     return ImportResult(inserted, updated, unchanged)
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def _differs(before, after) -> bool:
@@ -412,7 +421,8 @@ def remove_demo_cases(engine: Engine) -> int:
     and units (real names and codes) so that the office's own data can be loaded against them."""
     with engine.begin() as conn:
         count = conn.execute(select(schema.cases.c.id)).fetchall()
-        for table in (schema.case_events, schema.evaluations, schema.key_cases, schema.cases):
+        for table in (schema.case_events, schema.evaluations, schema.key_cases, schema.cases,
+                      schema.rollup_daily, schema.rollup_monthly):
             conn.execute(table.delete())
         conn.execute(schema.settings.delete().where(schema.settings.c.key.in_(
             [defaults.AS_OF_KEY, "demo_profile", "demo_seed", "planted_clusters"])))
@@ -542,6 +552,14 @@ def write_list(engine: Engine, plan: ImportPlan, spec: ListSpec) -> ImportResult
             conn.execute(table.delete().where(table.c.case_no == row["case_no"]))
         if plan.rows:
             conn.execute(table.insert(), plan.rows)
+        if table is schema.evaluations and plan.rows:
+            numbers = [r["case_no"] for r in plan.rows]
+            touched = set()
+            for start in range(0, len(numbers), 500):
+                touched.update(_as_date(r[0]) for r in conn.execute(
+                    select(schema.cases.c.received_on)
+                    .where(schema.cases.c.case_no.in_(numbers[start:start + 500]))))
+            rollups.refresh(conn, touched)
     updated = sum(r["case_no"] in existing for r in plan.rows)
     return ImportResult(len(plan.rows) - updated, updated, 0)
 

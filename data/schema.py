@@ -120,3 +120,35 @@ settings = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Rollups (data/rollups.py): the cases' figures as dated steps, summed per registration month,
+# county and one breakdown (township, unit, category, channel or evaluation method); one table by
+# step day, one by step month. Derived data, rebuilt at will.
+ROLLUP_MEASURES = (
+    "case_count", "person_count", "collective_count", "collective_person_count",
+    "to_city_count", "to_city_person_count", "to_province_count", "to_province_person_count",
+    "to_beijing_count", "to_beijing_person_count", "repeat_num", "open_count", "overdue_count",
+    "closed_events", "closed_late_events", "resolved_events", "dispatched_events",
+    "handling_days_sum", "handling_count", "timely_accept_num", "timely_accept_den",
+    "ontime_close_num", "ontime_close_den", "participation_num", "participation_den",
+    "satisfaction_num", "satisfaction_den", "satisfaction_strict_num",
+)
+
+
+def _rollup_table(name: str, step: str) -> Table:
+    return Table(
+        name, metadata,
+        # The breakdown this row belongs to, and the township code, unit id, category, channel or
+        # evaluation method within it ('' for none; data/rollups.py, CUBES).
+        Column("cube", String(1), primary_key=True),
+        Column(step, Date, primary_key=True),
+        Column("received_month", Date, primary_key=True),
+        Column("county_code", String(12), primary_key=True),
+        Column("member", String(64), primary_key=True),
+        *[Column(m, Integer, nullable=False, default=0) for m in ROLLUP_MEASURES],
+        sqlite_with_rowid=False,  # stored in key order: a day's or a month's rows lie together
+    )
+
+
+rollup_daily = _rollup_table("rollup_daily", "step_day")
+rollup_monthly = _rollup_table("rollup_monthly", "step_month")

@@ -4,11 +4,13 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
+from queries import steps
 from queries.dialect import month_of
 from queries.execute import fetch_frame
 from queries.filters import Filters
 from queries.rates import (
-    CASES_WITH_EVALUATIONS, OPEN, OVERDUE_OPEN, add_rate_pct, rate_params, rate_select_sql,
+    CASES_WITH_EVALUATIONS, OPEN, OVERDUE_OPEN, RATE_KEYS, add_rate_pct, rate_params,
+    rate_select_sql,
 )
 
 GROUPINGS = {
@@ -41,19 +43,31 @@ def _count_items() -> str:
     return ",\n       ".join(items)
 
 
-def case_figures(engine: Engine, filters: Filters, by: str | tuple[str, ...] | None = None
-                 ) -> pd.DataFrame:
+COUNT_COLUMNS = (
+    "case_count", "person_count", "collective_count", "collective_person_count",
+    *[f"{key}{suffix}" for key in ESCALATION_COLUMNS for suffix in ("_count", "_person_count")],
+    "open_count", "overdue_count",
+    *[f"{key}{part}" for key in RATE_KEYS for part in ("_num", "_den")],
+)
+
+
+def case_figures(engine: Engine, filters: Filters, by: str | tuple[str, ...] | None = None,
+                 source: str = "auto") -> pd.DataFrame:
     """[group columns], case_count, person_count, collective_*, to_city/to_province/to_beijing_*,
-    open_count, overdue_count, and <rate>_num/_den/_pct for every rate."""
+    open_count, overdue_count, and <rate>_num/_den/_pct for every rate. Read from the rollups
+    when they can answer exactly (source "auto"), or always from the case table ("cases")."""
+    groupings = (by,) if isinstance(by, str) else (by or ())
+    unknown = [g for g in groupings if g not in GROUPINGS]
+    if unknown:
+        raise ValueError(f"unknown grouping: {unknown}")
+    if source == "auto" and steps.usable(filters, groupings):
+        frame = steps.figures(engine, filters, groupings)
+        return add_rate_pct(frame[[GROUPINGS[g][0] for g in groupings] + list(COUNT_COLUMNS)])
     dialect = engine.dialect.name
     where, params = filters.where("c")
     params.update(rate_params(filters.as_of))
     select_group, group_clause = "", ""
-    groupings = (by,) if isinstance(by, str) else (by or ())
     if groupings:
-        unknown = [g for g in groupings if g not in GROUPINGS]
-        if unknown:
-            raise ValueError(f"unknown grouping: {unknown}")
         expressions = [GROUPINGS[g][1] or month_of(dialect, "c.received_on") for g in groupings]
         select_group = "".join(f"{e} AS {GROUPINGS[g][0]},\n       "
                                for g, e in zip(groupings, expressions))
@@ -67,4 +81,6 @@ WHERE {where}
     frame = fetch_frame(engine, sql, params)
     numeric = [c for c in frame.columns if c.endswith(("_count", "_num", "_den"))]
     frame[numeric] = frame[numeric].fillna(0).astype("int64")
-    return add_rate_pct(frame)
+    if "unit_id" in frame:
+        frame["unit_id"] = frame["unit_id"].astype("Int64")
+    return add_rate_pct(frame[[GROUPINGS[g][0] for g in groupings] + list(COUNT_COLUMNS)])

@@ -36,16 +36,20 @@ ORDER BY CASE level WHEN 'city' THEN 0 ELSE 1 END, code""")
 
 
 def category_list(engine: Engine) -> list[str]:
-    """The top-level categories present in the cases, most frequent first."""
-    frame = fetch_frame(engine, "SELECT category, COUNT(*) AS case_count FROM cases "
-                                "GROUP BY category ORDER BY case_count DESC, category")
+    """The top-level categories present in the cases, most frequent first (from the category
+    rollup: a few thousand rows, not the case table)."""
+    frame = fetch_frame(engine, "SELECT member AS category, SUM(case_count) AS case_count "
+                                "FROM rollup_monthly WHERE cube = 'C' GROUP BY member "
+                                "HAVING SUM(case_count) > 0 ORDER BY case_count DESC, category")
     return list(frame["category"])
 
 
 def case_date_range(engine: Engine) -> tuple[date | None, date | None]:
     """The first and last registration dates in the database."""
-    frame = fetch_frame(engine, "SELECT MIN(received_on) AS first_on, MAX(received_on) AS last_on "
-                                "FROM cases", date_columns=("first_on", "last_on"))
+    # Two subqueries: each is one step down the registration-date index.
+    frame = fetch_frame(engine, "SELECT (SELECT MIN(received_on) FROM cases) AS first_on, "
+                                "(SELECT MAX(received_on) FROM cases) AS last_on",
+                        date_columns=("first_on", "last_on"))
     first, last = frame["first_on"].iloc[0], frame["last_on"].iloc[0]
     return (None if pd.isna(first) else first, None if pd.isna(last) else last)
 

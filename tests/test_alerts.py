@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from data import schema
+from data import rollups, schema
 from queries.alerts import (
     AlertSettings, alert_cases, all_alerts, cluster_alerts, jump_alerts, mask_name, poisson_tail,
     repeat_petitioner_alerts,
@@ -20,6 +20,7 @@ def load(engine, cases):
     with engine.begin() as conn:
         load_places(conn)
         conn.execute(schema.cases.insert(), cases)
+        rollups.rebuild(conn)
 
 
 def weekly(prefix, town, category, weeks=60, step=7, **extra):

@@ -1,6 +1,7 @@
 """The app's one database engine, built once; on first start an empty default database gets the demo."""
 from __future__ import annotations
 
+import time
 from datetime import date
 
 import streamlit as st
@@ -36,19 +37,33 @@ def app_engine() -> Engine:
         st.stop()
 
 
+# Set to a list to switch caching off and record (query name, seconds) of every query a page
+# runs: used by `cli.py bench`.
+TIMINGS: list[tuple[str, float]] | None = None
+
+
+def _facts_of(engine: Engine) -> tuple[bool, date]:
+    return is_demo_data(engine), dataset_as_of(engine, date.today())
+
+
 @st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, show_spinner=False)
 def _facts(url: str) -> tuple[bool, date]:
-    engine = _engine_for(url)
-    return is_demo_data(engine), dataset_as_of(engine, date.today())
+    return _facts_of(_engine_for(url))
+
+
+def _current_facts() -> tuple[bool, date]:
+    if TIMINGS is not None:
+        return _timed(_facts_of)
+    return _facts(database_url())
 
 
 def data_as_of() -> date:
     """The day the figures are taken."""
-    return _facts(database_url())[1]
+    return _current_facts()[1]
 
 
 def show_demo_banner() -> None:
-    if _facts(database_url())[0]:
+    if _current_facts()[0]:
         st.warning("**演示数据**：当前显示的是系统生成的演示辖区和案件，并非真实信访数据；"
                    "乡镇（街道）区域为示意范围。导入本单位数据后此提示自动消失。")
 
@@ -58,8 +73,17 @@ def _cached(_fn, name: str, url: str, args: tuple, kwargs: tuple):
     return _fn(_engine_for(url), *args, **dict(kwargs))
 
 
+def _timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    result = fn(_engine_for(database_url()), *args, **kwargs)
+    TIMINGS.append((f"{fn.__module__}.{fn.__qualname__}", time.perf_counter() - started))
+    return result
+
+
 def cached_query(fn, *args, **kwargs):
     """fn(engine, *args, **kwargs), cached per database and arguments for a few minutes."""
+    if TIMINGS is not None:
+        return _timed(fn, *args, **kwargs)
     return _cached(fn, f"{fn.__module__}.{fn.__qualname__}", database_url(), args,
                    tuple(sorted(kwargs.items())))
 

@@ -1,0 +1,233 @@
+"""Rollup tables: every count and rate of the dashboard as steps in time, summed ahead.
+
+Each case changes each figure on certain days: it adds one to 信访总量 the day it is registered,
+one to 在办 then and minus one the day it is closed, one to 逾期未结 the day after its deadline
+(and minus one when it is finally closed), one to the denominator of 按期办结率 on the earlier of its
+closing and the day after its deadline, and so on. A figure "as of day X over the cases registered
+in months A..B" is then the sum of the steps dated on or before X of those cases, exactly.
+
+The steps are summed per registration month, county and one breakdown: township (cube "T"),
+responsible unit ("U"), category ("C"), channel ("H") or evaluation method ("M"):
+
+* `rollup_daily`   per step day   - read only for the days of the as-of month;
+* `rollup_monthly` per step month - read for the months before it.
+
+So a one-year view reads a few thousand rows instead of the case table, for any as-of day. The
+tables are rebuilt by the demo generator and refreshed, for the registration months touched, by
+every import; `python cli.py rollup` rebuilds them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+from sqlalchemy import Connection, Engine, text
+
+from data import schema
+from queries import defaults
+
+
+
+@dataclass(frozen=True)
+class Step:
+    """A kind of step: the day it happens, which cases have it, what it adds to which measure."""
+
+    day: str          # SQL date expression; {add:N} is "the date N days later"
+    when: str         # SQL condition
+    adds: dict        # measure -> SQL value
+
+
+def _deadline() -> str:
+    return "COALESCE(c.extended_due_on, c.due_on)"
+
+
+def steps(dialect: str) -> tuple[Step, ...]:
+    d = _deadline()
+    a, w = defaults.ACCEPT_DAYS, defaults.EVALUATION_WINDOW_DAYS
+    add = _adder(dialect)
+    days = {"sqlite": "CAST(julianday(c.closed_on) - julianday(c.accepted_on) AS INTEGER)",
+            "postgresql": "(c.closed_on - c.accepted_on)"}[dialect]
+    escalation = {}
+    for key, value in (("to_city", "到市"), ("to_province", "到省"), ("to_beijing", "进京")):
+        escalation[f"{key}_count"] = f"CASE WHEN c.escalation = '{value}' THEN 1 ELSE 0 END"
+        escalation[f"{key}_person_count"] = f"CASE WHEN c.escalation = '{value}' THEN c.person_count ELSE 0 END"
+    return (
+        Step("c.received_on", "1 = 1", {
+            "case_count": "1", "person_count": "c.person_count",
+            "collective_count": "CASE WHEN c.is_collective THEN 1 ELSE 0 END",
+            "collective_person_count": "CASE WHEN c.is_collective THEN c.person_count ELSE 0 END",
+            **escalation,
+            "repeat_num": "CASE WHEN c.is_repeat THEN 1 ELSE 0 END",
+            "open_count": "1"}),
+        Step("c.closed_on", "c.closed_on IS NOT NULL", {
+            "open_count": "-1", "closed_events": "1",
+            "ontime_close_num": f"CASE WHEN {d} IS NOT NULL AND c.closed_on <= {d} THEN 1 ELSE 0 END",
+            "closed_late_events": f"CASE WHEN {d} IS NOT NULL AND c.closed_on > {d} THEN 1 ELSE 0 END",
+            "overdue_count": f"CASE WHEN {d} IS NOT NULL AND c.closed_on > {d} THEN -1 ELSE 0 END",
+            "handling_days_sum": f"CASE WHEN c.accepted_on IS NOT NULL THEN {days} ELSE 0 END",
+            "handling_count": "CASE WHEN c.accepted_on IS NOT NULL THEN 1 ELSE 0 END"}),
+        Step(add(d, 1), f"{d} IS NOT NULL AND (c.closed_on IS NULL OR c.closed_on > {d})",
+             {"overdue_count": "1"}),
+        Step(f"CASE WHEN c.closed_on IS NOT NULL AND c.closed_on <= {d} THEN c.closed_on "
+             f"ELSE {add(d, 1)} END", f"{d} IS NOT NULL", {"ontime_close_den": "1"}),
+        Step("c.accepted_on", f"c.accepted_on IS NOT NULL AND c.accepted_on <= {add('c.received_on', a)}",
+             {"timely_accept_num": "1"}),
+        Step(f"CASE WHEN c.accepted_on IS NOT NULL AND c.accepted_on <= {add('c.received_on', a)} "
+             f"THEN c.accepted_on ELSE {add('c.received_on', a + 1)} END", "1 = 1",
+             {"timely_accept_den": "1"}),
+        Step("e.evaluated_on", "e.case_no IS NOT NULL", {
+            "participation_num": "1", "satisfaction_den": "1",
+            "satisfaction_num": "CASE WHEN e.result IN ('满意', '基本满意') THEN 1 ELSE 0 END",
+            "satisfaction_strict_num": "CASE WHEN e.result = '满意' THEN 1 ELSE 0 END"}),
+        Step(f"CASE WHEN e.case_no IS NOT NULL AND (c.closed_on IS NULL OR e.evaluated_on <= "
+             f"{add('c.closed_on', w)}) THEN e.evaluated_on ELSE {add('c.closed_on', w + 1)} END",
+             "(e.case_no IS NOT NULL OR c.closed_on IS NOT NULL)", {"participation_den": "1"}),
+        Step("c.resolved_on", "c.resolved_on IS NOT NULL", {"resolved_events": "1"}),
+        Step("c.dispatched_on", "c.dispatched_on IS NOT NULL", {"dispatched_events": "1"}),
+    )
+
+
+def _adder(dialect: str):
+    if dialect == "sqlite":
+        return lambda expr, n: f"date({expr}, '+{n} days')"
+    return lambda expr, n: f"({expr} + {n})"
+
+
+def month_start_sql(dialect: str, expr: str) -> str:
+    if dialect == "sqlite":
+        return f"(substr({expr}, 1, 7) || '-01')"
+    return f"CAST(date_trunc('month', {expr}) AS date)"
+
+
+MEASURES = schema.ROLLUP_MEASURES
+# cube -> the case column that is its member (as text).
+CUBES = {"T": "township_code", "U": "unit_id", "C": "category", "H": "channel", "M": "method"}
+
+
+def _step_select(dialect: str, step: Step, where: str) -> str:
+    values = ", ".join(f"{step.adds.get(m, '0')} AS {m}" for m in MEASURES)
+    return (f"SELECT {month_start_sql(dialect, 'c.received_on')} AS received_month, c.county_code, "
+            f"c.township_code, c.unit_id, c.category, c.channel, e.method, "
+            f"CASE WHEN {step.day} < c.received_on THEN c.received_on ELSE {step.day} END AS step_day, "
+            f"{values}\nFROM cases c LEFT JOIN evaluations e ON e.case_no = c.case_no\n"
+            f"WHERE ({step.when}) AND ({where})")
+
+
+def _temp(conn: Connection, name: str, sql: str, params: dict | None = None) -> None:
+    conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+    conn.execute(text(f"CREATE TEMPORARY TABLE {name} AS {sql}"), params or {})
+
+
+def _calendar(conn: Connection, first: date, last: date) -> None:
+    """Temporary tables of every day and every month from `first` to `last`."""
+    days, months = [], []
+    day = first
+    while day <= last:
+        days.append({"day": day, "month": day.replace(day=1)})
+        if day.day == 1:
+            months.append({"month": day})
+        day = date.fromordinal(day.toordinal() + 1)
+    for name, rows, columns in (("rollup_days", days, "day DATE, month DATE"),
+                                ("rollup_months", months, "month DATE")):
+        conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({columns})"))
+        if rows:
+            keys = list(rows[0])
+            conn.execute(text(f"INSERT INTO {name} ({', '.join(keys)}) VALUES "
+                              f"({', '.join(':' + k for k in keys)})"), rows)
+
+
+def _day(value) -> date | None:
+    if value is None:
+        return None
+    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
+
+
+def _fill(conn: Connection, where: str, params: dict) -> None:
+    """Adds the rows of the cases matching `where` (alias c) to both tables and every cube.
+
+    rollup_daily holds, for each day from a group's first step in a month to the month's end, the
+    sum of the group's steps from the month's first day to that day; rollup_monthly holds, for each
+    month from a group's first step to the last month with any step, the sum of all its steps up to
+    the month's end. A figure as of day X is then one monthly row (the month before X's) plus one
+    daily row (day X) per group."""
+    dialect = conn.dialect.name
+    union = "\nUNION ALL\n".join(_step_select(dialect, s, where) for s in steps(dialect))
+    sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
+    names = ", ".join(MEASURES)
+    members = ", ".join(CUBES.values())
+    _temp(conn, "rollup_fine", f"""
+SELECT received_month, county_code, {members}, step_day, {sums}
+FROM ({union}) s WHERE step_day IS NOT NULL
+GROUP BY received_month, county_code, {members}, step_day""", params)
+    month = month_start_sql(dialect, "step_day")
+    cubes = "\nUNION ALL\n".join(
+        f"SELECT '{cube}' AS cube, received_month, COALESCE(county_code, '') AS county_code, "
+        f"COALESCE({f'CAST({column} AS VARCHAR(64))' if column == 'unit_id' else column}, '') AS member, "
+        f"step_day, {month} AS step_month, {sums} FROM rollup_fine "
+        f"GROUP BY received_month, county_code, {column}, step_day"
+        for cube, column in CUBES.items())
+    _temp(conn, "rollup_sparse", cubes)
+    _temp(conn, "rollup_sparse_month", f"""
+SELECT cube, received_month, county_code, member, step_month, {sums}
+FROM rollup_sparse GROUP BY cube, received_month, county_code, member, step_month""")
+    first, last_step = conn.execute(text(
+        "SELECT MIN(received_month), MAX(step_day) FROM rollup_sparse")).one()
+    known = conn.execute(text("SELECT MAX(step_month) FROM rollup_monthly")).scalar()
+    if first is None:
+        return
+    last_month = max(_day(last_step).replace(day=1), _day(known) or date.min)
+    last_day = date(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1)
+    _calendar(conn, _day(first), date.fromordinal(last_day.toordinal() - 1))
+    if known is not None and _day(known) < last_month:
+        # New steps beyond the last month: every other group carries its total forward too.
+        conn.execute(text(f"""
+INSERT INTO rollup_monthly (cube, received_month, county_code, member, step_month, {names})
+SELECT r.cube, r.received_month, r.county_code, r.member, m.month, {', '.join('r.' + m for m in MEASURES)}
+FROM rollup_monthly r JOIN rollup_months m ON m.month > :known
+WHERE r.step_month = :known"""), {"known": _day(known)})
+    group = "cube, received_month, county_code, member"
+    running = ", ".join(f"SUM({m}) OVER w AS {m}" for m in MEASURES)
+    conn.execute(text(f"""
+INSERT INTO rollup_daily (cube, received_month, county_code, member, step_day, {names})
+SELECT s.cube, s.received_month, s.county_code, s.member, d.day, {', '.join('s.' + m for m in MEASURES)}
+FROM (SELECT {group}, step_day, step_month, LEAD(step_day) OVER w AS next_day, {running}
+      FROM rollup_sparse
+      WINDOW w AS (PARTITION BY {group}, step_month ORDER BY step_day)) s
+JOIN rollup_days d ON d.month = s.step_month AND d.day >= s.step_day
+  AND (s.next_day IS NULL OR d.day < s.next_day)"""))
+    conn.execute(text(f"""
+INSERT INTO rollup_monthly (cube, received_month, county_code, member, step_month, {names})
+SELECT s.cube, s.received_month, s.county_code, s.member, m.month, {', '.join('s.' + m for m in MEASURES)}
+FROM (SELECT {group}, step_month, LEAD(step_month) OVER w AS next_month, {running}
+      FROM rollup_sparse_month
+      WINDOW w AS (PARTITION BY {group} ORDER BY step_month)) s
+JOIN rollup_months m ON m.month >= s.step_month AND (s.next_month IS NULL OR m.month < s.next_month)"""))
+    for name in ("rollup_fine", "rollup_sparse", "rollup_sparse_month", "rollup_days",
+                 "rollup_months"):
+        conn.execute(text(f"DROP TABLE {name}"))
+
+
+def rebuild(conn: Connection) -> None:
+    """Recomputes both tables from the cases, inside the caller's transaction."""
+    conn.execute(text("DELETE FROM rollup_daily"))
+    conn.execute(text("DELETE FROM rollup_monthly"))
+    _fill(conn, "1 = 1", {})
+    conn.execute(text("ANALYZE rollup_daily"))
+    conn.execute(text("ANALYZE rollup_monthly"))
+
+
+def refresh(conn: Connection, months: Iterable[date]) -> None:
+    """Recomputes the rows of the cases registered in the given months, inside the caller's
+    transaction: for imports, which touch a few months."""
+    for month in sorted({m.replace(day=1) for m in months}):
+        params = {"m": month, "next": date(month.year + month.month // 12, month.month % 12 + 1, 1)}
+        for table in ("rollup_daily", "rollup_monthly"):
+            conn.execute(text(f"DELETE FROM {table} WHERE received_month = :m"), params)
+        _fill(conn, "c.received_on >= :m AND c.received_on < :next", params)
+
+
+def rebuild_all(engine: Engine) -> None:
+    with engine.begin() as conn:
+        rebuild(conn)

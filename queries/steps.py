@@ -1,0 +1,128 @@
+"""Figures read from the rollup tables (data/rollups.py) instead of the case table.
+
+A figure as of day X is the sum of its steps dated on or before X: the monthly table for the
+months before X's month, the daily table for the days of X's month up to X. `usable` says when a
+set of filters can be answered this way exactly; the callers fall back to the case table otherwise
+(two breakdowns at once, such as units within one township or categories per township).
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from data.schema import ROLLUP_MEASURES
+from queries.execute import fetch_frame
+from queries.filters import Filters, month_end
+
+# grouping -> the cube whose member it is (month and county are columns of every cube).
+MEMBER_CUBES = {"township": "T", "unit": "U", "category": "C", "channel": "H", "method": "M"}
+MEMBER_COLUMNS = {"township": "township_code", "unit": "unit_id", "category": "category",
+                  "channel": "channel", "method": "method"}
+FILTER_CUBES = {"township": "T", "category": "C"}
+
+
+def cube_for(filters: Filters, groupings: tuple[str, ...] = ()) -> str | None:
+    """The one cube that can answer, or None: at most one breakdown other than month and county
+    among the groupings and the township/category filters."""
+    if any(g not in (*MEMBER_CUBES, "month", "county") for g in groupings):
+        return None
+    cubes = {MEMBER_CUBES[g] for g in groupings if g in MEMBER_CUBES}
+    cubes |= {cube for name, cube in FILTER_CUBES.items() if getattr(filters, name)}
+    if len(cubes) > 1:
+        return None
+    return cubes.pop() if cubes else "T"
+
+
+def usable(filters: Filters, groupings: tuple[str, ...] = ()) -> bool:
+    """True when the rollups give exactly what the case table would: whole months of
+    registration (the last one may stop at the as-of day) and one breakdown at most."""
+    return (filters.start.day == 1
+            and (filters.end == month_end(filters.end) or filters.end >= filters.as_of)
+            and cube_for(filters, groupings) is not None)
+
+
+def place_clause(filters: Filters, alias: str = "r", cube: str = "T") -> tuple[str, dict]:
+    """The place (and category) filter over the rollup rows of one cube."""
+    clauses, params = ["1 = 1"], {}
+    if filters.county:
+        clauses.append(f"{alias}.county_code = :f_county")
+        params["f_county"] = filters.county
+    member = filters.township if cube == "T" else filters.category if cube == "C" else None
+    if member:
+        clauses.append(f"{alias}.member = :f_member")
+        params["f_member"] = member
+    return " AND ".join(clauses), params
+
+
+def sums_as_of(engine: Engine, at: date, where: str, params: dict, group: tuple[str, ...] = (),
+               measures: tuple[str, ...] = ROLLUP_MEASURES, cube: str = "T") -> pd.DataFrame:
+    """Every measure summed over the rollup rows of `cube` matching `where` (alias r), as of day
+    `at`: per group, the cumulative row of the month before `at`'s month plus the month-to-date
+    row of day `at`."""
+    cols = "".join(f"r.{g}, " for g in group)
+    values = ", ".join(f"r.{m}" for m in measures)
+    outer = "".join(f"{g}, " for g in group)
+    sql = f"""
+SELECT {outer}{', '.join(f'SUM({m}) AS {m}' for m in measures)} FROM (
+  SELECT {cols}{values} FROM rollup_monthly r
+  WHERE r.cube = :cube AND r.step_month = (SELECT MAX(step_month) FROM rollup_monthly
+                                           WHERE cube = :cube AND step_month < :at_month)
+    AND {where}
+  UNION ALL
+  SELECT {cols}{values} FROM rollup_daily r
+  WHERE r.cube = :cube AND r.step_day = :at AND {where}
+) s
+{f"GROUP BY {', '.join(group)} ORDER BY {', '.join(group)}" if group else ""}"""
+    frame = fetch_frame(engine, sql, {**params, "at": at, "at_month": at.replace(day=1),
+                                      "cube": cube})
+    frame[list(measures)] = frame[list(measures)].fillna(0).astype("int64")
+    return frame
+
+
+def events_between(engine: Engine, start: date, end: date, where: str, params: dict,
+                   group: tuple[str, ...] = (), measures: tuple[str, ...] = ROLLUP_MEASURES,
+                   cube: str = "T") -> pd.DataFrame:
+    """Every measure's steps dated from `start` to `end` (both included), summed: the figures as
+    of `end` less those as of the day before `start`."""
+    after = sums_as_of(engine, end, where, params, group, measures, cube)
+    before = sums_as_of(engine, day_before(start), where, params, group, measures, cube)
+    if not group:
+        return after - before
+    merged = after.merge(before, on=list(group), how="outer", suffixes=("", "_before")).fillna(0)
+    for m in measures:
+        merged[m] = (merged[m] - merged[f"{m}_before"]).astype("int64")
+    return merged[[*group, *measures]]
+
+
+def figures(engine: Engine, filters: Filters, groupings: tuple[str, ...]) -> pd.DataFrame:
+    """The columns of queries.figures.case_figures (before percentages), from the rollups."""
+    cube = cube_for(filters, groupings)
+    where, params = place_clause(filters, cube=cube)
+    where += " AND r.received_month >= :rm_start AND r.received_month <= :rm_end"
+    params.update(rm_start=filters.start.replace(day=1), rm_end=filters.end.replace(day=1))
+    columns = {"month": "received_month", "county": "county_code"}
+    group = tuple(columns.get(g, "member") for g in groupings)
+    frame = sums_as_of(engine, filters.as_of, where, params, group, cube=cube)
+    names = {"received_month": "report_month", "county_code": "county_code"}
+    for g in groupings:
+        if g in MEMBER_CUBES:
+            names["member"] = MEMBER_COLUMNS[g]
+    frame = frame.rename(columns=names)
+    for column in ("county_code", *MEMBER_COLUMNS.values()):
+        if column in frame:
+            frame[column] = frame[column].mask(frame[column] == "")
+    if "report_month" in frame:
+        frame["report_month"] = pd.to_datetime(frame["report_month"]).dt.strftime("%Y-%m")
+    if "unit_id" in frame:
+        frame["unit_id"] = pd.to_numeric(frame["unit_id"]).astype("Int64")
+    if group:
+        frame = frame[frame["case_count"] > 0].copy()
+    frame["repeat_den"] = frame["case_count"]
+    frame["satisfaction_strict_den"] = frame["satisfaction_den"]
+    return frame.reset_index(drop=True)
+
+
+def day_before(day: date) -> date:
+    return day - timedelta(days=1)

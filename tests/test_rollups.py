@@ -1,0 +1,127 @@
+"""The rollup tables give exactly the figures the case table gives: for every as-of day (month
+ends, mid-month, before and after events), every breakdown they keep and every place; after the
+demo generator, after an import and after an evaluation list. SQLite and PostgreSQL."""
+from __future__ import annotations
+
+from datetime import date
+from itertools import product
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from data import rollups
+from queries import steps
+from queries.figures import case_figures
+from queries.filters import Filters
+
+GROUPINGS = [(), ("month",), ("county",), ("township",), ("unit",), ("category",), ("channel",),
+             ("method",), ("township", "month"), ("county", "month"), ("county", "unit")]
+
+
+def assert_same(engine, filters, by):
+    if filters.township and any(g in ("unit", "category", "channel", "method") for g in by):
+        assert not steps.usable(filters, by)  # one breakdown at a time: no townships in the others
+        return
+    assert steps.usable(filters, by)
+    fast = case_figures(engine, filters, by, source="auto")
+    slow = case_figures(engine, filters, by, source="cases")
+    keys = list(fast.columns[:len(by)])
+    fast = fast.sort_values(keys).reset_index(drop=True) if keys else fast
+    slow = slow.sort_values(keys).reset_index(drop=True) if keys else slow
+    pd.testing.assert_frame_equal(fast, slow, check_dtype=False, obj=f"{filters} by {by}")
+
+
+@pytest.mark.parametrize("as_of", [date(2025, 1, 5), date(2025, 2, 28), date(2025, 3, 15),
+                                   date(2025, 3, 31), date(2025, 4, 10)])
+def test_fixture_figures_from_rollups(fixture_engine, as_of):
+    for (county, township), by in product([(None, None), ("100100", None), (None, "100200001")],
+                                          GROUPINGS):
+        filters = Filters.for_months("2025-01", as_of.strftime("%Y-%m"), as_of, county, township)
+        assert_same(fixture_engine, filters, by)
+
+
+def test_rollups_not_used_where_they_cannot_answer(fixture_engine):
+    as_of = date(2025, 3, 31)
+    assert not steps.usable(Filters.for_months("2025-01", "2025-03", as_of, category="民政"),
+                            ("township",))
+    assert not steps.usable(Filters.for_months("2025-01", "2025-03", as_of), ("category", "unit"))
+    assert not steps.usable(Filters(date(2025, 1, 10), date(2025, 3, 31), as_of))
+    assert not steps.usable(Filters(date(2025, 1, 1), date(2025, 3, 20), as_of))
+    # A category filter is answered by the category cube; per township, by the case table.
+    figures = case_figures(fixture_engine, Filters.for_months("2025-01", "2025-03", as_of,
+                                                             category="城乡建设"))
+    by_town = case_figures(fixture_engine, Filters.for_months("2025-01", "2025-03", as_of,
+                                                             category="城乡建设"), "township")
+    assert by_town["case_count"].sum() == figures["case_count"].iloc[0]
+    with fixture_engine.connect() as conn:
+        expected = conn.execute(text("SELECT COUNT(*) FROM cases WHERE category = '城乡建设' "
+                                     "AND received_on BETWEEN '2025-01-01' AND '2025-03-31'")).scalar()
+    assert figures["case_count"].iloc[0] == expected
+
+
+@pytest.fixture()
+def demo_engine(empty_engine):
+    from data.demo import generate
+
+    generate(empty_engine, profile="county", cases=4000, seed=11, end=date(2025, 12, 31))
+    return empty_engine
+
+
+def test_demo_figures_from_rollups(demo_engine):
+    days = [date(2025, 12, 31), date(2025, 12, 10), date(2025, 6, 30), date(2025, 6, 17),
+            date(2024, 11, 3)]
+    with demo_engine.connect() as conn:
+        town = conn.execute(text("SELECT MIN(code) FROM regions WHERE level = 'township'")).scalar()
+    for as_of in days:
+        start = date(as_of.year - 1, as_of.month, 1) if as_of.month < 12 else date(as_of.year, 1, 1)
+        for township, by in product([None, town], GROUPINGS):
+            filters = Filters.for_months(start.strftime("%Y-%m"), as_of.strftime("%Y-%m"), as_of,
+                                         township=township)
+            assert_same(demo_engine, filters, by)
+            assert_same(demo_engine, filters.year_earlier(), by)
+
+
+def snapshot(engine):
+    """Both tables, row by row, in key order."""
+    with engine.connect() as conn:
+        return [conn.execute(text(f"SELECT * FROM {table} ORDER BY cube, {step}, received_month, "
+                                  f"county_code, member")).fetchall()
+                for table, step in (("rollup_daily", "step_day"), ("rollup_monthly", "step_month"))]
+
+
+def test_rebuild_and_refresh_agree(demo_engine):
+    before = snapshot(demo_engine)
+    with demo_engine.connect() as conn:
+        count = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
+        months = conn.execute(text("SELECT DISTINCT received_month FROM rollup_monthly")).fetchall()
+    for cube in "TUCHM":  # every cube holds every case
+        total = steps.sums_as_of(demo_engine, date(2030, 1, 1), "1 = 1", {}, cube=cube)
+        assert total["case_count"].iloc[0] == count
+    rollups.rebuild_all(demo_engine)
+    assert snapshot(demo_engine) == before
+    # Refreshing every month, one by one, gives the same tables back.
+    with demo_engine.begin() as conn:
+        rollups.refresh(conn, [date.fromisoformat(str(m)[:10]) for (m,) in months])
+    assert snapshot(demo_engine) == before
+
+
+def test_import_keeps_rollups_in_step(fixture_engine):
+    from data.importer import EVALUATION_LIST, plan_import, plan_list, read_table, write_list, write_plan
+    from tests.test_import import HEADER, csv
+
+    as_of = date(2025, 3, 31)
+    # A new case in 一镇 and the closing of C1's twin, registered in February.
+    rows = [["N-1", "2025-02-03", "来访", 3, "一镇", "民政", "一镇", "2025-02-20", "2025-03-01", "否",
+             "到省", "", "", ""]]
+    plan = plan_import(fixture_engine, read_table(csv(rows, header=HEADER), "n.csv"), today=as_of)
+    assert plan.ok, [p.text() for p in plan.problems]
+    write_plan(fixture_engine, plan)
+    evaluations = plan_list(fixture_engine, read_table(
+        "信访件编号,评价日期,评价结果\nN-1,2025-03-05,不满意\n".encode(), "e.csv"), EVALUATION_LIST,
+        today=as_of)
+    write_list(fixture_engine, evaluations, EVALUATION_LIST)
+    for by in GROUPINGS:
+        assert_same(fixture_engine, Filters.for_months("2025-01", "2025-03", as_of), by)
+    headline = case_figures(fixture_engine, Filters.for_months("2025-02", "2025-02", as_of))
+    assert headline["satisfaction_den"].iloc[0] >= 1

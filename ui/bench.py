@@ -1,0 +1,117 @@
+"""Timing every page on a large database: the queries of its typical view (one year, the whole
+jurisdiction, caching off) and the whole page script through AppTest; and two baselines on the same
+data, a plain GROUP BY over the case table and loading the case table into pandas.
+
+The pages run in a child process so that its peak memory is the app's own (the pandas baseline
+would otherwise dominate it)."""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PAGES = {
+    "overview": "pages/overview.py",
+    "map": "pages/situation_map.py",
+    "dispatch": "pages/dispatch.py",
+    "satisfaction": "pages/satisfaction.py",
+    "ranking": "pages/ranking.py",
+    "alerts": "pages/alerts.py",
+    "import": "pages/data_import.py",
+}
+
+
+def time_pages(url: str, repeats: int = 3) -> dict:
+    """Runs in the child: every page once to warm up (imports, first connection), then `repeats`
+    times; the best run of each. Returns {"pages": {...}, "peak_rss_mb": m}."""
+    os.environ["DATABASE_URL"] = url
+    from streamlit.testing.v1 import AppTest
+
+    from ui import database
+
+    pages = {}
+    for name, path in PAGES.items():
+        best = None
+        for attempt in range(repeats + 1):
+            database.TIMINGS = []
+            app = AppTest.from_file(str(PROJECT_DIR / path), default_timeout=600)
+            started = time.perf_counter()
+            app.run()
+            script = time.perf_counter() - started
+            if app.exception:
+                raise RuntimeError(f"{name}: {app.exception[0].message}")
+            queries = sum(seconds for _name, seconds in database.TIMINGS)
+            if attempt and (best is None or script < best["script_s"]):
+                best = {"queries_s": round(queries, 4), "script_s": round(script, 4),
+                        "query_count": len(database.TIMINGS),
+                        "slowest_query": max(database.TIMINGS, key=lambda t: t[1])[0]
+                        if database.TIMINGS else None}
+        pages[name] = best
+    database.TIMINGS = None
+    return {"pages": pages, "peak_rss_mb": round(_peak_rss_mb(), 1)}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
+
+
+def baselines(engine) -> dict:
+    """A plain GROUP BY over the whole case table, and the whole table into pandas."""
+    import pandas as pd
+    from sqlalchemy import text
+
+    from queries.dialect import month_of
+
+    month = month_of(engine.dialect.name, "received_on")
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        conn.execute(text(f"SELECT township_code, {month} AS m, COUNT(*), SUM(person_count) "
+                          f"FROM cases GROUP BY township_code, {month}")).fetchall()
+    groupby = time.perf_counter() - started
+    before = _peak_rss_mb()
+    started = time.perf_counter()
+    with engine.connect() as conn:
+        frame = pd.read_sql(text("SELECT * FROM cases"), conn)
+    pandas_s = time.perf_counter() - started
+    memory = frame.memory_usage(deep=True).sum() / 2**20
+    return {"baseline_groupby_s": round(groupby, 4), "baseline_pandas_s": round(pandas_s, 3),
+            "baseline_pandas_mb": round(memory, 1), "baseline_pandas_rows": len(frame),
+            "bench_process_rss_before_pandas_mb": round(before, 1)}
+
+
+def run(url: str, cases: int, backend: str) -> dict:
+    """The whole measurement: the pages in a child process, then the baselines here."""
+    child = subprocess.run(
+        [sys.executable, "-c", f"import json, ui.bench as b; print(json.dumps(b.time_pages({url!r})))"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=3600)
+    if child.returncode:
+        raise RuntimeError(child.stderr.strip().splitlines()[-1] if child.stderr.strip()
+                           else "page timing failed")
+    pages = json.loads(child.stdout.strip().splitlines()[-1])
+    from data.database import make_engine
+
+    result = {"cases": cases, "backend": backend, **pages, **baselines(make_engine(url))}
+    total = max(p["queries_s"] for p in result["pages"].values())
+    result["slowest_page_queries_s"] = total
+    result["groupby_over_slowest_page"] = round(result["baseline_groupby_s"] / total, 1) if total else None
+    result["pandas_over_slowest_page"] = round(result["baseline_pandas_s"] / total, 1) if total else None
+    return result
+
+
+def table(result: dict) -> str:
+    """The result as a table for the terminal."""
+    lines = [f"{result['cases']:,} 件，{result['backend']}",
+             f"{'页面':<14}{'查询合计 s':>12}{'页面脚本 s':>12}{'查询数':>8}  最慢的查询"]
+    for name, page in result["pages"].items():
+        lines.append(f"{name:<14}{page['queries_s']:>12.3f}{page['script_s']:>12.3f}"
+                     f"{page['query_count']:>8}  {page['slowest_query'] or ''}")
+    lines += [f"基准：全表 GROUP BY {result['baseline_groupby_s']:.3f} s；"
+              f"全表读入 pandas {result['baseline_pandas_s']:.2f} s（{result['baseline_pandas_mb']:.0f} MB）",
+              f"最慢页面的查询：GROUP BY 的 1/{result['groupby_over_slowest_page']}，"
+              f"pandas 的 1/{result['pandas_over_slowest_page']}；应用峰值内存 {result['peak_rss_mb']:.0f} MB"]
+    return "\n".join(lines)
