@@ -183,8 +183,19 @@ def bench(
         with engine.connect() as conn:
             present = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
         if present != cases:
-            typer.echo(f"生成 {cases:,} 件演示数据……", err=True)
-            generate(engine, profile="city", cases=cases, seed=seed)
+            # Beyond two million the generator's rows do not fit in memory at once: generate a
+            # tenth (or less) and copy it with new case numbers.
+            copies = max(0, -(-cases // 1_000_000) - 1) if cases > 2_000_000 else 0
+            base = cases // (copies + 1)
+            typer.echo(f"生成 {base:,} 件演示数据" + (f"，再复制 {copies} 份" if copies else "")
+                       + "……", err=True)
+            generate(engine, profile="city", cases=base, seed=seed, rollup=not copies)
+            if copies:
+                from data.demo import scale_up
+
+                scale_up(engine, copies)
+            with engine.connect() as conn:
+                cases = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
         result = bench_module.run(url, cases, engine.dialect.name)
     except (DatabaseError, ValueError, RuntimeError) as exc:
         _fail(str(exc))

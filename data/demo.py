@@ -135,7 +135,7 @@ def _dates(origin: int, offsets: np.ndarray) -> list:
 
 
 def generate(engine: Engine, profile: str = "city", cases: int | None = None, seed: int = 20240601,
-             end: date | None = None, plant_clusters: int = 0) -> DemoSummary:
+             end: date | None = None, plant_clusters: int = 0, rollup: bool = True) -> DemoSummary:
     """Replaces the database's content by a demo jurisdiction; refuses to overwrite real data."""
     if profile not in PROFILES:
         raise ValueError(f"未知的演示档案：{profile}（可选 city 或 county）")
@@ -189,7 +189,8 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         for start in range(0, len(event_rows), CHUNK):
             bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note"),
                         event_rows[start:start + CHUNK])
-        rollups.rebuild(conn)
+        if rollup:
+            rollups.rebuild(conn)
         write_setting(conn, defaults.DEMO_BANNER_KEY, "demo")
         write_setting(conn, defaults.AS_OF_KEY, end.isoformat())
         write_setting(conn, "demo_profile", profile)
@@ -457,3 +458,25 @@ def _cases(rng: np.random.Generator, profile: str, total: int, end: date,
     events.extend((r[0], "评价", r[1], r[3]) for r in eval_rows)
     events.extend(clear_events)
     return columns, rows, key_rows, eval_rows, events, planted
+
+
+def scale_up(engine: Engine, copies: int) -> int:
+    """Adds `copies` copies of every demo case and its evaluation, with new case numbers
+    ("<number>-<k>"), then rebuilds the rollups: for timing at sizes (ten million cases) whose
+    rows the generator could not hold in memory at once. Returns the number of cases."""
+    columns = [c.name for c in schema.cases.columns if c.name != "id"]
+    with engine.begin() as conn:
+        base = conn.execute(text("SELECT MAX(id) FROM cases")).scalar() or 0
+        for k in range(1, copies + 1):
+            values = ", ".join(f"c.case_no || '-{k}'" if c == "case_no" else f"c.{c}" for c in columns)
+            conn.execute(text(f"INSERT INTO cases ({', '.join(columns)}) SELECT {values} "
+                              f"FROM cases c WHERE c.id <= :base"), {"base": base})
+            conn.execute(text(
+                f"INSERT INTO evaluations (case_no, evaluated_on, method, result) "
+                f"SELECT e.case_no || '-{k}', e.evaluated_on, e.method, e.result FROM evaluations e "
+                f"JOIN cases c ON c.case_no = e.case_no WHERE c.id <= :base"), {"base": base})
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("ANALYZE cases"))
+            conn.execute(text("ANALYZE evaluations"))
+        rollups.rebuild(conn)
+        return conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()

@@ -422,7 +422,8 @@ def remove_demo_cases(engine: Engine) -> int:
     with engine.begin() as conn:
         count = conn.execute(select(schema.cases.c.id)).fetchall()
         for table in (schema.case_events, schema.evaluations, schema.key_cases, schema.cases,
-                      schema.rollup_daily, schema.rollup_monthly):
+                      schema.rollup_daily, schema.rollup_monthly, schema.rollup_grid,
+                      schema.rollup_arrivals):
             conn.execute(table.delete())
         conn.execute(schema.settings.delete().where(schema.settings.c.key.in_(
             [defaults.AS_OF_KEY, "demo_profile", "demo_seed", "planted_clusters"])))

@@ -144,6 +144,18 @@ def _day(value) -> date | None:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
+def _fill_grid(conn: Connection, where: str, params: dict) -> None:
+    """Cases per registration month and grid cell of GRID_DEGREES."""
+    month = month_start_sql(conn.dialect.name, "c.received_on")
+    lon = f"CAST(FLOOR(c.lon / {schema.GRID_DEGREES}) AS INTEGER)"
+    lat = f"CAST(FLOOR(c.lat / {schema.GRID_DEGREES}) AS INTEGER)"
+    conn.execute(text(f"""
+INSERT INTO rollup_grid (received_month, county_code, township_code, lon_cell, lat_cell, case_count)
+SELECT {month}, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), {lon}, {lat}, COUNT(*)
+FROM cases c WHERE c.lon IS NOT NULL AND c.lat IS NOT NULL AND ({where})
+GROUP BY {month}, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), {lon}, {lat}"""), params)
+
+
 def _fill(conn: Connection, where: str, params: dict) -> None:
     """Adds the rows of the cases matching `where` (alias c) to both tables and every cube.
 
@@ -152,6 +164,7 @@ def _fill(conn: Connection, where: str, params: dict) -> None:
     month from a group's first step to the last month with any step, the sum of all its steps up to
     the month's end. A figure as of day X is then one monthly row (the month before X's) plus one
     daily row (day X) per group."""
+    _fill_grid(conn, where, params)
     dialect = conn.dialect.name
     union = "\nUNION ALL\n".join(_step_select(dialect, s, where) for s in steps(dialect))
     sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
@@ -209,23 +222,83 @@ JOIN rollup_months m ON m.month >= s.step_month AND (s.next_month IS NULL OR m.m
         conn.execute(text(f"DROP TABLE {name}"))
 
 
+def fill_arrivals(conn: Connection, since: date | None = None) -> None:
+    """Running totals of registrations per township and category, one row per day: all of them,
+    or from `since` on (earlier rows are kept and carried forward)."""
+    names = ", ".join(schema.ARRIVAL_MEASURES)
+    combo = "county_code, township_code, category"
+    params: dict = {}
+    seed = ""
+    where = "1 = 1"
+    if since is not None:
+        seed_day = date.fromordinal(since.toordinal() - 1)
+        params.update(since=since, seed_day=seed_day)
+        conn.execute(text("DELETE FROM rollup_arrivals WHERE received_on >= :since"), params)
+        seed = (f"UNION ALL SELECT received_on, {combo}, {names} FROM rollup_arrivals "
+                f"WHERE received_on = (SELECT MAX(received_on) FROM rollup_arrivals "
+                f"WHERE received_on <= :seed_day)")
+        where = "c.received_on >= :since"
+    counts = {
+        "case_count": "COUNT(*)",
+        "collective_count": "SUM(CASE WHEN c.is_collective THEN 1 ELSE 0 END)",
+        "to_city_count": "SUM(CASE WHEN c.escalation = '到市' THEN 1 ELSE 0 END)",
+        "to_province_count": "SUM(CASE WHEN c.escalation = '到省' THEN 1 ELSE 0 END)",
+        "to_beijing_count": "SUM(CASE WHEN c.escalation = '进京' THEN 1 ELSE 0 END)",
+    }
+    _temp(conn, "arrival_steps", f"""
+SELECT c.received_on, COALESCE(c.county_code, '') AS county_code,
+       COALESCE(c.township_code, '') AS township_code, c.category,
+       {', '.join(f'{sql} AS {m}' for m, sql in counts.items())}
+FROM cases c WHERE {where}
+GROUP BY c.received_on, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), c.category
+{seed}""", params)
+    first, last = conn.execute(text("SELECT MIN(received_on), MAX(received_on) FROM arrival_steps")).one()
+    if first is None:
+        conn.execute(text("DROP TABLE arrival_steps"))
+        return
+    first = max(_day(first), since) if since else _day(first)
+    _calendar(conn, first, _day(last))
+    running = ", ".join(f"SUM({m}) OVER w AS {m}" for m in schema.ARRIVAL_MEASURES)
+    conn.execute(text(f"""
+INSERT INTO rollup_arrivals (received_on, {combo}, {names})
+SELECT d.day, {', '.join('s.' + c for c in combo.split(', '))}, {', '.join('s.' + m for m in schema.ARRIVAL_MEASURES)}
+FROM (SELECT received_on, {combo}, LEAD(received_on) OVER w AS next_day, {running}
+      FROM arrival_steps WINDOW w AS (PARTITION BY {combo} ORDER BY received_on)) s
+JOIN rollup_days d ON d.day >= s.received_on AND (s.next_day IS NULL OR d.day < s.next_day)"""))
+    for name in ("arrival_steps", "rollup_days", "rollup_months"):
+        conn.execute(text(f"DROP TABLE {name}"))
+
+
 def rebuild(conn: Connection) -> None:
     """Recomputes both tables from the cases, inside the caller's transaction."""
-    conn.execute(text("DELETE FROM rollup_daily"))
-    conn.execute(text("DELETE FROM rollup_monthly"))
+    for table in ("rollup_daily", "rollup_monthly", "rollup_grid", "rollup_arrivals"):
+        conn.execute(text(f"DELETE FROM {table}"))
     _fill(conn, "1 = 1", {})
-    conn.execute(text("ANALYZE rollup_daily"))
-    conn.execute(text("ANALYZE rollup_monthly"))
+    fill_arrivals(conn)
+    analyze(conn)
+
+
+def analyze(conn: Connection, light: bool = False) -> None:
+    """Statistics for the query planner, so that it starts joins from the small side (key cases,
+    not the case table) and picks the rollups' keys. `light`: after a small change."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("PRAGMA optimize" if light else "ANALYZE"))
+    elif not light:
+        conn.execute(text("ANALYZE"))
 
 
 def refresh(conn: Connection, months: Iterable[date]) -> None:
     """Recomputes the rows of the cases registered in the given months, inside the caller's
     transaction: for imports, which touch a few months."""
-    for month in sorted({m.replace(day=1) for m in months}):
+    months = sorted({m.replace(day=1) for m in months})
+    if months:
+        fill_arrivals(conn, months[0])
+    for month in months:
         params = {"m": month, "next": date(month.year + month.month // 12, month.month % 12 + 1, 1)}
-        for table in ("rollup_daily", "rollup_monthly"):
+        for table in ("rollup_daily", "rollup_monthly", "rollup_grid"):
             conn.execute(text(f"DELETE FROM {table} WHERE received_month = :m"), params)
         _fill(conn, "c.received_on >= :m AND c.received_on < :next", params)
+    analyze(conn, light=True)
 
 
 def rebuild_all(engine: Engine) -> None:

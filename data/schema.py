@@ -152,3 +152,31 @@ def _rollup_table(name: str, step: str) -> Table:
 
 rollup_daily = _rollup_table("rollup_daily", "step_day")
 rollup_monthly = _rollup_table("rollup_monthly", "step_month")
+
+GRID_DEGREES = 0.02  # the case-density grid of the situation map, in degrees
+
+# Cases per registration month and grid cell, for the map's density layer.
+rollup_grid = Table(
+    "rollup_grid", metadata,
+    Column("received_month", Date, primary_key=True),
+    Column("county_code", String(12), primary_key=True),
+    Column("township_code", String(12), primary_key=True),
+    Column("lon_cell", Integer, primary_key=True),
+    Column("lat_cell", Integer, primary_key=True),
+    Column("case_count", Integer, nullable=False),
+    sqlite_with_rowid=False,
+)
+
+# Cases registered up to each day, per township and category: running totals, one row per day from
+# a pair's first case to the last day with cases, for the early-warning windows.
+ARRIVAL_MEASURES = ("case_count", "collective_count", "to_city_count", "to_province_count",
+                    "to_beijing_count")
+rollup_arrivals = Table(
+    "rollup_arrivals", metadata,
+    Column("received_on", Date, primary_key=True),
+    Column("county_code", String(12), primary_key=True),
+    Column("township_code", String(12), primary_key=True),
+    Column("category", String(32), primary_key=True),
+    *[Column(m, Integer, nullable=False) for m in ARRIVAL_MEASURES],
+    sqlite_with_rowid=False,
+)

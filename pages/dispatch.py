@@ -134,6 +134,6 @@ right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
 
 jurisdiction = cached_query(jurisdiction_name)
 st.download_button(
-    "下载调度会材料（Excel）", dispatch_workbook(review, jurisdiction, names),
+    "下载调度会材料（Excel）", lambda: dispatch_workbook(review, jurisdiction, names),  # built on click
     file_name=f"{pack_title(jurisdiction, review_filters)}.xlsx", type="primary",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -136,10 +136,11 @@ st.caption("红底：通报或挂牌督办候选；灰色：信访件少于最�
 title = f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名"
 downloads = st.columns([1, 1, 4])
 downloads[0].download_button(
-    "下载排名（Excel）", ranking_workbook(table, title, scheme.describe()),
+    "下载排名（Excel）", lambda: ranking_workbook(table, title, scheme.describe()),  # built on click
     file_name=f"{title}.xlsx", type="primary",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 downloads[1].download_button(
-    "下载通报草稿（Word）", circular_docx(frame, jurisdiction, label, scheme.describe(), names, level),
+    "下载通报草稿（Word）", lambda: circular_docx(frame, jurisdiction, label, scheme.describe(), names,
+                                           level),
     file_name=f"关于{label}信访工作情况的通报（草稿）.docx",
     mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

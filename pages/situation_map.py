@@ -108,6 +108,8 @@ st.dataframe(styled, hide_index=True, width="stretch", height=420, column_config
 title_place = names.get(selected, "") if selected else ""
 title = (f"{cached_query(jurisdiction_name)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")
-xlsx = battle_table_xlsx(table, title, filters.caption(names))
-st.download_button("下载作战图（Excel）", xlsx, file_name=f"作战图_{view_filters.as_of:%Y%m%d}.xlsx",
+caption = filters.caption(names)
+# The file is built when the button is clicked, not on every rerun of the page.
+st.download_button("下载作战图（Excel）", lambda: battle_table_xlsx(table, title, caption),
+                   file_name=f"作战图_{view_filters.as_of:%Y%m%d}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from data.schema import ARRIVAL_MEASURES
 from queries.execute import fetch_frame
 from queries.filters import Filters, add_months
 
@@ -63,6 +64,31 @@ def _place_clause(filters: Filters) -> tuple[str, dict]:
     return place, params
 
 
+def arrivals_at(engine: Engine, filters: Filters, day: date, group: tuple[str, ...]) -> pd.DataFrame:
+    """Cases registered up to `day` (inclusive), per group (county_code, township_code, category),
+    from the running totals of rollup_arrivals: one row per township and category read."""
+    place, params = filters.place_where("a")
+    keys = ", ".join(f"a.{g}" for g in group)
+    measures = ", ".join(f"SUM(a.{m}) AS {m}" for m in ARRIVAL_MEASURES)
+    sql = f"""
+SELECT {keys}, {measures} FROM rollup_arrivals a
+WHERE a.received_on = (SELECT MAX(received_on) FROM rollup_arrivals WHERE received_on <= :day)
+  AND {place}
+GROUP BY {keys}"""
+    return fetch_frame(engine, sql, {**params, "day": day})
+
+
+def counts_between(engine: Engine, filters: Filters, start: date, end: date,
+                   group: tuple[str, ...]) -> pd.DataFrame:
+    """Cases registered from `start` to `end` (inclusive) per group: two reads of running totals."""
+    after = arrivals_at(engine, filters, end, group)
+    before = arrivals_at(engine, filters, start - timedelta(days=1), group)
+    merged = after.merge(before, on=list(group), how="left", suffixes=("", "_before")).fillna(0)
+    for m in ARRIVAL_MEASURES:
+        merged[m] = (merged[m] - merged[f"{m}_before"]).astype("int64")
+    return merged[[*group, *ARRIVAL_MEASURES]]
+
+
 def cluster_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
                    ) -> pd.DataFrame:
     """kind, level, township_code, category, window_days, window_start, window_end, observed,
@@ -70,29 +96,24 @@ def cluster_alerts(engine: Engine, filters: Filters, settings: AlertSettings = A
     surges, category 集体访) in one township over the trailing windows ending at filters.as_of."""
     day = filters.as_of
     rows = []
-    place, params = _place_clause(filters)
     for window in settings.cluster_windows:
         start = day - timedelta(days=window - 1)
         base_start = start - timedelta(days=settings.baseline_days)
-        params.update(w_start=start, w_end=day, b_start=base_start,
-                      min_count=settings.cluster_min_count)
-        sql = f"""
-SELECT c.township_code, c.category AS category,
-       SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) AS observed,
-       SUM(CASE WHEN c.received_on < :w_start THEN 1 ELSE 0 END) AS baseline
-FROM cases c
-WHERE c.received_on >= :b_start AND c.received_on <= :w_end AND {place}
-GROUP BY c.township_code, c.category
-HAVING SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) >= :min_count
-UNION ALL
-SELECT c.township_code, '集体访' AS category,
-       SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) AS observed,
-       SUM(CASE WHEN c.received_on < :w_start THEN 1 ELSE 0 END) AS baseline
-FROM cases c
-WHERE c.received_on >= :b_start AND c.received_on <= :w_end AND c.is_collective AND {place}
-GROUP BY c.township_code
-HAVING SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) >= 2"""
-        counts = fetch_frame(engine, sql, dict(params))
+        observed = counts_between(engine, filters, start, day, ("township_code", "category"))
+        baseline = counts_between(engine, filters, base_start, start - timedelta(days=1),
+                                  ("township_code", "category"))
+        both = observed.merge(baseline, on=["township_code", "category"], how="left",
+                              suffixes=("", "_base")).fillna(0)
+        by_category = both[both["case_count"] >= settings.cluster_min_count].assign(
+            observed=lambda d: d["case_count"], baseline=lambda d: d["case_count_base"])
+        collective = both.groupby("township_code", as_index=False)[
+            ["collective_count", "collective_count_base"]].sum()
+        collective = collective[collective["collective_count"] >= 2].assign(
+            category="集体访", observed=lambda d: d["collective_count"],
+            baseline=lambda d: d["collective_count_base"])
+        counts = pd.concat([by_category[["township_code", "category", "observed", "baseline"]],
+                            collective[["township_code", "category", "observed", "baseline"]]],
+                           ignore_index=True)
         for row in counts.itertuples():
             expected = max(row.baseline * window / settings.baseline_days, 0.2)
             p = poisson_tail(int(row.observed), expected)
@@ -116,16 +137,14 @@ HAVING SUM(CASE WHEN c.received_on >= :w_start THEN 1 ELSE 0 END) >= 2"""
 def _attach_cases(engine: Engine, frame: pd.DataFrame, settings: AlertSettings) -> pd.DataFrame:
     """Adds case_nos and first_seen: the day the count first became improbable in the window."""
     case_lists, first_seen = [], []
+    found = _cases_in(engine, "c.township_code", list(frame["township_code"].unique()),
+                      min(frame["window_start"], default=None), max(frame["window_end"], default=None))
     for row in frame.itertuples():
         collective = row.category == "集体访"
-        sql = ("SELECT case_no, received_on FROM cases c WHERE c.township_code = :town "
-               "AND c.received_on BETWEEN :start AND :end "
-               + ("AND c.is_collective " if collective else "AND c.category = :category ")
-               + "ORDER BY received_on, case_no")
-        params = {"town": row.township_code, "start": row.window_start, "end": row.window_end}
-        if not collective:
-            params["category"] = row.category
-        cases = fetch_frame(engine, sql, params, date_columns=("received_on",))
+        cases = found[(found["area"] == row.township_code)
+                      & (found["received_on"] >= row.window_start)
+                      & (found["received_on"] <= row.window_end)
+                      & (found["is_collective"] if collective else found["category"] == row.category)]
         case_lists.append(list(cases["case_no"]))
         needed = next((k for k in range(1, len(cases) + 1)
                        if poisson_tail(k, row.expected) < settings.cluster_anomaly_p), len(cases))
@@ -134,6 +153,23 @@ def _attach_cases(engine: Engine, frame: pd.DataFrame, settings: AlertSettings) 
     frame["case_nos"] = case_lists
     frame["first_seen"] = first_seen
     return frame.reset_index(drop=True)
+
+
+def _cases_in(engine: Engine, column: str, areas: list, start: date | None, end: date | None
+              ) -> pd.DataFrame:
+    """case_no, received_on, area, category, is_collective, escalation of the cases of the given
+    townships or counties registered from start to end, in order: one query for every alert."""
+    columns = ["case_no", "received_on", "area", "category", "is_collective", "escalation"]
+    if not areas or start is None:
+        return pd.DataFrame(columns=columns)
+    marks = ", ".join(f":a{i}" for i in range(len(areas)))
+    frame = fetch_frame(engine, f"""
+SELECT c.case_no, c.received_on, {column} AS area, c.category, c.is_collective, c.escalation
+FROM cases c WHERE {column} IN ({marks}) AND c.received_on BETWEEN :s AND :e
+ORDER BY c.received_on, c.case_no""", {**{f"a{i}": a for i, a in enumerate(areas)},
+                                      "s": start, "e": end}, date_columns=("received_on",))
+    frame["is_collective"] = frame["is_collective"].astype(bool)
+    return frame
 
 
 def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
@@ -146,30 +182,28 @@ def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Aler
     start = day - timedelta(days=window - 1)
     prev_end, prev_start = start - timedelta(days=1), start - timedelta(days=window)
     ly_start, ly_end = add_months(start, -12), add_months(day, -12)
-    place, params = _place_clause(filters)
-    params.update(s=start, e=day, ps=prev_start, pe=prev_end, ys=ly_start, ye=ly_end)
-    measures = {"到市": "c.escalation = '到市'", "到省": "c.escalation = '到省'",
-                "进京": "c.escalation = '进京'", "集体访": "c.is_collective"}
+    measures = {"到市": "to_city_count", "到省": "to_province_count", "进京": "to_beijing_count",
+                "集体访": "collective_count"}
     rows = []
-    for area_level, column in (("county", "c.county_code"), ("township", "c.township_code")):
-        items = []
-        for i, (name, condition) in enumerate(measures.items()):
-            if name not in settings.jump_measures:
-                continue
-            for suffix, (a, b) in {"now": ("s", "e"), "prev": ("ps", "pe"), "ly": ("ys", "ye")}.items():
-                items.append(f"SUM(CASE WHEN {condition} AND c.received_on BETWEEN :{a} AND :{b} "
-                             f"THEN 1 ELSE 0 END) AS m{i}_{suffix}")
-        sql = f"""
-SELECT {column} AS area_code, {', '.join(items)}
-FROM cases c
-WHERE ((c.received_on BETWEEN :ps AND :e) OR (c.received_on BETWEEN :ys AND :ye)) AND {place}
-GROUP BY {column}"""
-        counts = fetch_frame(engine, sql, dict(params)).fillna(0)
-        for row in counts.to_dict("records"):
-            for i, name in enumerate(measures):
+    for area_level, column in (("county", "county_code"), ("township", "township_code")):
+        totals: dict[date, pd.DataFrame] = {}
+
+        def total(at: date) -> pd.DataFrame:
+            if at not in totals:
+                totals[at] = arrivals_at(engine, filters, at, (column,)).set_index(column)
+            return totals[at]
+
+        def between(a: date, b: date) -> pd.DataFrame:
+            return total(b).subtract(total(a - timedelta(days=1)), fill_value=0)
+
+        windows = {"now": between(start, day), "prev": between(prev_start, prev_end),
+                   "ly": between(ly_start, ly_end)}
+        areas = sorted(set().union(*[w.index for w in windows.values()]))
+        for area in areas:
+            for name, measure in measures.items():
                 if name not in settings.jump_measures:
                     continue
-                now, prev, ly = (int(row[f"m{i}_{s}"]) for s in ("now", "prev", "ly"))
+                now, prev, ly = (int(w[measure].get(area, 0)) for w in windows.values())
                 if now < settings.jump_min_count:
                     continue
                 # A rise must hold against both last year and the window before.
@@ -179,19 +213,19 @@ GROUP BY {column}"""
                     ANOMALY if change >= settings.jump_anomaly_pct else None)
                 if level is None:
                     continue
-                rows.append({"kind": "越级集体访上升", "level": level, "area_code": row["area_code"],
+                rows.append({"kind": "越级集体访上升", "level": level, "area_code": area,
                              "area_level": area_level, "category": name, "window_start": start,
                              "window_end": day, "observed": now, "last_month": prev,
                              "last_year": ly, "change_pct": round(change, 1),
                              "compared_with": compared})
+    found = {level: _cases_in(engine, f"c.{level}_code",
+                              sorted({r["area_code"] for r in rows if r["area_level"] == level}),
+                              start, day) for level in ("county", "township")}
     for row in rows:
-        condition = measures[row["category"]]
-        column = "c.county_code" if row["area_level"] == "county" else "c.township_code"
-        cases = fetch_frame(engine, f"SELECT c.case_no, c.received_on FROM cases c WHERE "
-                                    f"{column} = :area AND {condition} AND c.received_on "
-                                    "BETWEEN :s AND :e ORDER BY c.received_on, c.case_no",
-                            {"area": row["area_code"], "s": start, "e": day},
-                            date_columns=("received_on",))
+        cases = found[row["area_level"]]
+        cases = cases[cases["area"] == row["area_code"]]
+        cases = cases[cases["is_collective"]] if row["category"] == "集体访" else \
+            cases[cases["escalation"] == row["category"]]
         row["case_nos"] = list(cases["case_no"])
         # First seen: the case with which the count first rose enough against both baselines.
         needed = next((k for k in range(settings.jump_min_count, len(cases) + 1)
@@ -227,11 +261,14 @@ GROUP BY c.petitioner_key
 HAVING COUNT(*) >= :n"""
     groups = fetch_frame(engine, sql, params, date_columns=("first_seen",))
     rows = []
+    keys = list(groups["petitioner_key"])
+    found = fetch_frame(engine, f"""
+SELECT petitioner_key, case_no, township_code, category, petitioner_name, received_on FROM cases
+WHERE petitioner_key IN ({', '.join(f':k{i}' for i in range(len(keys))) or 'NULL'})
+  AND received_on BETWEEN :s AND :e ORDER BY received_on, case_no""",
+                        {**{f"k{i}": k for i, k in enumerate(keys)}, "s": start, "e": day})
     for group in groups.itertuples():
-        cases = fetch_frame(engine, """
-SELECT case_no, township_code, category, petitioner_name, received_on FROM cases
-WHERE petitioner_key = :key AND received_on BETWEEN :s AND :e ORDER BY received_on, case_no""",
-                            {"key": group.petitioner_key, "s": start, "e": day})
+        cases = found[found["petitioner_key"] == group.petitioner_key]
         level = ALERT if group.observed >= settings.repeat_min_cases + 2 else ANOMALY
         rows.append({"kind": "重复信访", "level": level,
                      "petitioner": mask_name(cases["petitioner_name"].iloc[0]),

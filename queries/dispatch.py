@@ -8,6 +8,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Engine
 
+from queries import steps
 from queries.dialect import days_between
 from queries.execute import fetch_frame
 from queries.figures import case_figures
@@ -39,9 +40,36 @@ def _previous_month(filters: Filters) -> Filters:
     return replace(filters, start=start, end=month_end(start), as_of=month_end(start))
 
 
+SUMMARY_MEASURES = ("case_count", "person_count", "closed_events", "resolved_events", "open_count",
+                    "overdue_count")
+
+
 def dispatch_summary(engine: Engine, filters: Filters) -> pd.DataFrame:
     """One row: new_count, new_person_count, new_prev_month_count, new_last_year_count,
     closed_count, resolved_count, backlog_start_count, backlog_end_count, overdue_end_count."""
+    cube = steps.cube_for(filters)
+    if cube is not None:
+        where, params = steps.place_clause(filters, cube=cube)
+        previous, last_year = _previous_month(filters), filters.year_earlier()
+
+        def at(day: date) -> pd.Series:
+            return steps.sums_as_of(engine, day, where, params, (), SUMMARY_MEASURES, cube).iloc[0]
+
+        end, before = at(filters.end), at(add_days(filters.start, -1))
+        before_previous = at(add_days(previous.start, -1))
+        ly_end, ly_before = at(last_year.end), at(add_days(last_year.start, -1))
+        row = {
+            "new_count": end.case_count - before.case_count,
+            "new_person_count": end.person_count - before.person_count,
+            "new_prev_month_count": before.case_count - before_previous.case_count,
+            "new_last_year_count": ly_end.case_count - ly_before.case_count,
+            "closed_count": end.closed_events - before.closed_events,
+            "resolved_count": end.resolved_events - before.resolved_events,
+            "backlog_start_count": before.open_count,
+            "backlog_end_count": end.open_count,
+            "overdue_end_count": end.overdue_count,
+        }
+        return pd.DataFrame([row]).astype("int64")
     place, params = filters.place_where("c")
     previous = _previous_month(filters)
     last_year = filters.year_earlier()
@@ -82,6 +110,58 @@ def unit_progress(engine: Engine, filters: Filters) -> pd.DataFrame:
     closed_late_count, overdue_open_count, avg_handling_days, ontime_close_pct (cases registered in
     the trailing twelve months), ontime_close_prev_pct (the same a month earlier), ontime_change_pct;
     worst first."""
+    if steps.cube_for(filters, ("unit",)) == "U":
+        frame = _unit_progress_from_rollups(engine, filters)
+    else:
+        frame = _unit_progress_from_cases(engine, filters)
+    current = case_figures(engine, trailing_year(filters), by="unit")
+    previous = case_figures(engine, trailing_year(_previous_month(filters)), by="unit")
+    rates = current[["unit_id", "ontime_close_num", "ontime_close_den"]].merge(
+        previous[["unit_id", "ontime_close_num", "ontime_close_den"]], on="unit_id", how="left",
+        suffixes=("", "_prev"))
+    rates["ontime_close_pct"] = [pct(n, d) for n, d in
+                                 zip(rates["ontime_close_num"], rates["ontime_close_den"])]
+    rates["ontime_close_prev_pct"] = [pct(n, d) for n, d in
+                                      zip(rates["ontime_close_num_prev"], rates["ontime_close_den_prev"])]
+    frame = frame.merge(rates[["unit_id", "ontime_close_pct", "ontime_close_prev_pct"]],
+                        on="unit_id", how="left")
+    frame["ontime_change_pct"] = frame["ontime_close_pct"] - frame["ontime_close_prev_pct"]
+    frame = frame[(frame["dispatched_count"] + frame["closed_count"] + frame["overdue_open_count"]) > 0]
+    frame = frame.sort_values(["overdue_open_count", "ontime_close_pct", "unit_name"],
+                              ascending=[False, True, True], na_position="last")
+    return frame.reset_index(drop=True)
+
+
+UNIT_MEASURES = ("dispatched_events", "closed_events", "ontime_close_num", "closed_late_events",
+                 "handling_days_sum", "handling_count", "overdue_count")
+
+
+def _unit_progress_from_rollups(engine: Engine, filters: Filters) -> pd.DataFrame:
+    where, params = steps.place_clause(filters, cube="U")
+    events = steps.events_between(engine, filters.start, filters.end, where, params, ("member",),
+                                  UNIT_MEASURES, "U")
+    overdue = steps.sums_as_of(engine, filters.end, where, params, ("member",),
+                               ("overdue_count",), "U")
+    frame = events.drop(columns="overdue_count").merge(overdue, on="member", how="outer").fillna(0)
+    frame = frame[frame["member"] != ""]
+    frame["unit_id"] = frame["member"].astype("int64")
+    units = fetch_frame(engine, "SELECT id AS unit_id, name AS unit_name, kind AS unit_kind FROM units")
+    frame = units.merge(frame, on="unit_id", how="inner")
+    frame = frame.rename(columns={"dispatched_events": "dispatched_count",
+                                  "closed_events": "closed_count",
+                                  "ontime_close_num": "closed_ontime_count",
+                                  "closed_late_events": "closed_late_count",
+                                  "overdue_count": "overdue_open_count"})
+    counts = [c for c in frame.columns if c.endswith("_count")]
+    frame[counts] = frame[counts].astype("int64")
+    frame["avg_handling_days"] = (frame["handling_days_sum"] / frame["handling_count"]
+                                  ).where(frame["handling_count"] > 0).astype(float)
+    return frame[["unit_id", "unit_name", "unit_kind", "dispatched_count", "closed_count",
+                  "closed_ontime_count", "closed_late_count", "overdue_open_count",
+                  "avg_handling_days"]]
+
+
+def _unit_progress_from_cases(engine: Engine, filters: Filters) -> pd.DataFrame:
     place, params = filters.place_where("c")
     params.update(m_start=filters.start, m_end=filters.end)
     handling = days_between(engine.dialect.name, "c.accepted_on", "c.closed_on")
@@ -103,22 +183,7 @@ GROUP BY u.id, u.name, u.kind"""
     counts = [c for c in frame.columns if c.endswith("_count")]
     frame[counts] = frame[counts].fillna(0).astype("int64")
     frame["avg_handling_days"] = frame["avg_handling_days"].astype(float)
-    current = case_figures(engine, trailing_year(filters), by="unit")
-    previous = case_figures(engine, trailing_year(_previous_month(filters)), by="unit")
-    rates = current[["unit_id", "ontime_close_num", "ontime_close_den"]].merge(
-        previous[["unit_id", "ontime_close_num", "ontime_close_den"]], on="unit_id", how="left",
-        suffixes=("", "_prev"))
-    rates["ontime_close_pct"] = [pct(n, d) for n, d in
-                                 zip(rates["ontime_close_num"], rates["ontime_close_den"])]
-    rates["ontime_close_prev_pct"] = [pct(n, d) for n, d in
-                                      zip(rates["ontime_close_num_prev"], rates["ontime_close_den_prev"])]
-    frame = frame.merge(rates[["unit_id", "ontime_close_pct", "ontime_close_prev_pct"]],
-                        on="unit_id", how="left")
-    frame["ontime_change_pct"] = frame["ontime_close_pct"] - frame["ontime_close_prev_pct"]
-    frame = frame[(frame["dispatched_count"] + frame["closed_count"] + frame["overdue_open_count"]) > 0]
-    frame = frame.sort_values(["overdue_open_count", "ontime_close_pct", "unit_name"],
-                              ascending=[False, True, True], na_position="last")
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def overdue_cases(engine: Engine, filters: Filters) -> pd.DataFrame:
@@ -147,12 +212,26 @@ ORDER BY days_overdue DESC, c.case_no"""
 def year_so_far(engine: Engine, filters: Filters) -> pd.DataFrame:
     """report_month, new_count, closed_count, backlog_end_count for each month of the year up to
     the chosen one."""
-    place, params = filters.place_where("c")
     months = []
     current = filters.start.replace(month=1)
     while current <= filters.start:
         months.append(current)
         current = add_months(current, 1)
+    cube = steps.cube_for(filters)
+    if cube is not None:
+        where, params = steps.place_clause(filters, cube=cube)
+        ends = [add_days(months[0], -1)] + [min(month_end(m), filters.end) for m in months]
+        totals = [steps.sums_as_of(engine, day, where, params, (),
+                                   ("case_count", "closed_events", "open_count"), cube).iloc[0]
+                  for day in ends]
+        return pd.DataFrame({
+            "report_month": [m.strftime("%Y-%m") for m in months],
+            "new_count": [int(b.case_count - a.case_count) for a, b in zip(totals, totals[1:])],
+            "closed_count": [int(b.closed_events - a.closed_events)
+                             for a, b in zip(totals, totals[1:])],
+            "backlog_end_count": [int(b.open_count) for b in totals[1:]],
+        })
+    place, params = filters.place_where("c")
     items = []
     for i, start in enumerate(months):
         end = min(month_end(start), filters.end)

@@ -36,11 +36,12 @@ ORDER BY CASE level WHEN 'city' THEN 0 ELSE 1 END, code""")
 
 
 def category_list(engine: Engine) -> list[str]:
-    """The top-level categories present in the cases, most frequent first (from the category
-    rollup: a few thousand rows, not the case table)."""
-    frame = fetch_frame(engine, "SELECT member AS category, SUM(case_count) AS case_count "
-                                "FROM rollup_monthly WHERE cube = 'C' GROUP BY member "
-                                "HAVING SUM(case_count) > 0 ORDER BY case_count DESC, category")
+    """The top-level categories present in the cases, most frequent first (the category rollup's
+    running totals at its last month: a few hundred rows, not the case table)."""
+    frame = fetch_frame(engine, """
+SELECT member AS category, SUM(case_count) AS case_count FROM rollup_monthly
+WHERE cube = 'C' AND step_month = (SELECT MAX(step_month) FROM rollup_monthly WHERE cube = 'C')
+GROUP BY member HAVING SUM(case_count) > 0 ORDER BY case_count DESC, category""")
     return list(frame["category"])
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -10,7 +10,8 @@ from sqlalchemy import Engine
 from queries.dialect import days_between
 from queries.execute import fetch_frame
 from queries.figures import case_figures
-from queries.filters import Filters
+from data.schema import GRID_DEGREES
+from queries.filters import Filters, month_end
 from queries.rates import DEADLINE
 
 # The supervision colours, in the order of urgency used to sort the battle table.
@@ -67,14 +68,40 @@ def township_map_figures(engine: Engine, filters: Filters) -> pd.DataFrame:
     return frame[keep]
 
 
-def case_density(engine: Engine, filters: Filters, cell_deg: float = 0.02) -> pd.DataFrame:
-    """lon, lat (grid cell centre), case_count, open_count: the filtered cases on a grid."""
+def case_density(engine: Engine, filters: Filters, cell_deg: float = GRID_DEGREES) -> pd.DataFrame:
+    """lon, lat (grid cell centre), case_count: the filtered cases on a grid. Whole months come
+    from the grid rollup; a month cut short at the period's end, and a category filter, from the
+    cases."""
+    if cell_deg != GRID_DEGREES or filters.category or filters.start.day != 1:
+        return _density_from_cases(engine, filters, cell_deg)
+    last_full = filters.end if filters.end == month_end(filters.end) else (
+        filters.end.replace(day=1) - timedelta(days=1))
+    place, params = filters.place_where("r")
+    params.update(m_start=filters.start, m_last=last_full.replace(day=1), cell=cell_deg)
+    frames = []
+    if last_full >= filters.start:
+        frames.append(fetch_frame(engine, f"""
+SELECT (r.lon_cell + 0.5) * :cell AS lon, (r.lat_cell + 0.5) * :cell AS lat,
+       SUM(r.case_count) AS case_count
+FROM rollup_grid r
+WHERE r.received_month >= :m_start AND r.received_month <= :m_last AND {place}
+GROUP BY r.lon_cell, r.lat_cell""", params))
+    if last_full < filters.end:
+        frames.append(_density_from_cases(engine, replace(
+            filters, start=max(filters.start, filters.end.replace(day=1))), cell_deg))
+    if not frames:
+        return pd.DataFrame(columns=["lon", "lat", "case_count"])
+    frame = pd.concat(frames, ignore_index=True)
+    frame[["lon", "lat"]] = frame[["lon", "lat"]].astype(float).round(6)
+    return frame.groupby(["lon", "lat"], as_index=False)["case_count"].sum()
+
+
+def _density_from_cases(engine: Engine, filters: Filters, cell_deg: float) -> pd.DataFrame:
     where, params = filters.where("c")
     params.update(cell=cell_deg)
     sql = f"""
 SELECT (FLOOR(c.lon / :cell) + 0.5) * :cell AS lon, (FLOOR(c.lat / :cell) + 0.5) * :cell AS lat,
-       COUNT(*) AS case_count,
-       SUM(CASE WHEN c.closed_on IS NULL OR c.closed_on > :as_of THEN 1 ELSE 0 END) AS open_count
+       COUNT(*) AS case_count
 FROM cases c
 WHERE {where} AND c.lon IS NOT NULL AND c.lat IS NOT NULL
 GROUP BY FLOOR(c.lon / :cell), FLOOR(c.lat / :cell)"""

@@ -83,11 +83,14 @@ def test_demo_figures_from_rollups(demo_engine):
 
 
 def snapshot(engine):
-    """Both tables, row by row, in key order."""
+    """Every rollup table, row by row, in key order."""
     with engine.connect() as conn:
-        return [conn.execute(text(f"SELECT * FROM {table} ORDER BY cube, {step}, received_month, "
-                                  f"county_code, member")).fetchall()
-                for table, step in (("rollup_daily", "step_day"), ("rollup_monthly", "step_month"))]
+        return [conn.execute(text(f"SELECT * FROM {table} ORDER BY {keys}")).fetchall()
+                for table, keys in (
+                    ("rollup_daily", "cube, step_day, received_month, county_code, member"),
+                    ("rollup_monthly", "cube, step_month, received_month, county_code, member"),
+                    ("rollup_grid", "received_month, county_code, township_code, lon_cell, lat_cell"),
+                    ("rollup_arrivals", "received_on, county_code, township_code, category"))]
 
 
 def test_rebuild_and_refresh_agree(demo_engine):
@@ -125,3 +128,55 @@ def test_import_keeps_rollups_in_step(fixture_engine):
         assert_same(fixture_engine, Filters.for_months("2025-01", "2025-03", as_of), by)
     headline = case_figures(fixture_engine, Filters.for_months("2025-02", "2025-02", as_of))
     assert headline["satisfaction_den"].iloc[0] >= 1
+
+
+def test_dispatch_review_from_rollups(demo_engine, monkeypatch):
+    from queries import dispatch
+
+    with demo_engine.connect() as conn:
+        county = conn.execute(text("SELECT MIN(code) FROM regions WHERE level = 'county'")).scalar()
+    cases = []
+    for month, county_code in product(["2025-01", "2025-06", "2025-12"], [None, county]):
+        place = Filters.for_months(month, month, date(2025, 12, 31), county_code)
+        cases.append(dispatch.month_filters(month, date(2025, 12, 31), place))
+    cases.append(dispatch.month_filters("2025-12", date(2025, 12, 17)))  # the current, partial month
+    functions = (dispatch.dispatch_summary, dispatch.unit_progress, dispatch.year_so_far)
+    fast = [[f(demo_engine, filters) for f in functions] for filters in cases]
+    monkeypatch.setattr(steps, "cube_for", lambda *args, **kwargs: None)
+    slow = [[f(demo_engine, filters) for f in functions] for filters in cases]
+    for filters, a_row, b_row in zip(cases, fast, slow):
+        for a, b in zip(a_row, b_row):
+            a = a.sort_values(list(a.columns[:1])).reset_index(drop=True)
+            b = b.sort_values(list(b.columns[:1])).reset_index(drop=True)
+            pd.testing.assert_frame_equal(a, b, check_dtype=False, obj=str(filters))
+
+
+def test_density_grid_from_rollups(demo_engine):
+    from queries.situation_map import _density_from_cases, case_density
+
+    for filters in (Filters.for_months("2025-01", "2025-12", date(2025, 12, 31)),
+                    Filters.for_months("2025-03", "2025-12", date(2025, 12, 17))):
+        fast = case_density(demo_engine, filters)
+        slow = _density_from_cases(demo_engine, filters, 0.02)
+        slow[["lon", "lat"]] = slow[["lon", "lat"]].astype(float).round(6)
+        slow = slow.groupby(["lon", "lat"], as_index=False)["case_count"].sum()
+        pd.testing.assert_frame_equal(fast, slow, check_dtype=False)
+        assert fast["case_count"].sum() > 0
+
+
+def test_arrival_counts_from_rollups(demo_engine):
+    from queries.alerts import counts_between
+
+    with demo_engine.connect() as conn:
+        direct = pd.read_sql(text("""
+SELECT township_code, category, COUNT(*) AS case_count,
+       SUM(CASE WHEN is_collective THEN 1 ELSE 0 END) AS collective_count,
+       SUM(CASE WHEN escalation = '进京' THEN 1 ELSE 0 END) AS to_beijing_count
+FROM cases WHERE received_on BETWEEN '2025-03-09' AND '2025-10-02'
+GROUP BY township_code, category ORDER BY township_code, category"""), conn)
+    fast = counts_between(demo_engine, Filters(date(2025, 1, 1), date(2025, 12, 31),
+                                               date(2025, 12, 31)),
+                          date(2025, 3, 9), date(2025, 10, 2), ("township_code", "category"))
+    fast = fast[fast["case_count"] > 0].sort_values(["township_code", "category"])
+    pd.testing.assert_frame_equal(
+        fast[direct.columns].reset_index(drop=True), direct, check_dtype=False)

@@ -34,6 +34,27 @@ def upgrade() -> None:
             *[sa.Column(m, sa.Integer, nullable=False) for m in MEASURES],
             sqlite_with_rowid=False,
         )
+    op.create_table(
+        "rollup_grid",
+        sa.Column("received_month", sa.Date, primary_key=True),
+        sa.Column("county_code", sa.String(12), primary_key=True),
+        sa.Column("township_code", sa.String(12), primary_key=True),
+        sa.Column("lon_cell", sa.Integer, primary_key=True),
+        sa.Column("lat_cell", sa.Integer, primary_key=True),
+        sa.Column("case_count", sa.Integer, nullable=False),
+        sqlite_with_rowid=False,
+    )
+    op.create_table(
+        "rollup_arrivals",
+        sa.Column("received_on", sa.Date, primary_key=True),
+        sa.Column("county_code", sa.String(12), primary_key=True),
+        sa.Column("township_code", sa.String(12), primary_key=True),
+        sa.Column("category", sa.String(32), primary_key=True),
+        *[sa.Column(m, sa.Integer, nullable=False) for m in (
+            "case_count", "collective_count", "to_city_count", "to_province_count",
+            "to_beijing_count")],
+        sqlite_with_rowid=False,
+    )
     # Existing databases: compute the rollups from the cases already there.
     from data.rollups import rebuild
 
@@ -41,5 +62,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("rollup_arrivals")
+    op.drop_table("rollup_grid")
     op.drop_table("rollup_monthly")
     op.drop_table("rollup_daily")
