@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -40,6 +41,23 @@ def supervision_colour(as_of: date, listed_on: date, resolve_by: date, progress_
     if progress_pct < used_pct - BEHIND_TOLERANCE_PCT:
         return "yellow"
     return "grey"
+
+
+def supervision_colours(frame: pd.DataFrame, as_of: date) -> np.ndarray:
+    """supervision_colour for every row at once (listed_on, resolve_by, progress_pct, cleared_on,
+    resolved_on, case_deadline, closed_on): the same rule, for boards of thousands of cases."""
+    day = pd.Timestamp(as_of)
+    at = {c: pd.to_datetime(frame[c]) for c in ("listed_on", "resolve_by", "cleared_on",
+                                                "resolved_on", "case_deadline", "closed_on")}
+    green = (at["cleared_on"] <= day) | (at["resolved_on"] <= day)
+    case_open = at["closed_on"].isna() | (at["closed_on"] > day)
+    red = (day > at["resolve_by"]) | (case_open & at["case_deadline"].notna()
+                                      & (day > at["case_deadline"]))
+    blue = (at["resolve_by"] - day).dt.days <= DUE_SOON_DAYS
+    span = (at["resolve_by"] - at["listed_on"]).dt.days.clip(lower=1)
+    used_pct = 100.0 * (day - at["listed_on"]).dt.days.clip(lower=0) / span
+    yellow = frame["progress_pct"] < used_pct - BEHIND_TOLERANCE_PCT
+    return np.select([green, red, blue, yellow], ["green", "red", "blue", "yellow"], "grey")
 
 
 def township_areas(engine: Engine) -> pd.DataFrame:
@@ -128,19 +146,11 @@ WHERE k.listed_on <= :f_end AND k.listed_on <= :as_of
         "listed_on", "resolve_by", "cleared_on", "resolved_on", "case_deadline", "closed_on"))
     frame["days_left"] = frame["days_left"].astype("int64")
     frame["progress_pct"] = frame["progress_pct"].astype("int64")
-    frame["colour"] = [
-        supervision_colour(filters.as_of, r.listed_on, r.resolve_by, r.progress_pct,
-                           _day(r.cleared_on), _day(r.resolved_on), _day(r.case_deadline),
-                           _day(r.closed_on))
-        for r in frame.itertuples()]
+    frame["colour"] = supervision_colours(frame, filters.as_of)
     frame["urgency"] = frame["colour"].map({c: i for i, c in enumerate(COLOURS)})
     frame = frame.sort_values(["urgency", "days_left", "case_no"]).drop(
         columns=["urgency", "case_deadline", "closed_on", "resolved_on"])
     return frame.reset_index(drop=True)
-
-
-def _day(value) -> date | None:
-    return None if value is None or pd.isna(value) else value
 
 
 def as_of_month_end(filters: Filters, month_end: date) -> Filters:

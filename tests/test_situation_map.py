@@ -133,3 +133,28 @@ def test_battle_table_workbook(fixture_engine):
     assert sheet["A4"].value == "黄" and sheet["A4"].fill.fgColor.rgb.endswith("F0B400")
     assert sheet["H4"].value.date() == date(2025, 4, 20)
     assert sheet.freeze_panes == "A4" and sheet.page_setup.orientation == "landscape"
+
+
+def test_colours_of_a_whole_board_follow_the_rule():
+    """The vectorised rule gives what supervision_colour gives, case by case, on every boundary."""
+    from itertools import product
+
+    from queries.situation_map import supervision_colour, supervision_colours
+
+    day = date(2025, 6, 30)
+    rows = []
+    for resolve, cleared, deadline, closed, progress in product(
+            (-1, 0, 6, 7, 8, 60), (None, 0, 1), (None, -1, 0, 1), (None, 0, 1), (0, 45, 100)):
+        rows.append({
+            "listed_on": day - timedelta(days=60), "resolve_by": day + timedelta(days=resolve),
+            "progress_pct": progress,
+            "cleared_on": None if cleared is None else day + timedelta(days=cleared),
+            "resolved_on": None,
+            "case_deadline": None if deadline is None else day + timedelta(days=deadline),
+            "closed_on": None if closed is None else day + timedelta(days=closed)})
+    frame = pd.DataFrame(rows)
+    expected = [supervision_colour(day, r["listed_on"], r["resolve_by"], r["progress_pct"],
+                                   r["cleared_on"], r["resolved_on"], r["case_deadline"],
+                                   r["closed_on"]) for r in rows]
+    assert list(supervision_colours(frame, day)) == expected
+    assert set(expected) == {"green", "red", "blue", "yellow", "grey"}
