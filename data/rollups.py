@@ -136,6 +136,7 @@ def _calendar(conn: Connection, first: date, last: date) -> None:
             keys = list(rows[0])
             conn.execute(text(f"INSERT INTO {name} ({', '.join(keys)}) VALUES "
                               f"({', '.join(':' + k for k in keys)})"), rows)
+        conn.execute(text(f"CREATE INDEX {name}_ix ON {name} ({columns.replace(' DATE', '')})"))
 
 
 def _day(value) -> date | None:
@@ -209,35 +210,40 @@ FROM (SELECT {group}, step_day, step_month, LEAD(step_day) OVER w AS next_day, {
       FROM rollup_sparse
       WINDOW w AS (PARTITION BY {group}, step_month ORDER BY step_day)) s
 JOIN rollup_days d ON d.month = s.step_month AND d.day >= s.step_day
-  AND (s.next_day IS NULL OR d.day < s.next_day)"""))
+  AND (s.next_day IS NULL OR d.day < s.next_day)
+ORDER BY s.cube, d.day, s.received_month, s.county_code, s.member"""))
     conn.execute(text(f"""
 INSERT INTO rollup_monthly (cube, received_month, county_code, member, step_month, {names})
 SELECT s.cube, s.received_month, s.county_code, s.member, m.month, {', '.join('s.' + m for m in MEASURES)}
 FROM (SELECT {group}, step_month, LEAD(step_month) OVER w AS next_month, {running}
       FROM rollup_sparse_month
       WINDOW w AS (PARTITION BY {group} ORDER BY step_month)) s
-JOIN rollup_months m ON m.month >= s.step_month AND (s.next_month IS NULL OR m.month < s.next_month)"""))
+JOIN rollup_months m ON m.month >= s.step_month AND (s.next_month IS NULL OR m.month < s.next_month)
+ORDER BY s.cube, m.month, s.received_month, s.county_code, s.member"""))
     for name in ("rollup_fine", "rollup_sparse", "rollup_sparse_month", "rollup_days",
                  "rollup_months"):
         conn.execute(text(f"DROP TABLE {name}"))
 
 
 def fill_arrivals(conn: Connection, since: date | None = None) -> None:
-    """Running totals of registrations per township and category, one row per day: all of them,
-    or from `since` on (earlier rows are kept and carried forward)."""
+    """Registrations per township and category as running totals: rollup_arrivals_monthly up to
+    each month's end (every month from a pair's first case to the last month), rollup_arrivals
+    from the month's first day to each day (every day from the pair's first case in the month to
+    the month's end). All of them, or from the month of `since` on."""
     names = ", ".join(schema.ARRIVAL_MEASURES)
     combo = "county_code, township_code, category"
+    dialect = conn.dialect.name
     params: dict = {}
-    seed = ""
-    where = "1 = 1"
+    where, seed = "1 = 1", ""
     if since is not None:
-        seed_day = date.fromordinal(since.toordinal() - 1)
-        params.update(since=since, seed_day=seed_day)
-        conn.execute(text("DELETE FROM rollup_arrivals WHERE received_on >= :since"), params)
-        seed = (f"UNION ALL SELECT received_on, {combo}, {names} FROM rollup_arrivals "
-                f"WHERE received_on = (SELECT MAX(received_on) FROM rollup_arrivals "
-                f"WHERE received_on <= :seed_day)")
+        since = since.replace(day=1)
+        params["since"] = since
+        for table, column in (("rollup_arrivals", "received_on"),
+                              ("rollup_arrivals_monthly", "month")):
+            conn.execute(text(f"DELETE FROM {table} WHERE {column} >= :since"), params)
         where = "c.received_on >= :since"
+        seed = (f"UNION ALL SELECT month, {combo}, {names} FROM rollup_arrivals_monthly "
+                f"WHERE month = (SELECT MAX(month) FROM rollup_arrivals_monthly WHERE month < :since)")
     counts = {
         "case_count": "COUNT(*)",
         "collective_count": "SUM(CASE WHEN c.is_collective THEN 1 ELSE 0 END)",
@@ -246,32 +252,51 @@ def fill_arrivals(conn: Connection, since: date | None = None) -> None:
         "to_beijing_count": "SUM(CASE WHEN c.escalation = '进京' THEN 1 ELSE 0 END)",
     }
     _temp(conn, "arrival_steps", f"""
-SELECT c.received_on, COALESCE(c.county_code, '') AS county_code,
-       COALESCE(c.township_code, '') AS township_code, c.category,
-       {', '.join(f'{sql} AS {m}' for m, sql in counts.items())}
+SELECT c.received_on, {month_start_sql(dialect, 'c.received_on')} AS month,
+       COALESCE(c.county_code, '') AS county_code, COALESCE(c.township_code, '') AS township_code,
+       c.category, {', '.join(f'{sql} AS {m}' for m, sql in counts.items())}
 FROM cases c WHERE {where}
-GROUP BY c.received_on, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), c.category
+GROUP BY c.received_on, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), c.category""",
+          params)
+    _temp(conn, "arrival_months", f"""
+SELECT month, {combo}, {', '.join(f'SUM({m}) AS {m}' for m in schema.ARRIVAL_MEASURES)}
+FROM arrival_steps GROUP BY month, {combo}
 {seed}""", params)
     first, last = conn.execute(text("SELECT MIN(received_on), MAX(received_on) FROM arrival_steps")).one()
-    if first is None:
-        conn.execute(text("DROP TABLE arrival_steps"))
-        return
-    first = max(_day(first), since) if since else _day(first)
-    _calendar(conn, first, _day(last))
-    running = ", ".join(f"SUM({m}) OVER w AS {m}" for m in schema.ARRIVAL_MEASURES)
-    conn.execute(text(f"""
+    known = conn.execute(text("SELECT MAX(month) FROM rollup_arrivals_monthly")).scalar()
+    if first is not None:
+        last_day = max(_day(last), _day(known) or date.min)
+        last_day = date.fromordinal(date(last_day.year + last_day.month // 12,
+                                         last_day.month % 12 + 1, 1).toordinal() - 1)
+        _calendar(conn, _day(first).replace(day=1), last_day)
+        running = ", ".join(f"SUM({m}) OVER w AS {m}" for m in schema.ARRIVAL_MEASURES)
+        values = ", ".join("s." + m for m in schema.ARRIVAL_MEASURES)
+        keys = ", ".join("s." + c for c in combo.split(", "))
+        conn.execute(text(f"""
 INSERT INTO rollup_arrivals (received_on, {combo}, {names})
-SELECT d.day, {', '.join('s.' + c for c in combo.split(', '))}, {', '.join('s.' + m for m in schema.ARRIVAL_MEASURES)}
-FROM (SELECT received_on, {combo}, LEAD(received_on) OVER w AS next_day, {running}
-      FROM arrival_steps WINDOW w AS (PARTITION BY {combo} ORDER BY received_on)) s
-JOIN rollup_days d ON d.day >= s.received_on AND (s.next_day IS NULL OR d.day < s.next_day)"""))
-    for name in ("arrival_steps", "rollup_days", "rollup_months"):
+SELECT d.day, {keys}, {values}
+FROM (SELECT received_on, month, {combo}, LEAD(received_on) OVER w AS next_day, {running}
+      FROM arrival_steps WINDOW w AS (PARTITION BY {combo}, month ORDER BY received_on)) s
+JOIN rollup_days d ON d.month = s.month AND d.day >= s.received_on
+  AND (s.next_day IS NULL OR d.day < s.next_day)
+ORDER BY d.day, s.county_code, s.township_code, s.category"""))
+        conn.execute(text(f"""
+INSERT INTO rollup_arrivals_monthly (month, {combo}, {names})
+SELECT m.month, {keys}, {values}
+FROM (SELECT month, {combo}, LEAD(month) OVER w AS next_month, {running}
+      FROM arrival_months WINDOW w AS (PARTITION BY {combo} ORDER BY month)) s
+JOIN rollup_months m ON m.month >= s.month AND m.month >= :first
+  AND (s.next_month IS NULL OR m.month < s.next_month)"""), {"first": _day(first).replace(day=1)})
+        for name in ("rollup_days", "rollup_months"):
+            conn.execute(text(f"DROP TABLE {name}"))
+    for name in ("arrival_steps", "arrival_months"):
         conn.execute(text(f"DROP TABLE {name}"))
 
 
 def rebuild(conn: Connection) -> None:
     """Recomputes both tables from the cases, inside the caller's transaction."""
-    for table in ("rollup_daily", "rollup_monthly", "rollup_grid", "rollup_arrivals"):
+    for table in ("rollup_daily", "rollup_monthly", "rollup_grid", "rollup_arrivals",
+                  "rollup_arrivals_monthly"):
         conn.execute(text(f"DELETE FROM {table}"))
     _fill(conn, "1 = 1", {})
     fill_arrivals(conn)

@@ -167,16 +167,24 @@ rollup_grid = Table(
     sqlite_with_rowid=False,
 )
 
-# Cases registered up to each day, per township and category: running totals, one row per day from
-# a pair's first case to the last day with cases, for the early-warning windows.
+# Cases registered per township and category, as running totals: up to each month's end
+# (rollup_arrivals_monthly), and from the month's first day to each day (rollup_arrivals); for the
+# early-warning windows.
 ARRIVAL_MEASURES = ("case_count", "collective_count", "to_city_count", "to_province_count",
                     "to_beijing_count")
-rollup_arrivals = Table(
-    "rollup_arrivals", metadata,
-    Column("received_on", Date, primary_key=True),
-    Column("county_code", String(12), primary_key=True),
-    Column("township_code", String(12), primary_key=True),
-    Column("category", String(32), primary_key=True),
-    *[Column(m, Integer, nullable=False) for m in ARRIVAL_MEASURES],
-    sqlite_with_rowid=False,
-)
+
+
+def _arrivals_table(name: str, day: str) -> Table:
+    return Table(
+        name, metadata,
+        Column(day, Date, primary_key=True),
+        Column("county_code", String(12), primary_key=True),
+        Column("township_code", String(12), primary_key=True),
+        Column("category", String(32), primary_key=True),
+        *[Column(m, Integer, nullable=False) for m in ARRIVAL_MEASURES],
+        sqlite_with_rowid=False,
+    )
+
+
+rollup_arrivals = _arrivals_table("rollup_arrivals", "received_on")
+rollup_arrivals_monthly = _arrivals_table("rollup_arrivals_monthly", "month")

@@ -66,16 +66,20 @@ def _place_clause(filters: Filters) -> tuple[str, dict]:
 
 def arrivals_at(engine: Engine, filters: Filters, day: date, group: tuple[str, ...]) -> pd.DataFrame:
     """Cases registered up to `day` (inclusive), per group (county_code, township_code, category),
-    from the running totals of rollup_arrivals: one row per township and category read."""
+    from the running totals: the last month's end plus the month so far, per township and
+    category."""
     place, params = filters.place_where("a")
     keys = ", ".join(f"a.{g}" for g in group)
     measures = ", ".join(f"SUM(a.{m}) AS {m}" for m in ARRIVAL_MEASURES)
     sql = f"""
-SELECT {keys}, {measures} FROM rollup_arrivals a
-WHERE a.received_on = (SELECT MAX(received_on) FROM rollup_arrivals WHERE received_on <= :day)
-  AND {place}
+SELECT {keys}, {measures} FROM (
+  SELECT * FROM rollup_arrivals_monthly WHERE month = (
+    SELECT MAX(month) FROM rollup_arrivals_monthly WHERE month < :month)
+  UNION ALL
+  SELECT * FROM rollup_arrivals WHERE received_on = :day) a
+WHERE {place}
 GROUP BY {keys}"""
-    return fetch_frame(engine, sql, {**params, "day": day})
+    return fetch_frame(engine, sql, {**params, "day": day, "month": day.replace(day=1)})
 
 
 def counts_between(engine: Engine, filters: Filters, start: date, end: date,

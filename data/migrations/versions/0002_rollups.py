@@ -44,17 +44,18 @@ def upgrade() -> None:
         sa.Column("case_count", sa.Integer, nullable=False),
         sqlite_with_rowid=False,
     )
-    op.create_table(
-        "rollup_arrivals",
-        sa.Column("received_on", sa.Date, primary_key=True),
-        sa.Column("county_code", sa.String(12), primary_key=True),
-        sa.Column("township_code", sa.String(12), primary_key=True),
-        sa.Column("category", sa.String(32), primary_key=True),
-        *[sa.Column(m, sa.Integer, nullable=False) for m in (
-            "case_count", "collective_count", "to_city_count", "to_province_count",
-            "to_beijing_count")],
-        sqlite_with_rowid=False,
-    )
+    for name, day in (("rollup_arrivals", "received_on"), ("rollup_arrivals_monthly", "month")):
+        op.create_table(
+            name,
+            sa.Column(day, sa.Date, primary_key=True),
+            sa.Column("county_code", sa.String(12), primary_key=True),
+            sa.Column("township_code", sa.String(12), primary_key=True),
+            sa.Column("category", sa.String(32), primary_key=True),
+            *[sa.Column(m, sa.Integer, nullable=False) for m in (
+                "case_count", "collective_count", "to_city_count", "to_province_count",
+                "to_beijing_count")],
+            sqlite_with_rowid=False,
+        )
     # Existing databases: compute the rollups from the cases already there.
     from data.rollups import rebuild
 
@@ -62,6 +63,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("rollup_arrivals_monthly")
     op.drop_table("rollup_arrivals")
     op.drop_table("rollup_grid")
     op.drop_table("rollup_monthly")
