@@ -104,6 +104,8 @@ evaluations = Table(
     Column("evaluated_on", Date, nullable=False),
     Column("method", String(16), nullable=False),
     Column("result", String(8), nullable=False),
+    # The newest 不满意 evaluations first, without reading the others (satisfaction page).
+    Index("ix_evaluations_result_day", "result", "evaluated_on"),
 )
 
 case_events = Table(

@@ -17,6 +17,8 @@ from ui.map_deck import (
 )
 from ui.page import start_page
 
+SHOWN_ROWS = 1000  # rows of the battle table drawn on the page
+
 engine, filters = start_page("挂图作战")
 names = cached_query(region_names)
 
@@ -97,9 +99,12 @@ st.subheader(f"作战图：重点案件清单（{len(board_shown)} 件）")
 st.caption("排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。"
            + ("" if stood is None else "　进度为最新填报值。"))
 table = battle_table_frame(board_shown, names)
+if len(table) > SHOWN_ROWS:  # a long list is read from the download, not the screen
+    st.caption(f"下表显示最紧急的 {SHOWN_ROWS:,} 件；全部 {len(table):,} 件见下载的作战图。")
 fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
-styled = table.style.map(lambda v: f"background-color:{fills.get(v, '')};color:white;"
-                                   "font-weight:bold" if v in fills else "", subset=["状态"])
+styled = table.head(SHOWN_ROWS).style.map(
+    lambda v: f"background-color:{fills.get(v, '')};color:white;font-weight:bold" if v in fills
+    else "", subset=["状态"])
 st.dataframe(styled, hide_index=True, width="stretch", height=420, column_config={
     "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100, format="%d%%"),
     "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD"),

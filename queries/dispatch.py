@@ -201,6 +201,8 @@ SELECT c.case_no, u.name AS unit_name, c.township_code, c.category, c.received_o
           AND ev.kind = '督办' AND ev.happened_on <= :m_end) AS last_supervised_on
 FROM cases c LEFT JOIN units u ON u.id = c.unit_id LEFT JOIN key_cases k ON k.case_no = c.case_no
 WHERE {place} AND {OPEN_AT.format(d='m_end')} AND {DEADLINE} < :m_end
+  AND c.id IN (SELECT id FROM cases WHERE closed_on IS NULL
+               UNION ALL SELECT id FROM cases WHERE closed_on > :m_end)  -- the open-case index
 ORDER BY days_overdue DESC, c.case_no"""
     frame = fetch_frame(engine, sql, params, date_columns=("received_on", "deadline",
                                                             "last_supervised_on"))

@@ -57,7 +57,8 @@ def rank_against_target(frame: pd.DataFrame, target_pct: float, min_evaluations:
 def dissatisfied_cases(engine: Engine, filters: Filters, by: str | None = None,
                        value: str | None = None, limit: int = 500) -> pd.DataFrame:
     """case_no, received_on, evaluated_on, method, unit_name, township_code, category, channel,
-    summary of the 不满意 cases behind a figure (no personal data); newest first."""
+    summary of the 不满意 cases behind a figure (no personal data); newest first. Read from the
+    newest 不满意 evaluations backwards (the evaluations come first in the join)."""
     where, params = filters.where("c")
     params["limit"] = limit
     extra = ""
@@ -74,8 +75,8 @@ def dissatisfied_cases(engine: Engine, filters: Filters, by: str | None = None,
     sql = f"""
 SELECT c.case_no, c.received_on, e.evaluated_on, e.method, u.name AS unit_name, c.township_code,
        c.category, c.channel, c.summary
-FROM cases c JOIN evaluations e ON e.case_no = c.case_no LEFT JOIN units u ON u.id = c.unit_id
-WHERE {where} AND {EVALUATED} AND e.result = '不满意'{extra}
+FROM evaluations e CROSS JOIN cases c LEFT JOIN units u ON u.id = c.unit_id
+WHERE e.case_no = c.case_no AND {where} AND {EVALUATED} AND e.result = '不满意'{extra}
 ORDER BY e.evaluated_on DESC, c.case_no
 LIMIT :limit"""
     return fetch_frame(engine, sql, params, date_columns=("received_on", "evaluated_on"))

@@ -23,7 +23,7 @@ def _engine_for(url: str) -> Engine:
     if is_default_url(url) and not fetch_frame(engine, "SELECT 1 FROM regions LIMIT 1").shape[0]:
         from data.demo import generate
 
-        with st.spinner("首次启动：正在创建数据库并生成演示数据（约半分钟）……"):
+        with st.spinner("首次启动：正在创建数据库、生成演示数据并计算汇总表（约一分钟）……"):
             generate(engine)
     return engine
 

@@ -1,4 +1,5 @@
-"""Rollup tables of the cases' figures as dated steps (data/rollups.py).
+"""Rollup tables of the cases' figures as dated steps (data/rollups.py); an index for the newest
+dissatisfied evaluations.
 
 Revision ID: 0002
 Revises: 0001
@@ -56,6 +57,7 @@ def upgrade() -> None:
                 "to_beijing_count")],
             sqlite_with_rowid=False,
         )
+    op.create_index("ix_evaluations_result_day", "evaluations", ["result", "evaluated_on"])
     # Existing databases: compute the rollups from the cases already there.
     from data.rollups import rebuild
 
@@ -63,6 +65,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_evaluations_result_day", "evaluations")
     op.drop_table("rollup_arrivals_monthly")
     op.drop_table("rollup_arrivals")
     op.drop_table("rollup_grid")
