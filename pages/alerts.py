@@ -13,6 +13,7 @@ from ui.map_deck import alerts_deck
 from ui.page import start_page
 
 engine, filters = start_page("事前预警")
+SHOWN_ALERTS = 1000  # rows of the alert list drawn on the page
 names = cached_query(region_names)
 defaults = AlertSettings()
 
@@ -65,9 +66,11 @@ with left:
         "实际": alerts["observed"], "预计": alerts["expected"].round(1), "说明": alerts["detail"],
         "首次出现": alerts["first_seen"],
     })
-    st.dataframe(table.style.map(lambda v: "background-color:#d62728;color:white" if v == "告警" else
-                                 ("background-color:#f09600;color:white" if v == "异常" else ""),
-                                 subset=["级别"]),
+    if len(table) > SHOWN_ALERTS:  # ranked by severity: the most severe first
+        st.caption(f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
+    st.dataframe(table.head(SHOWN_ALERTS).style.map(
+        lambda v: "background-color:#d62728;color:white" if v == "告警" else
+        ("background-color:#f09600;color:white" if v == "异常" else ""), subset=["级别"]),
                  hide_index=True, width="stretch", height=420,
                  column_config={"首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
 with right:
