@@ -380,9 +380,9 @@ def write_plan(engine: Engine, plan: ImportPlan) -> ImportResult:
         touched = set()
         for row in plan.rows:
             before = existing.get(row["case_no"])
-            touched.add(_as_date(row["received_on"]))
+            touched.add(rollups.as_date(row["received_on"]))
             if before is not None:
-                touched.add(_as_date(before["received_on"]))
+                touched.add(rollups.as_date(before["received_on"]))
             if before is None:
                 new_rows.append(row)
                 inserted += 1
@@ -402,10 +402,6 @@ def write_plan(engine: Engine, plan: ImportPlan) -> ImportResult:
         write_setting(conn, defaults.DEMO_BANNER_KEY, "real")
         conn.execute(schema.settings.delete().where(schema.settings.c.key == defaults.AS_OF_KEY))
     return ImportResult(inserted, updated, unchanged)
-
-
-def _as_date(value) -> date:
-    return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
 def _differs(before, after) -> bool:
@@ -557,7 +553,7 @@ def write_list(engine: Engine, plan: ImportPlan, spec: ListSpec) -> ImportResult
             numbers = [r["case_no"] for r in plan.rows]
             touched = set()
             for start in range(0, len(numbers), 500):
-                touched.update(_as_date(r[0]) for r in conn.execute(
+                touched.update(rollups.as_date(r[0]) for r in conn.execute(
                     select(schema.cases.c.received_on)
                     .where(schema.cases.c.case_no.in_(numbers[start:start + 500]))))
             rollups.refresh(conn, touched)

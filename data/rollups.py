@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, text
 
 from data import schema
 from queries import defaults
+from queries.filters import add_months, month_end
 
 
 
@@ -139,7 +140,7 @@ def _calendar(conn: Connection, first: date, last: date) -> None:
         conn.execute(text(f"CREATE INDEX {name}_ix ON {name} ({columns.replace(' DATE', '')})"))
 
 
-def _day(value) -> date | None:
+def as_date(value) -> date | None:
     if value is None:
         return None
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
@@ -191,16 +192,15 @@ FROM rollup_sparse GROUP BY cube, received_month, county_code, member, step_mont
     known = conn.execute(text("SELECT MAX(step_month) FROM rollup_monthly")).scalar()
     if first is None:
         return
-    last_month = max(_day(last_step).replace(day=1), _day(known) or date.min)
-    last_day = date(last_month.year + last_month.month // 12, last_month.month % 12 + 1, 1)
-    _calendar(conn, _day(first), date.fromordinal(last_day.toordinal() - 1))
-    if known is not None and _day(known) < last_month:
+    last_month = max(as_date(last_step).replace(day=1), as_date(known) or date.min)
+    _calendar(conn, as_date(first), month_end(last_month))
+    if known is not None and as_date(known) < last_month:
         # New steps beyond the last month: every other group carries its total forward too.
         conn.execute(text(f"""
 INSERT INTO rollup_monthly (cube, received_month, county_code, member, step_month, {names})
 SELECT r.cube, r.received_month, r.county_code, r.member, m.month, {', '.join('r.' + m for m in MEASURES)}
 FROM rollup_monthly r JOIN rollup_months m ON m.month > :known
-WHERE r.step_month = :known"""), {"known": _day(known)})
+WHERE r.step_month = :known"""), {"known": as_date(known)})
     group = "cube, received_month, county_code, member"
     running = ", ".join(f"SUM({m}) OVER w AS {m}" for m in MEASURES)
     conn.execute(text(f"""
@@ -265,10 +265,8 @@ FROM arrival_steps GROUP BY month, {combo}
     first, last = conn.execute(text("SELECT MIN(received_on), MAX(received_on) FROM arrival_steps")).one()
     known = conn.execute(text("SELECT MAX(month) FROM rollup_arrivals_monthly")).scalar()
     if first is not None:
-        last_day = max(_day(last), _day(known) or date.min)
-        last_day = date.fromordinal(date(last_day.year + last_day.month // 12,
-                                         last_day.month % 12 + 1, 1).toordinal() - 1)
-        _calendar(conn, _day(first).replace(day=1), last_day)
+        last_day = month_end(max(as_date(last), as_date(known) or date.min))
+        _calendar(conn, as_date(first).replace(day=1), last_day)
         running = ", ".join(f"SUM({m}) OVER w AS {m}" for m in schema.ARRIVAL_MEASURES)
         values = ", ".join("s." + m for m in schema.ARRIVAL_MEASURES)
         keys = ", ".join("s." + c for c in combo.split(", "))
@@ -286,7 +284,7 @@ SELECT m.month, {keys}, {values}
 FROM (SELECT month, {combo}, LEAD(month) OVER w AS next_month, {running}
       FROM arrival_months WINDOW w AS (PARTITION BY {combo} ORDER BY month)) s
 JOIN rollup_months m ON m.month >= s.month AND m.month >= :first
-  AND (s.next_month IS NULL OR m.month < s.next_month)"""), {"first": _day(first).replace(day=1)})
+  AND (s.next_month IS NULL OR m.month < s.next_month)"""), {"first": as_date(first).replace(day=1)})
         for name in ("rollup_days", "rollup_months"):
             conn.execute(text(f"DROP TABLE {name}"))
     for name in ("arrival_steps", "arrival_months"):
@@ -319,7 +317,7 @@ def refresh(conn: Connection, months: Iterable[date]) -> None:
     if months:
         fill_arrivals(conn, months[0])
     for month in months:
-        params = {"m": month, "next": date(month.year + month.month // 12, month.month % 12 + 1, 1)}
+        params = {"m": month, "next": add_months(month, 1)}
         for table in ("rollup_daily", "rollup_monthly", "rollup_grid"):
             conn.execute(text(f"DELETE FROM {table} WHERE received_month = :m"), params)
         _fill(conn, "c.received_on >= :m AND c.received_on < :next", params)
