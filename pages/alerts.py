@@ -70,7 +70,8 @@ with left:
         st.caption(f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
     st.dataframe(table.head(SHOWN_ALERTS).style.map(
         lambda v: "background-color:#d62728;color:white" if v == "告警" else
-        ("background-color:#f09600;color:white" if v == "异常" else ""), subset=["级别"]),
+        ("background-color:#f09600;color:white" if v == "异常" else ""), subset=["级别"])
+        .format(precision=1, subset=["预计"]),
                  hide_index=True, width="stretch", height=420,
                  column_config={"首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
 with right:
