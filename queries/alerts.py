@@ -64,33 +64,47 @@ def _place_clause(filters: Filters) -> tuple[str, dict]:
     return place, params
 
 
-def arrivals_at(engine: Engine, filters: Filters, day: date, group: tuple[str, ...]) -> pd.DataFrame:
-    """Cases registered up to `day` (inclusive), per group (county_code, township_code, category),
-    from the running totals: the last month's end plus the month so far, per township and
-    category."""
+def arrival_spans(engine: Engine, filters: Filters, spans: dict[str, tuple[date, date]],
+                  group: tuple[str, ...], measures: tuple[str, ...] = ARRIVAL_MEASURES
+                  ) -> pd.DataFrame:
+    """Cases registered in each named span (first and last day inclusive) per group (county_code,
+    township_code, category), as columns `{span}_{measure}`; one query. A span's count is the
+    running total at its last day minus the one at the day before its first; a running total is a
+    month-end row plus the month-to-date row of the day."""
+    days: list[date] = []
+    signs: dict[str, list[tuple[int, int]]] = {}
+    for name, (first, last) in spans.items():
+        signs[name] = []
+        for day, sign in ((last, 1), (first - timedelta(days=1), -1)):
+            if day not in days:
+                days.append(day)
+            signs[name].append((days.index(day), sign))
     place, params = filters.place_where("a")
+    columns = ", ".join(("county_code", "township_code", "category", *measures))
+    parts = []
+    for k, day in enumerate(days):
+        params[f"d{k}"], params[f"m{k}"] = day, day.replace(day=1)
+        parts.append(f"SELECT {k} AS k, {columns} FROM rollup_arrivals_monthly WHERE month = ("
+                     f"SELECT MAX(month) FROM rollup_arrivals_monthly WHERE month < :m{k})")
+        parts.append(f"SELECT {k} AS k, {columns} FROM rollup_arrivals WHERE received_on = :d{k}")
     keys = ", ".join(f"a.{g}" for g in group)
-    measures = ", ".join(f"SUM(a.{m}) AS {m}" for m in ARRIVAL_MEASURES)
-    sql = f"""
-SELECT {keys}, {measures} FROM (
-  SELECT * FROM rollup_arrivals_monthly WHERE month = (
-    SELECT MAX(month) FROM rollup_arrivals_monthly WHERE month < :month)
-  UNION ALL
-  SELECT * FROM rollup_arrivals WHERE received_on = :day) a
+    sums = ", ".join(
+        f"SUM(a.{m} * CASE a.k {' '.join(f'WHEN {k} THEN {sign}' for k, sign in pairs)} ELSE 0 END)"
+        f" AS {name}_{m}" for name, pairs in signs.items() for m in measures)
+    frame = fetch_frame(engine, f"""
+SELECT {keys}, {sums} FROM ({' UNION ALL '.join(parts)}) a
 WHERE {place}
-GROUP BY {keys}"""
-    return fetch_frame(engine, sql, {**params, "day": day, "month": day.replace(day=1)})
+GROUP BY {keys}""", params)
+    counts = [c for c in frame.columns if c not in group]
+    frame[counts] = frame[counts].fillna(0).astype("int64")
+    return frame
 
 
 def counts_between(engine: Engine, filters: Filters, start: date, end: date,
                    group: tuple[str, ...]) -> pd.DataFrame:
     """Cases registered from `start` to `end` (inclusive) per group: two reads of running totals."""
-    after = arrivals_at(engine, filters, end, group)
-    before = arrivals_at(engine, filters, start - timedelta(days=1), group)
-    merged = after.merge(before, on=list(group), how="left", suffixes=("", "_before")).fillna(0)
-    for m in ARRIVAL_MEASURES:
-        merged[m] = (merged[m] - merged[f"{m}_before"]).astype("int64")
-    return merged[[*group, *ARRIVAL_MEASURES]]
+    frame = arrival_spans(engine, filters, {"n": (start, end)}, group)
+    return frame.rename(columns={f"n_{m}": m for m in ARRIVAL_MEASURES})
 
 
 def cluster_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
@@ -99,42 +113,44 @@ def cluster_alerts(engine: Engine, filters: Filters, settings: AlertSettings = A
     expected, p_value, case_nos, first_seen: clusters of one category (and collective-visit
     surges, category 集体访) in one township over the trailing windows ending at filters.as_of."""
     day = filters.as_of
+    starts = {w: day - timedelta(days=w - 1) for w in settings.cluster_windows}
+    spans = {}
+    for window, start in starts.items():
+        spans[f"o{window}"] = (start, day)
+        spans[f"b{window}"] = (start - timedelta(days=settings.baseline_days),
+                               start - timedelta(days=1))
+    counts = arrival_spans(engine, filters, spans, ("township_code", "category"),
+                           ("case_count", "collective_count"))
     rows = []
-    for window in settings.cluster_windows:
-        start = day - timedelta(days=window - 1)
-        base_start = start - timedelta(days=settings.baseline_days)
-        observed = counts_between(engine, filters, start, day, ("township_code", "category"))
-        baseline = counts_between(engine, filters, base_start, start - timedelta(days=1),
-                                  ("township_code", "category"))
-        both = observed.merge(baseline, on=["township_code", "category"], how="left",
-                              suffixes=("", "_base")).fillna(0)
-        by_category = both[both["case_count"] >= settings.cluster_min_count].assign(
-            observed=lambda d: d["case_count"], baseline=lambda d: d["case_count_base"])
-        collective = both.groupby("township_code", as_index=False)[
-            ["collective_count", "collective_count_base"]].sum()
-        collective = collective[collective["collective_count"] >= 2].assign(
-            category="集体访", observed=lambda d: d["collective_count"],
-            baseline=lambda d: d["collective_count_base"])
-        counts = pd.concat([by_category[["township_code", "category", "observed", "baseline"]],
-                            collective[["township_code", "category", "observed", "baseline"]]],
-                           ignore_index=True)
-        for row in counts.itertuples():
-            expected = max(row.baseline * window / settings.baseline_days, 0.2)
-            p = poisson_tail(int(row.observed), expected)
+    for window, start in starts.items():
+        observed, baseline = f"o{window}_case_count", f"b{window}_case_count"
+        by_category = counts[counts[observed] >= settings.cluster_min_count]
+        collective = counts.groupby("township_code", as_index=False)[
+            [f"o{window}_collective_count", f"b{window}_collective_count"]].sum()
+        collective = collective[collective[f"o{window}_collective_count"] >= 2]
+        candidates = zip(
+            [*by_category["township_code"], *collective["township_code"]],
+            [*by_category["category"], *["集体访"] * len(collective)],
+            [*by_category[observed], *collective[f"o{window}_collective_count"]],
+            [*by_category[baseline], *collective[f"b{window}_collective_count"]])
+        for township, category, seen, base in candidates:
+            expected = max(base * window / settings.baseline_days, 0.2)
+            p = poisson_tail(int(seen), expected)
             level = ALERT if p < settings.cluster_alert_p else (
                 ANOMALY if p < settings.cluster_anomaly_p else None)
             if level is None:
                 continue
-            rows.append({"kind": "集体访激增" if row.category == "集体访" else "同类聚集",
-                         "level": level, "township_code": row.township_code,
-                         "category": row.category, "window_days": window, "window_start": start,
-                         "window_end": day, "observed": int(row.observed),
+            rows.append({"kind": "集体访激增" if category == "集体访" else "同类聚集",
+                         "level": level, "township_code": township,
+                         "category": category, "window_days": window, "window_start": start,
+                         "window_end": day, "observed": int(seen),
                          "expected": round(expected, 2), "p_value": p})
     frame = pd.DataFrame(rows, columns=["kind", "level", "township_code", "category", "window_days",
                                         "window_start", "window_end", "observed", "expected",
                                         "p_value"])
     # A cluster seen in both windows is one alert: keep the stronger (smaller p).
-    frame = frame.sort_values("p_value").drop_duplicates(["township_code", "category"])
+    frame = frame.sort_values("p_value", kind="stable").drop_duplicates(
+        ["township_code", "category"])
     return _attach_cases(engine, frame, settings)
 
 
@@ -143,37 +159,54 @@ def _attach_cases(engine: Engine, frame: pd.DataFrame, settings: AlertSettings) 
     case_lists, first_seen = [], []
     found = _cases_in(engine, "c.township_code", list(frame["township_code"].unique()),
                       min(frame["window_start"], default=None), max(frame["window_end"], default=None))
+    index = _case_index(found, "category")
     for row in frame.itertuples():
-        collective = row.category == "集体访"
-        cases = found[(found["area"] == row.township_code)
-                      & (found["received_on"] >= row.window_start)
-                      & (found["received_on"] <= row.window_end)
-                      & (found["is_collective"] if collective else found["category"] == row.category)]
-        case_lists.append(list(cases["case_no"]))
+        cases = [(day, no) for day, no in index.get((row.township_code, row.category), ())
+                 if row.window_start <= day <= row.window_end]
+        case_lists.append([no for _day, no in cases])
         needed = next((k for k in range(1, len(cases) + 1)
                        if poisson_tail(k, row.expected) < settings.cluster_anomaly_p), len(cases))
-        first_seen.append(cases["received_on"].iloc[max(0, needed - 1)] if len(cases) else None)
+        first_seen.append(cases[max(0, needed - 1)][0] if cases else None)
     frame = frame.copy()
     frame["case_nos"] = case_lists
     frame["first_seen"] = first_seen
     return frame.reset_index(drop=True)
 
 
-def _cases_in(engine: Engine, column: str, areas: list, start: date | None, end: date | None
-              ) -> pd.DataFrame:
+def _cases_in(engine: Engine, column: str, areas: list, start: date | None, end: date | None,
+              escalated_only: bool = False) -> pd.DataFrame:
     """case_no, received_on, area, category, is_collective, escalation of the cases of the given
-    townships or counties registered from start to end, in order: one query for every alert."""
+    townships or counties registered from start to end, in order: one query for every alert.
+    escalated_only: only collective and over-the-head (越级) cases."""
     columns = ["case_no", "received_on", "area", "category", "is_collective", "escalation"]
     if not areas or start is None:
         return pd.DataFrame(columns=columns)
     marks = ", ".join(f":a{i}" for i in range(len(areas)))
+    only = "AND (c.is_collective = :yes OR c.escalation <> '本级')" if escalated_only else ""
     frame = fetch_frame(engine, f"""
 SELECT c.case_no, c.received_on, {column} AS area, c.category, c.is_collective, c.escalation
-FROM cases c WHERE {column} IN ({marks}) AND c.received_on BETWEEN :s AND :e
+FROM cases c WHERE {column} IN ({marks}) AND c.received_on BETWEEN :s AND :e {only}
 ORDER BY c.received_on, c.case_no""", {**{f"a{i}": a for i, a in enumerate(areas)},
-                                      "s": start, "e": end}, date_columns=("received_on",))
+                                      "s": start, "e": end, "yes": True},
+                        date_columns=("received_on",))
     frame["is_collective"] = frame["is_collective"].astype(bool)
     return frame
+
+
+def _case_index(found: pd.DataFrame, column: str) -> dict[tuple[str, str], list[tuple[date, str]]]:
+    """(area, value of `column`) and (area, 集体访) -> [(received_on, case_no)] in order."""
+    index: dict[tuple[str, str], list[tuple[date, str]]] = {}
+    for area, value, collective, day, case_no in zip(
+            found["area"], found[column], found["is_collective"], found["received_on"],
+            found["case_no"]):
+        index.setdefault((area, value), []).append((day, case_no))
+        if collective:
+            index.setdefault((area, "集体访"), []).append((day, case_no))
+    return index
+
+
+JUMP_MEASURES = {"到市": "to_city_count", "到省": "to_province_count", "进京": "to_beijing_count",
+                 "集体访": "collective_count"}
 
 
 def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
@@ -186,28 +219,18 @@ def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Aler
     start = day - timedelta(days=window - 1)
     prev_end, prev_start = start - timedelta(days=1), start - timedelta(days=window)
     ly_start, ly_end = add_months(start, -12), add_months(day, -12)
-    measures = {"到市": "to_city_count", "到省": "to_province_count", "进京": "to_beijing_count",
-                "集体访": "collective_count"}
+    measures = {name: m for name, m in JUMP_MEASURES.items() if name in settings.jump_measures}
+    spans = {"now": (start, day), "prev": (prev_start, prev_end), "ly": (ly_start, ly_end)}
+    townships = arrival_spans(engine, filters, spans, ("county_code", "township_code"),
+                              tuple(measures.values()))
+    counties = townships.drop(columns="township_code").groupby("county_code", as_index=False).sum()
     rows = []
-    for area_level, column in (("county", "county_code"), ("township", "township_code")):
-        totals: dict[date, pd.DataFrame] = {}
-
-        def total(at: date) -> pd.DataFrame:
-            if at not in totals:
-                totals[at] = arrivals_at(engine, filters, at, (column,)).set_index(column)
-            return totals[at]
-
-        def between(a: date, b: date) -> pd.DataFrame:
-            return total(b).subtract(total(a - timedelta(days=1)), fill_value=0)
-
-        windows = {"now": between(start, day), "prev": between(prev_start, prev_end),
-                   "ly": between(ly_start, ly_end)}
-        areas = sorted(set().union(*[w.index for w in windows.values()]))
-        for area in areas:
-            for name, measure in measures.items():
-                if name not in settings.jump_measures:
-                    continue
-                now, prev, ly = (int(w[measure].get(area, 0)) for w in windows.values())
+    for area_level, frame in (("county", counties), ("township", townships)):
+        column = f"{area_level}_code"
+        for area, *counts in zip(frame[column], *[frame[f"{w}_{m}"] for m in measures.values()
+                                                   for w in spans]):
+            for i, name in enumerate(measures):
+                now, prev, ly = (int(n) for n in counts[3 * i:3 * i + 3])
                 if now < settings.jump_min_count:
                     continue
                 # A rise must hold against both last year and the window before.
@@ -222,20 +245,18 @@ def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Aler
                              "window_end": day, "observed": now, "last_month": prev,
                              "last_year": ly, "change_pct": round(change, 1),
                              "compared_with": compared})
-    found = {level: _cases_in(engine, f"c.{level}_code",
-                              sorted({r["area_code"] for r in rows if r["area_level"] == level}),
-                              start, day) for level in ("county", "township")}
+    rows.sort(key=lambda r: (r["area_level"], r["area_code"]))
+    found = {level: _case_index(_cases_in(
+        engine, f"c.{level}_code", sorted({r["area_code"] for r in rows if r["area_level"] == level}),
+        start, day, escalated_only=True), "escalation") for level in ("county", "township")}
     for row in rows:
-        cases = found[row["area_level"]]
-        cases = cases[cases["area"] == row["area_code"]]
-        cases = cases[cases["is_collective"]] if row["category"] == "集体访" else \
-            cases[cases["escalation"] == row["category"]]
-        row["case_nos"] = list(cases["case_no"])
+        cases = found[row["area_level"]].get((row["area_code"], row["category"]), [])
+        row["case_nos"] = [no for _day, no in cases]
         # First seen: the case with which the count first rose enough against both baselines.
         needed = next((k for k in range(settings.jump_min_count, len(cases) + 1)
                        if min(_change(k, row["last_year"]), _change(k, row["last_month"]))
                        >= settings.jump_anomaly_pct), len(cases))
-        row["first_seen"] = cases["received_on"].iloc[needed - 1] if len(cases) else None
+        row["first_seen"] = cases[needed - 1][0] if cases else None
     return pd.DataFrame(rows, columns=["kind", "level", "area_code", "area_level", "category",
                                        "window_start", "window_end", "observed", "last_month",
                                        "last_year", "change_pct", "compared_with", "case_nos",
@@ -257,29 +278,27 @@ def repeat_petitioner_alerts(engine: Engine, filters: Filters,
     start = day - timedelta(days=settings.repeat_window_days - 1)
     place, params = _place_clause(filters)
     params.update(s=start, e=day, n=settings.repeat_min_cases)
-    sql = f"""
-SELECT c.petitioner_key, COUNT(*) AS observed, MIN(c.received_on) AS first_seen
-FROM cases c
-WHERE c.received_on BETWEEN :s AND :e AND c.petitioner_key IS NOT NULL AND {place}
-GROUP BY c.petitioner_key
-HAVING COUNT(*) >= :n"""
-    groups = fetch_frame(engine, sql, params, date_columns=("first_seen",))
-    rows = []
-    keys = list(groups["petitioner_key"])
+    # The window's cases of every petitioner with enough of them within the place (listed
+    # wherever they were registered); one query.
     found = fetch_frame(engine, f"""
-SELECT petitioner_key, case_no, township_code, category, petitioner_name, received_on FROM cases
-WHERE petitioner_key IN ({', '.join(f':k{i}' for i in range(len(keys))) or 'NULL'})
-  AND received_on BETWEEN :s AND :e ORDER BY received_on, case_no""",
-                        {**{f"k{i}": k for i, k in enumerate(keys)}, "s": start, "e": day})
-    for group in groups.itertuples():
-        cases = found[found["petitioner_key"] == group.petitioner_key]
-        level = ALERT if group.observed >= settings.repeat_min_cases + 2 else ANOMALY
-        rows.append({"kind": "重复信访", "level": level,
-                     "petitioner": mask_name(cases["petitioner_name"].iloc[0]),
-                     "township_code": cases["township_code"].iloc[-1],
-                     "category": cases["category"].iloc[-1], "observed": int(group.observed),
-                     "window_start": start, "window_end": day,
-                     "case_nos": list(cases["case_no"]), "first_seen": group.first_seen})
+SELECT p.petitioner_key, p.case_no, p.township_code, p.category, p.petitioner_name,
+       p.received_on, g.observed, g.first_seen
+FROM cases p JOIN (
+  SELECT c.petitioner_key, COUNT(*) AS observed, MIN(c.received_on) AS first_seen FROM cases c
+  WHERE c.received_on BETWEEN :s AND :e AND c.petitioner_key IS NOT NULL AND {place}
+  GROUP BY c.petitioner_key HAVING COUNT(*) >= :n) g ON g.petitioner_key = p.petitioner_key
+WHERE p.received_on BETWEEN :s AND :e
+ORDER BY p.received_on, p.case_no""", params, date_columns=("received_on", "first_seen"))
+    groups = found.groupby("petitioner_key").agg(
+        observed=("observed", "first"), name=("petitioner_name", "first"),
+        township_code=("township_code", "last"), category=("category", "last"),
+        case_nos=("case_no", list), first_seen=("first_seen", "first"))
+    rows = [{"kind": "重复信访",
+             "level": ALERT if g.observed >= settings.repeat_min_cases + 2 else ANOMALY,
+             "petitioner": mask_name(g.name), "township_code": g.township_code,
+             "category": g.category, "observed": int(g.observed), "window_start": start,
+             "window_end": day, "case_nos": g.case_nos, "first_seen": g.first_seen}
+            for g in groups.itertuples()]
     return pd.DataFrame(rows, columns=["kind", "level", "petitioner", "township_code", "category",
                                        "observed", "window_start", "window_end", "case_nos",
                                        "first_seen"])

@@ -12,7 +12,9 @@ def fetch_frame(engine: Engine, sql: str, params: dict | None = None,
     """Runs one SELECT with named parameters; date columns come back as datetime.date."""
     with engine.connect() as conn:
         result = conn.execute(text(sql), params or {})
-        frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        # Plain tuples from the driver: a text() query has no result processing to skip, and
+        # pandas builds a frame from tuples several times faster than from Row objects.
+        frame = pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
     for column in date_columns:
         frame[column] = pd.to_datetime(frame[column]).dt.date
     return frame
