@@ -76,11 +76,12 @@ cases = Table(
     Column("petitioner_phone", String(32)),
     Column("petitioner_id_no", String(32)),
     Column("petitioner_key", String(64)),
-    Index("ix_cases_received_on", "received_on"),
+    Index("ix_cases_received_petitioner", "received_on", "petitioner_key"),
     Index("ix_cases_county_received", "county_code", "received_on"),
     Index("ix_cases_township_received", "township_code", "received_on"),
     Index("ix_cases_unit", "unit_id"),
-    Index("ix_cases_open", "closed_on", "due_on"),
+    # Open cases with their deadline and registration day: overdue lists from the index alone.
+    Index("ix_cases_open", "closed_on", "due_on", "extended_due_on", "received_on"),
     Index("ix_cases_petitioner_key", "petitioner_key"),
 )
 
@@ -111,10 +112,11 @@ evaluations = Table(
 case_events = Table(
     "case_events", metadata,
     Column("id", Integer, primary_key=True),
-    Column("case_no", String(40), ForeignKey("cases.case_no"), nullable=False, index=True),
+    Column("case_no", String(40), ForeignKey("cases.case_no"), nullable=False),
     Column("kind", String(8), nullable=False),
     Column("happened_on", Date, nullable=False),
     Column("note", Text),
+    Index("ix_case_events_case_kind_day", "case_no", "kind", "happened_on"),
 )
 
 settings = Table(

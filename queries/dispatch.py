@@ -16,6 +16,8 @@ from queries.filters import Filters, add_months, month_end, parse_month
 from queries.rates import DEADLINE, pct
 
 OPEN_AT = "(c.received_on <= :{d} AND (c.closed_on IS NULL OR c.closed_on > :{d}))"
+# Past its deadline at the month end (unaliased, for the open-case index).
+OPEN_DEADLINE = "received_on <= :m_end AND COALESCE(extended_due_on, due_on) < :m_end"
 
 
 def month_filters(month: str, today: date, place: Filters | None = None) -> Filters:
@@ -52,12 +54,11 @@ def dispatch_summary(engine: Engine, filters: Filters) -> pd.DataFrame:
         where, params = steps.place_clause(filters, cube=cube)
         previous, last_year = _previous_month(filters), filters.year_earlier()
 
-        def at(day: date) -> pd.Series:
-            return steps.sums_as_of(engine, day, where, params, (), SUMMARY_MEASURES, cube).iloc[0]
-
-        end, before = at(filters.end), at(add_days(filters.start, -1))
-        before_previous = at(add_days(previous.start, -1))
-        ly_end, ly_before = at(last_year.end), at(add_days(last_year.start, -1))
+        totals = steps.sums_at(engine, [filters.end, add_days(filters.start, -1),
+                                        add_days(previous.start, -1), last_year.end,
+                                        add_days(last_year.start, -1)],
+                               where, params, (), SUMMARY_MEASURES, cube)
+        end, before, before_previous, ly_end, ly_before = (r for _, r in totals.iterrows())
         row = {
             "new_count": end.case_count - before.case_count,
             "new_person_count": end.person_count - before.person_count,
@@ -114,11 +115,7 @@ def unit_progress(engine: Engine, filters: Filters) -> pd.DataFrame:
         frame = _unit_progress_from_rollups(engine, filters)
     else:
         frame = _unit_progress_from_cases(engine, filters)
-    current = case_figures(engine, trailing_year(filters), by="unit")
-    previous = case_figures(engine, trailing_year(_previous_month(filters)), by="unit")
-    rates = current[["unit_id", "ontime_close_num", "ontime_close_den"]].merge(
-        previous[["unit_id", "ontime_close_num", "ontime_close_den"]], on="unit_id", how="left",
-        suffixes=("", "_prev"))
+    rates = _ontime_counts(engine, filters)
     rates["ontime_close_pct"] = [pct(n, d) for n, d in
                                  zip(rates["ontime_close_num"], rates["ontime_close_den"])]
     rates["ontime_close_prev_pct"] = [pct(n, d) for n, d in
@@ -132,17 +129,42 @@ def unit_progress(engine: Engine, filters: Filters) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def _ontime_counts(engine: Engine, filters: Filters) -> pd.DataFrame:
+    """unit_id, ontime_close_num/_den for the cases registered in the trailing twelve months at
+    the month end, and the same a month earlier (_prev)."""
+    current, previous = trailing_year(filters), trailing_year(_previous_month(filters))
+    columns = ["unit_id", "ontime_close_num", "ontime_close_den"]
+    if not (steps.usable(current, ("unit",)) and steps.usable(previous, ("unit",))):
+        return case_figures(engine, current, by="unit")[columns].merge(
+            case_figures(engine, previous, by="unit")[columns], on="unit_id", how="left",
+            suffixes=("", "_prev"))
+    where, params = steps.place_clause(filters, cube="U")
+    params.update(c_first=current.start, c_last=current.end.replace(day=1),
+                  p_first=previous.start, p_last=previous.end.replace(day=1))
+    sums = steps.sums_at(
+        engine, [current.as_of, previous.as_of], where, params, ("member",),
+        ("ontime_close_num", "ontime_close_den"), "U",
+        extra=["r.received_month >= :c_first AND r.received_month <= :c_last",
+               "r.received_month >= :p_first AND r.received_month <= :p_last"])
+    sums = sums[sums["member"] != ""].assign(unit_id=lambda d: d["member"].astype("int64"))
+    now, before = (sums[sums["point"] == k][columns] for k in (0, 1))
+    return now.merge(before, on="unit_id", how="left", suffixes=("", "_prev"))
+
+
 UNIT_MEASURES = ("dispatched_events", "closed_events", "ontime_close_num", "closed_late_events",
                  "handling_days_sum", "handling_count", "overdue_count")
 
 
 def _unit_progress_from_rollups(engine: Engine, filters: Filters) -> pd.DataFrame:
     where, params = steps.place_clause(filters, cube="U")
-    events = steps.events_between(engine, filters.start, filters.end, where, params, ("member",),
-                                  UNIT_MEASURES, "U")
-    overdue = steps.sums_as_of(engine, filters.end, where, params, ("member",),
-                               ("overdue_count",), "U")
-    frame = events.drop(columns="overdue_count").merge(overdue, on="member", how="outer").fillna(0)
+    both = steps.sums_at(engine, [filters.end, add_days(filters.start, -1)], where, params,
+                         ("member",), UNIT_MEASURES, "U")
+    after, before = (both[both["point"] == k].drop(columns="point") for k in (0, 1))
+    frame = after.merge(before, on="member", how="outer", suffixes=("", "_before")).fillna(0)
+    for m in UNIT_MEASURES:
+        if m != "overdue_count":  # a state at the month end, not steps within the month
+            frame[m] = frame[m] - frame[f"{m}_before"]
+    frame = frame[["member", *UNIT_MEASURES]]
     frame = frame[frame["member"] != ""]
     frame["unit_id"] = frame["member"].astype("int64")
     units = fetch_frame(engine, "SELECT id AS unit_id, name AS unit_name, kind AS unit_kind FROM units")
@@ -201,8 +223,9 @@ SELECT c.case_no, u.name AS unit_name, c.township_code, c.category, c.received_o
           AND ev.kind = '督办' AND ev.happened_on <= :m_end) AS last_supervised_on
 FROM cases c LEFT JOIN units u ON u.id = c.unit_id LEFT JOIN key_cases k ON k.case_no = c.case_no
 WHERE {place} AND {OPEN_AT.format(d='m_end')} AND {DEADLINE} < :m_end
-  AND c.id IN (SELECT id FROM cases WHERE closed_on IS NULL
-               UNION ALL SELECT id FROM cases WHERE closed_on > :m_end)  -- the open-case index
+  AND c.id IN (  -- from the open-case index alone, which holds the deadline and the day
+    SELECT id FROM cases WHERE closed_on IS NULL AND {OPEN_DEADLINE}
+    UNION ALL SELECT id FROM cases WHERE closed_on > :m_end AND {OPEN_DEADLINE})
 ORDER BY days_overdue DESC, c.case_no"""
     frame = fetch_frame(engine, sql, params, date_columns=("received_on", "deadline",
                                                             "last_supervised_on"))
@@ -223,9 +246,9 @@ def year_so_far(engine: Engine, filters: Filters) -> pd.DataFrame:
     if cube is not None:
         where, params = steps.place_clause(filters, cube=cube)
         ends = [add_days(months[0], -1)] + [min(month_end(m), filters.end) for m in months]
-        totals = [steps.sums_as_of(engine, day, where, params, (),
-                                   ("case_count", "closed_events", "open_count"), cube).iloc[0]
-                  for day in ends]
+        totals = [row for _, row in steps.sums_at(
+            engine, ends, where, params, (), ("case_count", "closed_events", "open_count"),
+            cube).iterrows()]
         return pd.DataFrame({
             "report_month": [m.strftime("%Y-%m") for m in months],
             "new_count": [int(b.case_count - a.case_count) for a, b in zip(totals, totals[1:])],

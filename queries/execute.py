@@ -1,6 +1,7 @@
 """The one path every query takes to the database: named parameters, a DataFrame back."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Iterable
 
 import pandas as pd
@@ -16,5 +17,15 @@ def fetch_frame(engine: Engine, sql: str, params: dict | None = None,
         # pandas builds a frame from tuples several times faster than from Row objects.
         frame = pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
     for column in date_columns:
-        frame[column] = pd.to_datetime(frame[column]).dt.date
+        frame[column] = pd.Series([_as_date(v) for v in frame[column]], index=frame.index,
+                                  dtype=object)
     return frame
+
+
+def _as_date(value):
+    """A driver's date (PostgreSQL) as it is, SQLite's ISO text parsed, NULL as NaT."""
+    if isinstance(value, date):
+        return value
+    if value is None or isinstance(value, float):  # NULL, or NaN in an all-NULL column
+        return pd.NaT
+    return date.fromisoformat(value[:10])

@@ -61,23 +61,40 @@ def sums_as_of(engine: Engine, at: date, where: str, params: dict, group: tuple[
     """Every measure summed over the rollup rows of `cube` matching `where` (alias r), as of day
     `at`: per group, the cumulative row of the month before `at`'s month plus the month-to-date
     row of day `at`."""
+    return sums_at(engine, [at], where, params, group, measures, cube).drop(columns="point")
+
+
+def sums_at(engine: Engine, days: list[date], where: str, params: dict,
+            group: tuple[str, ...] = (), measures: tuple[str, ...] = ROLLUP_MEASURES,
+            cube: str = "T", extra: list[str] | None = None) -> pd.DataFrame:
+    """sums_as_of for several days in one query: a column `point` (the day's index in `days`)
+    before the group columns. `extra`, one per day, adds a condition (alias r) to that day's rows.
+    Without a group every point has its row, zeros included."""
     cols = "".join(f"r.{g}, " for g in group)
     values = ", ".join(f"r.{m}" for m in measures)
     outer = "".join(f"{g}, " for g in group)
-    sql = f"""
-SELECT {outer}{', '.join(f'SUM({m}) AS {m}' for m in measures)} FROM (
-  SELECT {cols}{values} FROM rollup_monthly r
+    bound = {**params, "cube": cube}
+    parts = []
+    for k, at in enumerate(days):
+        bound[f"at{k}"], bound[f"at_month{k}"] = at, at.replace(day=1)
+        condition = f"{where}{f' AND {extra[k]}' if extra and extra[k] else ''}"
+        parts.append(f"""
+  SELECT {k} AS point, {cols}{values} FROM rollup_monthly r
   WHERE r.cube = :cube AND r.step_month = (SELECT MAX(step_month) FROM rollup_monthly
-                                           WHERE cube = :cube AND step_month < :at_month)
-    AND {where}
+                                           WHERE cube = :cube AND step_month < :at_month{k})
+    AND {condition}
   UNION ALL
-  SELECT {cols}{values} FROM rollup_daily r
-  WHERE r.cube = :cube AND r.step_day = :at AND {where}
+  SELECT {k} AS point, {cols}{values} FROM rollup_daily r
+  WHERE r.cube = :cube AND r.step_day = :at{k} AND {condition}""")
+    sql = f"""
+SELECT point, {outer}{', '.join(f'SUM({m}) AS {m}' for m in measures)} FROM ({' UNION ALL '.join(parts)}
 ) s
-{f"GROUP BY {', '.join(group)} ORDER BY {', '.join(group)}" if group else ""}"""
-    frame = fetch_frame(engine, sql, {**params, "at": at, "at_month": at.replace(day=1),
-                                      "cube": cube})
+GROUP BY point{''.join(f', {g}' for g in group)} ORDER BY point{''.join(f', {g}' for g in group)}"""
+    frame = fetch_frame(engine, sql, bound)
+    if not group:
+        frame = frame.set_index("point").reindex(range(len(days))).rename_axis("point").reset_index()
     frame[list(measures)] = frame[list(measures)].fillna(0).astype("int64")
+    frame["point"] = frame["point"].astype("int64")
     return frame
 
 
@@ -86,10 +103,10 @@ def events_between(engine: Engine, start: date, end: date, where: str, params: d
                    cube: str = "T") -> pd.DataFrame:
     """Every measure's steps dated from `start` to `end` (both included), summed: the figures as
     of `end` less those as of the day before `start`."""
-    after = sums_as_of(engine, end, where, params, group, measures, cube)
-    before = sums_as_of(engine, day_before(start), where, params, group, measures, cube)
+    both = sums_at(engine, [end, day_before(start)], where, params, group, measures, cube)
+    after, before = (both[both["point"] == k].drop(columns="point") for k in (0, 1))
     if not group:
-        return after - before
+        return after.reset_index(drop=True) - before.reset_index(drop=True)
     merged = after.merge(before, on=list(group), how="outer", suffixes=("", "_before")).fillna(0)
     for m in measures:
         merged[m] = (merged[m] - merged[f"{m}_before"]).astype("int64")

@@ -180,3 +180,26 @@ GROUP BY township_code, category ORDER BY township_code, category"""), conn)
     fast = fast[fast["case_count"] > 0].sort_values(["township_code", "category"])
     pd.testing.assert_frame_equal(
         fast[direct.columns].reset_index(drop=True), direct, check_dtype=False)
+
+
+def test_several_spans_and_days_in_one_query(demo_engine):
+    from queries.alerts import arrival_spans, counts_between
+
+    filters = Filters(date(2025, 1, 1), date(2025, 12, 31), date(2025, 12, 31))
+    spans = {"a": (date(2025, 3, 9), date(2025, 10, 2)), "b": (date(2024, 12, 1), date(2025, 3, 8)),
+             "c": (date(2025, 10, 2), date(2025, 10, 2))}
+    together = arrival_spans(demo_engine, filters, spans, ("county_code", "township_code"))
+    for name, (first, last) in spans.items():
+        alone = counts_between(demo_engine, filters, first, last, ("county_code", "township_code"))
+        merged = together.merge(alone, on=["county_code", "township_code"], how="outer").fillna(0)
+        assert (merged[f"{name}_case_count"] == merged["case_count"]).all()
+        assert (merged[f"{name}_to_city_count"] == merged["to_city_count"]).all()
+        assert merged["case_count"].sum() > 0
+    days = [date(2025, 6, 30), date(2024, 12, 31), date(2025, 2, 14), date(2019, 1, 1)]
+    together = steps.sums_at(demo_engine, days, "1 = 1", {}, ("member",), cube="U")
+    for k, day in enumerate(days):
+        alone = steps.sums_as_of(demo_engine, day, "1 = 1", {}, ("member",), cube="U")
+        mine = together[together["point"] == k].drop(columns="point").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
+    totals = steps.sums_at(demo_engine, days, "1 = 1", {})
+    assert list(totals["point"]) == [0, 1, 2, 3] and totals.loc[3, "case_count"] == 0
