@@ -31,10 +31,12 @@ class DispatchReview:
     year: pd.DataFrame
 
 
-def load_review(engine: Engine, filters: Filters) -> DispatchReview:
-    """Runs every dispatch query for the month of `filters`."""
+def load_review(engine: Engine, filters: Filters, overdue_limit: int | None = None) -> DispatchReview:
+    """Runs every dispatch query for the month of `filters`; overdue_limit: only the longest
+    overdue cases (the page draws them; the meeting pack lists all)."""
     return DispatchReview(filters, dispatch_summary(engine, filters).iloc[0],
-                          unit_progress(engine, filters), overdue_cases(engine, filters),
+                          unit_progress(engine, filters),
+                          overdue_cases(engine, filters, overdue_limit),
                           key_case_board(engine, filters), year_so_far(engine, filters))
 
 

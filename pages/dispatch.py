@@ -1,4 +1,6 @@
 """月度调度: the monthly dispatch review and its meeting pack."""
+from dataclasses import replace
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -9,7 +11,7 @@ from exports.dispatch_pack import (
     cleared_this_month, dispatch_workbook, key_case_table, load_review, overdue_table, pack_title,
     units_table,
 )
-from queries.dispatch import last_complete_month, month_filters
+from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
 from queries.reference import case_date_range, jurisdiction_name, read_number_setting, region_names
 from ui.cards import figure_card
@@ -18,6 +20,7 @@ from ui.formatting import count_text, yoy_count_text
 from ui.page import start_page
 
 TARGET_KEY = "dispatch_backlog_target"
+SHOWN_OVERDUE = 1000  # rows of the overdue list drawn on the page; the meeting pack has all
 
 engine, filters = start_page("月度调度")
 names = cached_query(region_names)
@@ -36,7 +39,7 @@ month = st.selectbox("调度月份", months, index=months.index(default) if defa
                      format_func=lambda m: month_label(parse_month(m)), key="dispatch_month",
                      help="默认上一个完整月份；各项数字按该月最后一天的状态计算")
 review_filters = month_filters(month, today, filters)
-review = cached_query(load_review, review_filters)
+review = cached_query(load_review, review_filters, SHOWN_OVERDUE)
 s = review.summary
 st.caption(f"调度范围：{review_filters.caption(names)}（按月末状态统计；侧边栏的统计期间不影响本页）")
 
@@ -72,7 +75,9 @@ st.dataframe(
 st.caption("按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
            "截至月末计算；“上月”为截至上月末的同一口径。")
 
-st.subheader(f"逾期未结清单（{len(review.overdue)} 件）")
+st.subheader(f"逾期未结清单（{int(s['overdue_end_count']):,} 件）")
+if s["overdue_end_count"] > len(review.overdue):
+    st.caption(f"下表显示逾期最久的 {len(review.overdue):,} 件；全部清单见下载的调度会材料。")
 overdue = overdue_table(review, names)
 st.dataframe(overdue, hide_index=True, width="stretch", height=320, column_config={
     "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
@@ -134,6 +139,8 @@ right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
 
 jurisdiction = cached_query(jurisdiction_name)
 st.download_button(
-    "下载调度会材料（Excel）", lambda: dispatch_workbook(review, jurisdiction, names),  # built on click
+    "下载调度会材料（Excel）",  # built on click, with the whole overdue list
+    lambda: dispatch_workbook(replace(review, overdue=overdue_cases(engine, review_filters)),
+                              jurisdiction, names),
     file_name=f"{pack_title(jurisdiction, review_filters)}.xlsx", type="primary",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

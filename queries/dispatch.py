@@ -16,8 +16,6 @@ from queries.filters import Filters, add_months, month_end, parse_month
 from queries.rates import DEADLINE, pct
 
 OPEN_AT = "(c.received_on <= :{d} AND (c.closed_on IS NULL OR c.closed_on > :{d}))"
-# Past its deadline at the month end (unaliased, for the open-case index).
-OPEN_DEADLINE = "received_on <= :m_end AND COALESCE(extended_due_on, due_on) < :m_end"
 
 
 def month_filters(month: str, today: date, place: Filters | None = None) -> Filters:
@@ -208,11 +206,21 @@ GROUP BY u.id, u.name, u.kind"""
     return frame
 
 
-def overdue_cases(engine: Engine, filters: Filters) -> pd.DataFrame:
+def overdue_cases(engine: Engine, filters: Filters, limit: int | None = None) -> pd.DataFrame:
     """case_no, unit_name, township_code, category, received_on, deadline, days_overdue, leader
-    (key cases), supervised_count and last_supervised_on (督办 by the month end); longest first."""
-    place, params = filters.place_where("c")
-    params.update(m_end=filters.end)
+    (key cases), supervised_count and last_supervised_on (督办 by the month end); longest first.
+    With a limit, only that many of the longest overdue (found in the open-case index first)."""
+    place, params = filters.place_where("o")
+    params.update(m_end=filters.end, limit=limit)
+    overdue = f"o.received_on <= :m_end AND {DEADLINE.replace('c.', 'o.')} < :m_end AND {place}"
+    # The open-case index holds the deadline and the day: the candidates come from it alone.
+    candidates = (f"SELECT o.id, {DEADLINE.replace('c.', 'o.')} AS deadline FROM cases o "
+                  f"WHERE o.closed_on IS NULL AND {overdue} UNION ALL "
+                  f"SELECT o.id, {DEADLINE.replace('c.', 'o.')} AS deadline FROM cases o "
+                  f"WHERE o.closed_on > :m_end AND {overdue}")
+    if limit is not None:
+        candidates = f"SELECT id, deadline FROM ({candidates}) t ORDER BY deadline, id LIMIT :limit"
+    place, _ = filters.place_where("c")
     overdue_days = days_between(engine.dialect.name, DEADLINE, ":m_end")
     sql = f"""
 SELECT c.case_no, u.name AS unit_name, c.township_code, c.category, c.received_on,
@@ -223,9 +231,7 @@ SELECT c.case_no, u.name AS unit_name, c.township_code, c.category, c.received_o
           AND ev.kind = '督办' AND ev.happened_on <= :m_end) AS last_supervised_on
 FROM cases c LEFT JOIN units u ON u.id = c.unit_id LEFT JOIN key_cases k ON k.case_no = c.case_no
 WHERE {place} AND {OPEN_AT.format(d='m_end')} AND {DEADLINE} < :m_end
-  AND c.id IN (  -- from the open-case index alone, which holds the deadline and the day
-    SELECT id FROM cases WHERE closed_on IS NULL AND {OPEN_DEADLINE}
-    UNION ALL SELECT id FROM cases WHERE closed_on > :m_end AND {OPEN_DEADLINE})
+  AND c.id IN (SELECT id FROM ({candidates}) ids)
 ORDER BY days_overdue DESC, c.case_no"""
     frame = fetch_frame(engine, sql, params, date_columns=("received_on", "deadline",
                                                             "last_supervised_on"))

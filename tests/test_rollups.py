@@ -203,3 +203,25 @@ def test_several_spans_and_days_in_one_query(demo_engine):
         pd.testing.assert_frame_equal(mine, alone, check_dtype=False)
     totals = steps.sums_at(demo_engine, days, "1 = 1", {})
     assert list(totals["point"]) == [0, 1, 2, 3] and totals.loc[3, "case_count"] == 0
+
+
+def test_overdue_list_limited_matches_count(demo_engine):
+    """The dispatch page draws the longest overdue cases; their number is the summary's (from the
+    rollups), which is the length of the full list; a township's list is limited the same way."""
+    from dataclasses import replace
+
+    from queries.dispatch import dispatch_summary, month_filters, overdue_cases
+
+    for month in ("2025-06", "2025-12"):
+        filters = month_filters(month, date(2026, 1, 31))
+        full = overdue_cases(demo_engine, filters)
+        assert len(full) == dispatch_summary(demo_engine, filters).iloc[0]["overdue_end_count"] > 5
+        first = overdue_cases(demo_engine, filters, limit=5)
+        assert list(first["days_overdue"]) == list(full["days_overdue"].head(5))
+        assert set(first["case_no"]) <= set(full["case_no"])
+        town = replace(filters, township=full.iloc[-1]["township_code"])
+        town_full = overdue_cases(demo_engine, town)
+        town_first = overdue_cases(demo_engine, town, limit=3)
+        assert len(town_first) == min(3, len(town_full)) > 0
+        assert set(town_first["case_no"]) <= set(town_full["case_no"])
+        assert (town_first["township_code"] == town.township).all()
