@@ -76,7 +76,10 @@ cases = Table(
     Column("petitioner_phone", String(32)),
     Column("petitioner_id_no", String(32)),
     Column("petitioner_key", String(64)),
+    # Registration day with what is read from the recent days without touching the cases: the
+    # petitioner (repeat petitioners), the position (the map's density in the current month).
     Index("ix_cases_received_petitioner", "received_on", "petitioner_key"),
+    Index("ix_cases_received_position", "received_on", "lon", "lat"),
     Index("ix_cases_county_received", "county_code", "received_on"),
     Index("ix_cases_township_received", "township_code", "received_on"),
     Index("ix_cases_unit", "unit_id"),

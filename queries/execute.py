@@ -13,13 +13,19 @@ def fetch_frame(engine: Engine, sql: str, params: dict | None = None,
     """Runs one SELECT with named parameters; date columns come back as datetime.date."""
     with engine.connect() as conn:
         result = conn.execute(text(sql), params or {})
-        # Plain tuples from the driver: a text() query has no result processing to skip, and
-        # pandas builds a frame from tuples several times faster than from Row objects.
-        frame = pd.DataFrame(result.cursor.fetchall(), columns=list(result.keys()))
-    for column in date_columns:
-        frame[column] = pd.Series([_as_date(v) for v in frame[column]], index=frame.index,
-                                  dtype=object)
-    return frame
+        # Plain tuples from the driver: a text() query has no result processing to skip.
+        rows = result.cursor.fetchall()
+        names = list(result.keys())
+    dates = set(date_columns)
+    if not rows or len(set(names)) < len(names):
+        frame = pd.DataFrame(rows, columns=names)
+        for column in dates:
+            frame[column] = pd.Series([_as_date(v) for v in frame[column]], index=frame.index,
+                                      dtype=object)
+        return frame
+    # Column by column: dates parsed from the driver's values, not from pandas' strings.
+    return pd.DataFrame({name: [_as_date(v) for v in values] if name in dates else values
+                         for name, values in zip(names, zip(*rows))})
 
 
 def _as_date(value):

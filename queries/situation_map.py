@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -43,21 +42,22 @@ def supervision_colour(as_of: date, listed_on: date, resolve_by: date, progress_
     return "grey"
 
 
-def supervision_colours(frame: pd.DataFrame, as_of: date) -> np.ndarray:
-    """supervision_colour for every row at once (listed_on, resolve_by, progress_pct, cleared_on,
-    resolved_on, case_deadline, closed_on): the same rule, for boards of thousands of cases."""
-    day = pd.Timestamp(as_of)
-    at = {c: pd.to_datetime(frame[c]) for c in ("listed_on", "resolve_by", "cleared_on",
-                                                "resolved_on", "case_deadline", "closed_on")}
-    green = (at["cleared_on"] <= day) | (at["resolved_on"] <= day)
-    case_open = at["closed_on"].isna() | (at["closed_on"] > day)
-    red = (day > at["resolve_by"]) | (case_open & at["case_deadline"].notna()
-                                      & (day > at["case_deadline"]))
-    blue = (at["resolve_by"] - day).dt.days <= DUE_SOON_DAYS
-    span = (at["resolve_by"] - at["listed_on"]).dt.days.clip(lower=1)
-    used_pct = 100.0 * (day - at["listed_on"]).dt.days.clip(lower=0) / span
-    yellow = frame["progress_pct"] < used_pct - BEHIND_TOLERANCE_PCT
-    return np.select([green, red, blue, yellow], ["green", "red", "blue", "yellow"], "grey")
+def colour_sql(dialect_name: str) -> str:
+    """supervision_colour as SQL over key_cases k and cases c at :as_of, so that a board of
+    thousands of cases is coloured and ordered by the database."""
+    def days(start: str, end: str) -> str:
+        return days_between(dialect_name, start, end)
+
+    used, span = days("k.listed_on", ":as_of"), days("k.listed_on", "k.resolve_by")
+    return f"""CASE
+  WHEN k.cleared_on <= :as_of OR c.resolved_on <= :as_of THEN 'green'
+  WHEN k.resolve_by < :as_of
+       OR ((c.closed_on IS NULL OR c.closed_on > :as_of) AND {DEADLINE} < :as_of) THEN 'red'
+  WHEN {days(":as_of", "k.resolve_by")} <= {DUE_SOON_DAYS} THEN 'blue'
+  WHEN k.progress_pct < 100.0 * (CASE WHEN {used} > 0 THEN {used} ELSE 0 END)
+                        / (CASE WHEN {span} > 1 THEN {span} ELSE 1 END) - {BEHIND_TOLERANCE_PCT}
+       THEN 'yellow'
+  ELSE 'grey' END"""
 
 
 def township_areas(engine: Engine) -> pd.DataFrame:
@@ -127,30 +127,30 @@ GROUP BY FLOOR(c.lon / :cell), FLOOR(c.lat / :cell)"""
 
 
 def key_case_board(engine: Engine, filters: Filters) -> pd.DataFrame:
-    """case_no, category, township_code, unit_name, leader, requirements, listed_on, resolve_by,
-    days_left, progress_pct, stage, cleared_on, lon, lat, colour: every key case on the list at
-    some time in the period, as it stood on filters.as_of; most urgent first."""
+    """case_no, category, township_code, county_code, unit_name, leader, requirements, listed_on,
+    resolve_by, days_left, progress_pct, stage, cleared_on, summary, lon, lat, colour: every key
+    case on the list at some time in the period, as it stood on filters.as_of; most urgent first
+    (COLOURS order, then fewest days left)."""
     place, params = filters.place_where("c")
     params.update(f_start=filters.start, f_end=filters.end)
-    days_left = days_between(engine.dialect.name, ":as_of", "k.resolve_by")
+    dialect = engine.dialect.name
+    urgency = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(COLOURS))
     sql = f"""
-SELECT k.case_no, c.category, c.township_code, c.county_code, u.name AS unit_name, k.leader,
-       k.requirements, k.listed_on, k.resolve_by, {days_left} AS days_left, k.progress_pct,
-       k.stage, CASE WHEN k.cleared_on <= :as_of THEN k.cleared_on END AS cleared_on,
-       CASE WHEN c.resolved_on <= :as_of THEN c.resolved_on END AS resolved_on,
-       {DEADLINE} AS case_deadline, c.closed_on, c.summary, c.lon, c.lat
-FROM key_cases k JOIN cases c ON c.case_no = k.case_no LEFT JOIN units u ON u.id = c.unit_id
-WHERE k.listed_on <= :f_end AND k.listed_on <= :as_of
-  AND (k.cleared_on IS NULL OR k.cleared_on >= :f_start) AND {place}"""
-    frame = fetch_frame(engine, sql, params, date_columns=(
-        "listed_on", "resolve_by", "cleared_on", "resolved_on", "case_deadline", "closed_on"))
+SELECT * FROM (
+  SELECT k.case_no, c.category, c.township_code, c.county_code, u.name AS unit_name, k.leader,
+         k.requirements, k.listed_on, k.resolve_by,
+         {days_between(dialect, ":as_of", "k.resolve_by")} AS days_left, k.progress_pct, k.stage,
+         CASE WHEN k.cleared_on <= :as_of THEN k.cleared_on END AS cleared_on, c.summary, c.lon,
+         c.lat, {colour_sql(dialect)} AS colour
+  FROM key_cases k JOIN cases c ON c.case_no = k.case_no LEFT JOIN units u ON u.id = c.unit_id
+  WHERE k.listed_on <= :f_end AND k.listed_on <= :as_of
+    AND (k.cleared_on IS NULL OR k.cleared_on >= :f_start) AND {place}
+) b
+ORDER BY CASE b.colour {urgency} END, b.days_left, b.case_no"""
+    frame = fetch_frame(engine, sql, params, date_columns=("listed_on", "resolve_by", "cleared_on"))
     frame["days_left"] = frame["days_left"].astype("int64")
     frame["progress_pct"] = frame["progress_pct"].astype("int64")
-    frame["colour"] = supervision_colours(frame, filters.as_of)
-    frame["urgency"] = frame["colour"].map({c: i for i, c in enumerate(COLOURS)})
-    frame = frame.sort_values(["urgency", "days_left", "case_no"]).drop(
-        columns=["urgency", "case_deadline", "closed_on", "resolved_on"])
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def as_of_month_end(filters: Filters, month_end: date) -> Filters:

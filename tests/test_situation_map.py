@@ -135,26 +135,41 @@ def test_battle_table_workbook(fixture_engine):
     assert sheet.freeze_panes == "A4" and sheet.page_setup.orientation == "landscape"
 
 
-def test_colours_of_a_whole_board_follow_the_rule():
-    """The vectorised rule gives what supervision_colour gives, case by case, on every boundary."""
+def test_colours_of_a_whole_board_follow_the_rule(empty_engine):
+    """The database colours the board (colour_sql) as supervision_colour does, case by case, on
+    every boundary; and orders it by urgency."""
     from itertools import product
 
-    from queries.situation_map import supervision_colour, supervision_colours
+    from data import schema
+    from tests.fixture_cases import case_row, load_places
 
     day = date(2025, 6, 30)
-    rows = []
-    for resolve, cleared, deadline, closed, progress in product(
-            (-1, 0, 6, 7, 8, 60), (None, 0, 1), (None, -1, 0, 1), (None, 0, 1), (0, 45, 100)):
-        rows.append({
-            "listed_on": day - timedelta(days=60), "resolve_by": day + timedelta(days=resolve),
-            "progress_pct": progress,
-            "cleared_on": None if cleared is None else day + timedelta(days=cleared),
-            "resolved_on": None,
-            "case_deadline": None if deadline is None else day + timedelta(days=deadline),
-            "closed_on": None if closed is None else day + timedelta(days=closed)})
-    frame = pd.DataFrame(rows)
-    expected = [supervision_colour(day, r["listed_on"], r["resolve_by"], r["progress_pct"],
-                                   r["cleared_on"], r["resolved_on"], r["case_deadline"],
-                                   r["closed_on"]) for r in rows]
-    assert list(supervision_colours(frame, day)) == expected
-    assert set(expected) == {"green", "red", "blue", "yellow", "grey"}
+    listed = day - timedelta(days=60)
+    cases, keys, expected = [], [], {}
+    combos = product((-1, 0, 6, 7, 8, 60), (None, 0, 1), (None, 0, 1), (None, -1, 0, 1),
+                     (None, 0, 1), (0, 45, 100))
+    for n, (resolve, cleared, resolved, deadline, closed, progress) in enumerate(combos):
+        at = {k: None if v is None else day + timedelta(days=v) for k, v in
+              (("cleared", cleared), ("resolved", resolved), ("deadline", deadline),
+               ("closed", closed))}
+        case_no = f"K{n:04d}"
+        cases.append(case_row(case_no, "2025-04-01", "2025-04-02", None, None, None, "100100001",
+                              1, {"due_on": at["deadline"], "closed_on": at["closed"],
+                                  "resolved_on": at["resolved"]}))
+        keys.append({"case_no": case_no, "listed_on": listed, "leader": "某", "requirements": "",
+                     "resolve_by": day + timedelta(days=resolve), "progress_pct": progress,
+                     "stage": "化解中", "cleared_on": at["cleared"]})
+        expected[case_no] = supervision_colour(day, listed, day + timedelta(days=resolve),
+                                               progress, at["cleared"], at["resolved"],
+                                               at["deadline"], at["closed"])
+    with empty_engine.begin() as conn:
+        load_places(conn)
+        conn.execute(schema.cases.insert(), cases)
+        conn.execute(schema.key_cases.insert(), keys)
+    board = key_case_board(empty_engine, Filters(date(2025, 1, 1), day, day))
+    assert len(board) == len(expected)
+    assert dict(zip(board["case_no"], board["colour"])) == expected
+    urgency = board["colour"].map({"red": 0, "blue": 1, "yellow": 2, "grey": 3, "green": 4})
+    assert urgency.is_monotonic_increasing
+    assert all(group["days_left"].is_monotonic_increasing for _, group in board.groupby(urgency))
+    assert set(expected.values()) == {"green", "red", "blue", "yellow", "grey"}
