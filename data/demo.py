@@ -468,7 +468,10 @@ def scale_up(engine: Engine, copies: int) -> int:
     with engine.begin() as conn:
         base = conn.execute(text("SELECT MAX(id) FROM cases")).scalar() or 0
         for k in range(1, copies + 1):
-            values = ", ".join(f"c.case_no || '-{k}'" if c == "case_no" else f"c.{c}" for c in columns)
+            # New case numbers, and new petitioners: a copy is other people's cases, not the same
+            # people coming back ten times.
+            fresh = {"case_no": f"c.case_no || '-{k}'", "petitioner_key": f"c.petitioner_key || '-{k}'"}
+            values = ", ".join(fresh.get(c, f"c.{c}") for c in columns)
             conn.execute(text(f"INSERT INTO cases ({', '.join(columns)}) SELECT {values} "
                               f"FROM cases c WHERE c.id <= :base"), {"base": base})
             conn.execute(text(

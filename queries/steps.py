@@ -32,7 +32,9 @@ def cube_for(filters: Filters, groupings: tuple[str, ...] = ()) -> str | None:
     cubes |= {cube for name, cube in FILTER_CUBES.items() if getattr(filters, name)}
     if len(cubes) > 1:
         return None
-    return cubes.pop() if cubes else "T"
+    # Without a breakdown any cube answers (each holds every case once): the one of fewest rows,
+    # the evaluation methods.
+    return cubes.pop() if cubes else "M"
 
 
 def usable(filters: Filters, groupings: tuple[str, ...] = ()) -> bool:

@@ -94,3 +94,22 @@ def test_city_profile_is_a_plausible_qujing(tmp_path):
     unrated = scalar(engine, "SELECT COUNT(*) FROM cases c LEFT JOIN evaluations e ON "
                              "e.case_no = c.case_no WHERE c.closed_on IS NOT NULL AND e.id IS NULL")
     assert unrated > 1000  # evaluation windows that expired unrated
+
+
+def test_scale_up_copies_cases_as_other_peoples(empty_engine):
+    """The bench's large databases: copies get new case numbers and new petitioners, and the
+    rollups count them."""
+    from data.demo import scale_up
+    from queries import steps
+
+    generate(empty_engine, profile="county", cases=600, seed=3, end=END)
+    assert scale_up(empty_engine, 2) == 1800
+    with empty_engine.connect() as conn:
+        keys = conn.execute(text(
+            "SELECT COUNT(*), COUNT(DISTINCT petitioner_key), COUNT(DISTINCT case_no) FROM cases "
+            "WHERE petitioner_key IS NOT NULL")).one()
+        originals = conn.execute(text(
+            "SELECT COUNT(DISTINCT petitioner_key) FROM cases WHERE case_no NOT LIKE '%-_'")).scalar()
+    assert keys[1] == 3 * originals and keys[2] == keys[0]
+    total = steps.sums_as_of(empty_engine, date(2030, 1, 1), "1 = 1", {})
+    assert total["case_count"].iloc[0] == 1800

@@ -98,9 +98,13 @@ def test_rebuild_and_refresh_agree(demo_engine):
     with demo_engine.connect() as conn:
         count = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
         months = conn.execute(text("SELECT DISTINCT received_month FROM rollup_monthly")).fetchall()
-    for cube in "TUCHM":  # every cube holds every case
-        total = steps.sums_as_of(demo_engine, date(2030, 1, 1), "1 = 1", {}, cube=cube)
-        assert total["case_count"].iloc[0] == count
+    for day in (date(2030, 1, 1), date(2025, 6, 17), date(2024, 12, 31)):
+        totals = {cube: steps.sums_as_of(demo_engine, day, "1 = 1", {}, cube=cube)
+                  for cube in "TUCHM"}  # every cube holds every case, every measure
+        for cube, total in totals.items():
+            pd.testing.assert_frame_equal(total, totals["T"], obj=f"{cube} {day}")
+        if day.year == 2030:
+            assert totals["M"]["case_count"].iloc[0] == count
     rollups.rebuild_all(demo_engine)
     assert snapshot(demo_engine) == before
     # Refreshing every month, one by one, gives the same tables back.
