@@ -419,7 +419,8 @@ def remove_demo_cases(engine: Engine) -> int:
         count = conn.execute(select(schema.cases.c.id)).fetchall()
         for table in (schema.case_events, schema.evaluations, schema.key_cases, schema.cases,
                       schema.rollup_daily, schema.rollup_monthly, schema.rollup_grid,
-                      schema.rollup_arrivals, schema.rollup_arrivals_monthly):
+                      schema.rollup_arrivals, schema.rollup_arrivals_monthly,
+                      schema.rollup_petitioners):
             conn.execute(table.delete())
         conn.execute(schema.settings.delete().where(schema.settings.c.key.in_(
             [defaults.AS_OF_KEY, "demo_profile", "demo_seed", "planted_clusters"])))

@@ -291,13 +291,36 @@ JOIN rollup_months m ON m.month >= s.month AND m.month >= :first
         conn.execute(text(f"DROP TABLE {name}"))
 
 
-def rebuild(conn: Connection) -> None:
-    """Recomputes both tables from the cases, inside the caller's transaction."""
+def fill_petitioners(conn: Connection, where: str = "", params: dict | None = None) -> None:
+    """rollup_petitioners for every petitioner, or (where: a condition on the cases c) for the
+    petitioners of those cases, counting all their cases."""
+    chosen = "c.petitioner_key IS NOT NULL"
+    if where:
+        chosen = (f"c.petitioner_key IN (SELECT DISTINCT c.petitioner_key FROM cases c "
+                  f"WHERE {where} AND c.petitioner_key IS NOT NULL)")
+        conn.execute(text(f"DELETE FROM rollup_petitioners WHERE petitioner_key IN ("
+                          f"SELECT c.petitioner_key FROM cases c WHERE {where})"), params or {})
+    else:
+        conn.execute(text("DELETE FROM rollup_petitioners"))
+    conn.execute(text(f"""
+INSERT INTO rollup_petitioners (petitioner_key, case_count)
+SELECT c.petitioner_key, COUNT(*) FROM cases c WHERE {chosen}
+GROUP BY c.petitioner_key HAVING COUNT(*) >= 2"""), params or {})
+
+
+def rebuild_steps(conn: Connection) -> None:
+    """Recomputes the step, grid and arrival tables (those of migration 0002) from the cases."""
     for table in ("rollup_daily", "rollup_monthly", "rollup_grid", "rollup_arrivals",
                   "rollup_arrivals_monthly"):
         conn.execute(text(f"DELETE FROM {table}"))
     _fill(conn, "1 = 1", {})
     fill_arrivals(conn)
+
+
+def rebuild(conn: Connection) -> None:
+    """Recomputes every rollup table from the cases, inside the caller's transaction."""
+    rebuild_steps(conn)
+    fill_petitioners(conn)
     analyze(conn)
 
 
@@ -321,6 +344,7 @@ def refresh(conn: Connection, months: Iterable[date]) -> None:
         for table in ("rollup_daily", "rollup_monthly", "rollup_grid"):
             conn.execute(text(f"DELETE FROM {table} WHERE received_month = :m"), params)
         _fill(conn, "c.received_on >= :m AND c.received_on < :next", params)
+        fill_petitioners(conn, "c.received_on >= :m AND c.received_on < :next", params)
     analyze(conn, light=True)
 
 

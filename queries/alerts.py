@@ -279,13 +279,16 @@ def repeat_petitioner_alerts(engine: Engine, filters: Filters,
     place, params = _place_clause(filters)
     params.update(s=start, e=day, n=settings.repeat_min_cases)
     # The window's cases of every petitioner with enough of them within the place (listed
-    # wherever they were registered); one query.
+    # wherever they were registered); one query, starting from the petitioners with that many
+    # cases at all (rollup_petitioners) and their cases by petitioner and day.
     found = fetch_frame(engine, f"""
 SELECT p.petitioner_key, p.case_no, p.township_code, p.category, p.petitioner_name,
        p.received_on, g.observed, g.first_seen
 FROM cases p JOIN (
-  SELECT c.petitioner_key, COUNT(*) AS observed, MIN(c.received_on) AS first_seen FROM cases c
-  WHERE c.received_on BETWEEN :s AND :e AND c.petitioner_key IS NOT NULL AND {place}
+  SELECT c.petitioner_key, COUNT(*) AS observed, MIN(c.received_on) AS first_seen
+  FROM rollup_petitioners t CROSS JOIN cases c  -- in this order (SQLite keeps it)
+  WHERE c.petitioner_key = t.petitioner_key AND t.case_count >= :n
+    AND c.received_on BETWEEN :s AND :e AND {place}
   GROUP BY c.petitioner_key HAVING COUNT(*) >= :n) g ON g.petitioner_key = p.petitioner_key
 WHERE p.received_on BETWEEN :s AND :e
 ORDER BY p.received_on, p.case_no""", params, date_columns=("received_on", "first_seen"))

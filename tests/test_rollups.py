@@ -90,7 +90,8 @@ def snapshot(engine):
                     ("rollup_daily", "cube, step_day, received_month, county_code, member"),
                     ("rollup_monthly", "cube, step_month, received_month, county_code, member"),
                     ("rollup_grid", "received_month, county_code, township_code, lon_cell, lat_cell"),
-                    ("rollup_arrivals", "received_on, county_code, township_code, category"))]
+                    ("rollup_arrivals", "received_on, county_code, township_code, category"),
+                    ("rollup_petitioners", "petitioner_key"))]
 
 
 def test_rebuild_and_refresh_agree(demo_engine):

@@ -19,4 +19,4 @@ def test_migrate_twice_matches_metadata(empty_engine):
 
 def test_case_indexes_exist(empty_engine):
     names = {ix["name"] for ix in inspect(empty_engine).get_indexes("cases")}
-    assert {"ix_cases_received_petitioner", "ix_cases_county_received", "ix_cases_township_received"} <= names
+    assert {"ix_cases_received_on", "ix_cases_county_received", "ix_cases_township_received"} <= names

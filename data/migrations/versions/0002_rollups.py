@@ -59,9 +59,10 @@ def upgrade() -> None:
         )
     op.create_index("ix_evaluations_result_day", "evaluations", ["result", "evaluated_on"])
     # Existing databases: compute the rollups from the cases already there.
-    from data.rollups import rebuild
+    from data.rollups import analyze, rebuild_steps
 
-    rebuild(op.get_bind())
+    rebuild_steps(op.get_bind())
+    analyze(op.get_bind())
 
 
 def downgrade() -> None:
