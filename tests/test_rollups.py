@@ -133,6 +133,9 @@ def test_import_keeps_rollups_in_step(fixture_engine):
         assert_same(fixture_engine, Filters.for_months("2025-01", "2025-03", as_of), by)
     headline = case_figures(fixture_engine, Filters.for_months("2025-02", "2025-02", as_of))
     assert headline["satisfaction_den"].iloc[0] >= 1
+    kept = snapshot(fixture_engine)  # what the imports left equals a full recomputation
+    rollups.rebuild_all(fixture_engine)
+    assert snapshot(fixture_engine) == kept
 
 
 def test_dispatch_review_from_rollups(demo_engine, monkeypatch):
