@@ -50,6 +50,19 @@ def poisson_tail(observed: int, expected: float) -> float:
     return max(0.0, 1.0 - below)
 
 
+def first_improbable(expected: float, threshold: float, most: int) -> int:
+    """The smallest count k (1..most) with poisson_tail(k, expected) < threshold; `most` if none.
+    One pass: the tail for k + 1 is the tail for k less P(X = k)."""
+    expected = max(expected, 1e-9)
+    term, tail = math.exp(-expected), 1.0  # P(X = 0); P(X >= 1) + P(X = 0)
+    for k in range(1, most + 1):
+        tail -= term  # now P(X >= k)
+        if max(0.0, tail) < threshold:
+            return k
+        term *= expected / k
+    return most
+
+
 def mask_name(name: str | None) -> str:
     """张三丰 -> 张*丰, 李四 -> 李*."""
     if not name:
@@ -155,22 +168,57 @@ def cluster_alerts(engine: Engine, filters: Filters, settings: AlertSettings = A
 
 
 def _attach_cases(engine: Engine, frame: pd.DataFrame, settings: AlertSettings) -> pd.DataFrame:
-    """Adds case_nos and first_seen: the day the count first became improbable in the window."""
+    """Adds case_nos and first_seen: the day the count first became improbable in the window.
+    One query for every alert: each alert's township, category (or collective visits) and window
+    as a row of a VALUES list, joined to its cases."""
+    frame = frame.reset_index(drop=True)
+    found: dict[int, list[tuple[date, str]]] = {}
+    if len(frame):
+        params = {"e": max(frame["window_end"]), "yes": True}
+        by_category, collective = [], []
+        for n, row in enumerate(frame.itertuples()):
+            params.update({f"t{n}": row.township_code, f"k{n}": row.category,
+                           f"s{n}": row.window_start})
+            if row.category == "集体访":
+                collective.append(f"({n}, :t{n}, :s{n})")
+            else:
+                by_category.append(f"({n}, :t{n}, :s{n}, :k{n})")
+        # VALUES columns are column1, column2... in SQLite and PostgreSQL alike. A category's
+        # cases come from the township-category-day index.
+        # PostgreSQL would hash the whole case table against the list; LATERAL makes it look up
+        # each alert's cases in the index (SQLite does so by itself, and has no LATERAL).
+        lateral = engine.dialect.name == "postgresql"
+
+        def part(values: list[str], condition: str) -> str:
+            cases = (f"(SELECT c.received_on, c.case_no FROM cases c WHERE {condition} "
+                     f"OFFSET 0) c"  # OFFSET 0: not flattened back into a join
+                     if lateral else "cases c")
+            on = "TRUE" if lateral else condition
+            return (f"SELECT a.column1 AS n, c.received_on, c.case_no FROM (VALUES "
+                    f"{', '.join(values)}) a {'CROSS JOIN LATERAL' if lateral else 'JOIN'} "
+                    f"{cases} {'' if lateral else f'ON {on}'}")
+
+        parts = []
+        if by_category:
+            parts.append(part(by_category, "c.township_code = a.column2 AND c.category = a.column4 "
+                                           "AND c.received_on >= a.column3 AND c.received_on <= :e"))
+        if collective:
+            parts.append(part(collective, "c.township_code = a.column2 AND c.received_on >= a.column3 "
+                                          "AND c.received_on <= :e AND c.is_collective = :yes"))
+        cases = fetch_frame(engine, " UNION ALL ".join(parts) + "\nORDER BY 1, 2, 3", params,
+                            date_columns=("received_on",))
+        for n, day, case_no in zip(cases["n"], cases["received_on"], cases["case_no"]):
+            found.setdefault(int(n), []).append((day, case_no))
     case_lists, first_seen = [], []
-    found = _cases_in(engine, "c.township_code", list(frame["township_code"].unique()),
-                      min(frame["window_start"], default=None), max(frame["window_end"], default=None))
-    index = _case_index(found, "category")
-    for row in frame.itertuples():
-        cases = [(day, no) for day, no in index.get((row.township_code, row.category), ())
-                 if row.window_start <= day <= row.window_end]
+    for n, row in enumerate(frame.itertuples()):
+        cases = [(day, no) for day, no in found.get(n, ()) if day <= row.window_end]
         case_lists.append([no for _day, no in cases])
-        needed = next((k for k in range(1, len(cases) + 1)
-                       if poisson_tail(k, row.expected) < settings.cluster_anomaly_p), len(cases))
+        needed = first_improbable(row.expected, settings.cluster_anomaly_p, len(cases))
         first_seen.append(cases[max(0, needed - 1)][0] if cases else None)
     frame = frame.copy()
     frame["case_nos"] = case_lists
     frame["first_seen"] = first_seen
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def _cases_in(engine: Engine, column: str, areas: list, start: date | None, end: date | None,

@@ -45,6 +45,17 @@ def test_poisson_tail_and_masking():
     assert mask_name("张三丰") == "张*丰" and mask_name("李四") == "李*" and mask_name(None) == "—"
 
 
+def test_first_improbable_count_matches_the_tail():
+    from queries.alerts import first_improbable
+
+    for expected in (0.2, 0.9, 3.0, 12.5, 80.0):
+        for threshold in (0.05, 1e-3, 1e-4):
+            for most in (0, 1, 5, 40, 300):
+                slow = next((k for k in range(1, most + 1)
+                             if poisson_tail(k, expected) < threshold), most)
+                assert first_improbable(expected, threshold, most) == slow
+
+
 def test_planted_cluster_found_flat_series_quiet(empty_engine):
     # 一镇: one 环境保护 case a week for a year, then 8 in the last week.
     # 二镇: the same weekly series and nothing more: flat, quiet.

@@ -1,6 +1,6 @@
 """Petitioners with several cases (rollup_petitioners), so that the repeat-petitioner warning
 reads only their cases, through an index by petitioner and day; the registration-day index goes
-back to the day alone.
+back to the day alone; an index by township, category and day for the cases behind a cluster.
 
 Revision ID: 0004
 Revises: 0003
@@ -26,6 +26,7 @@ def upgrade() -> None:
     op.create_index("ix_cases_petitioner_received", "cases", ["petitioner_key", "received_on"])
     op.drop_index("ix_cases_received_petitioner", "cases")
     op.create_index("ix_cases_received_on", "cases", ["received_on"])
+    op.create_index("ix_cases_township_category", "cases", ["township_code", "category", "received_on"])
     from data.rollups import fill_petitioners
 
     fill_petitioners(op.get_bind())
@@ -33,6 +34,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_township_category", "cases")
     op.drop_index("ix_cases_received_on", "cases")
     op.create_index("ix_cases_received_petitioner", "cases", ["received_on", "petitioner_key"])
     op.drop_index("ix_cases_petitioner_received", "cases")
