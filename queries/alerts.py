@@ -65,7 +65,7 @@ def first_improbable(expected: float, threshold: float, most: int) -> int:
 
 def mask_name(name: str | None) -> str:
     """张三丰 -> 张*丰, 李四 -> 李*."""
-    if not name:
+    if not isinstance(name, str) or not name:  # None, or NaN from an empty column
         return "—"
     if len(name) <= 2:
         return name[0] + "*"
@@ -120,6 +120,17 @@ def counts_between(engine: Engine, filters: Filters, start: date, end: date,
     return frame.rename(columns={f"n_{m}": m for m in ARRIVAL_MEASURES})
 
 
+def _cluster_spans(day: date, settings: AlertSettings) -> dict[str, tuple[date, date]]:
+    """Each trailing window (o<days>) and the year of history before it (b<days>)."""
+    spans = {}
+    for window in settings.cluster_windows:
+        start = day - timedelta(days=window - 1)
+        spans[f"o{window}"] = (start, day)
+        spans[f"b{window}"] = (start - timedelta(days=settings.baseline_days),
+                               start - timedelta(days=1))
+    return spans
+
+
 def cluster_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
                    ) -> pd.DataFrame:
     """kind, level, township_code, category, window_days, window_start, window_end, observed,
@@ -127,13 +138,8 @@ def cluster_alerts(engine: Engine, filters: Filters, settings: AlertSettings = A
     surges, category 集体访) in one township over the trailing windows ending at filters.as_of."""
     day = filters.as_of
     starts = {w: day - timedelta(days=w - 1) for w in settings.cluster_windows}
-    spans = {}
-    for window, start in starts.items():
-        spans[f"o{window}"] = (start, day)
-        spans[f"b{window}"] = (start - timedelta(days=settings.baseline_days),
-                               start - timedelta(days=1))
-    counts = arrival_spans(engine, filters, spans, ("township_code", "category"),
-                           ("case_count", "collective_count"))
+    counts = arrival_spans(engine, filters, _cluster_spans(day, settings),
+                           ("township_code", "category"), ("case_count", "collective_count"))
     rows = []
     for window, start in starts.items():
         observed, baseline = f"o{window}_case_count", f"b{window}_case_count"
@@ -257,18 +263,24 @@ JUMP_MEASURES = {"到市": "to_city_count", "到省": "to_province_count", "进�
                  "集体访": "collective_count"}
 
 
+def _jump_spans(day: date, settings: AlertSettings) -> dict[str, tuple[date, date]]:
+    """The trailing window (now), the one before it (prev) and the same one a year earlier (ly)."""
+    window = settings.jump_window_days
+    start = day - timedelta(days=window - 1)
+    return {"now": (start, day),
+            "prev": (start - timedelta(days=window), start - timedelta(days=1)),
+            "ly": (add_months(start, -12), add_months(day, -12))}
+
+
 def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = AlertSettings()
                 ) -> pd.DataFrame:
     """kind, level, area_code, area_level, category (到市/到省/进京/集体访), window_start,
     window_end, observed, last_month, last_year, change_pct, compared_with: jumps against the same
     window last year and the window before."""
     day = filters.as_of
-    window = settings.jump_window_days
-    start = day - timedelta(days=window - 1)
-    prev_end, prev_start = start - timedelta(days=1), start - timedelta(days=window)
-    ly_start, ly_end = add_months(start, -12), add_months(day, -12)
+    spans = _jump_spans(day, settings)
+    start = spans["now"][0]
     measures = {name: m for name, m in JUMP_MEASURES.items() if name in settings.jump_measures}
-    spans = {"now": (start, day), "prev": (prev_start, prev_end), "ly": (ly_start, ly_end)}
     townships = arrival_spans(engine, filters, spans, ("county_code", "township_code"),
                               tuple(measures.values()))
     counties = townships.drop(columns="township_code").groupby("county_code", as_index=False).sum()
@@ -340,16 +352,20 @@ FROM cases p JOIN (
   GROUP BY c.petitioner_key HAVING COUNT(*) >= :n) g ON g.petitioner_key = p.petitioner_key
 WHERE p.received_on BETWEEN :s AND :e
 ORDER BY p.received_on, p.case_no""", params, date_columns=("received_on", "first_seen"))
-    groups = found.groupby("petitioner_key").agg(
-        observed=("observed", "first"), name=("petitioner_name", "first"),
-        township_code=("township_code", "last"), category=("category", "last"),
-        case_nos=("case_no", list), first_seen=("first_seen", "first"))
+    groups: dict[str, dict] = {}
+    for key, case_no, township, category, name, observed, first in zip(
+            found["petitioner_key"], found["case_no"], found["township_code"], found["category"],
+            found["petitioner_name"], found["observed"], found["first_seen"]):
+        group = groups.setdefault(key, {"name": name, "observed": int(observed), "first": first,
+                                        "case_nos": []})
+        group.update(township=township, category=category)  # the latest case's
+        group["case_nos"].append(case_no)
     rows = [{"kind": "重复信访",
-             "level": ALERT if g.observed >= settings.repeat_min_cases + 2 else ANOMALY,
-             "petitioner": mask_name(g.name), "township_code": g.township_code,
-             "category": g.category, "observed": int(g.observed), "window_start": start,
-             "window_end": day, "case_nos": g.case_nos, "first_seen": g.first_seen}
-            for g in groups.itertuples()]
+             "level": ALERT if g["observed"] >= settings.repeat_min_cases + 2 else ANOMALY,
+             "petitioner": mask_name(g["name"]), "township_code": g["township"],
+             "category": g["category"], "observed": g["observed"], "window_start": start,
+             "window_end": day, "case_nos": g["case_nos"], "first_seen": g["first"]}
+            for _key, g in sorted(groups.items())]
     return pd.DataFrame(rows, columns=["kind", "level", "petitioner", "township_code", "category",
                                        "observed", "window_start", "window_end", "case_nos",
                                        "first_seen"])
