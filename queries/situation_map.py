@@ -88,30 +88,37 @@ def township_map_figures(engine: Engine, filters: Filters) -> pd.DataFrame:
 
 def case_density(engine: Engine, filters: Filters, cell_deg: float = GRID_DEGREES) -> pd.DataFrame:
     """lon, lat (grid cell centre), case_count: the filtered cases on a grid. Whole months come
-    from the grid rollup; a month cut short at the period's end, and a category filter, from the
-    cases."""
+    from the grid rollup, a month cut short at the period's end from the cases (through the
+    day-and-position index), in one query; a category filter reads the cases."""
     if cell_deg != GRID_DEGREES or filters.category or filters.start.day != 1:
         return _density_from_cases(engine, filters, cell_deg)
     last_full = filters.end if filters.end == month_end(filters.end) else (
         filters.end.replace(day=1) - timedelta(days=1))
     place, params = filters.place_where("r")
-    params.update(m_start=filters.start, m_last=last_full.replace(day=1), cell=cell_deg)
-    frames = []
+    params.update(m_start=filters.start, m_last=last_full.replace(day=1), cell=cell_deg,
+                  d_start=max(filters.start, filters.end.replace(day=1)), d_end=filters.end)
+    parts = []
     if last_full >= filters.start:
-        frames.append(fetch_frame(engine, f"""
-SELECT (r.lon_cell + 0.5) * :cell AS lon, (r.lat_cell + 0.5) * :cell AS lat,
-       SUM(r.case_count) AS case_count
-FROM rollup_grid r
-WHERE r.received_month >= :m_start AND r.received_month <= :m_last AND {place}
-GROUP BY r.lon_cell, r.lat_cell""", params))
+        parts.append(f"""
+  SELECT r.lon_cell, r.lat_cell, r.case_count FROM rollup_grid r
+  WHERE r.received_month >= :m_start AND r.received_month <= :m_last AND {place}""")
     if last_full < filters.end:
-        frames.append(_density_from_cases(engine, replace(
-            filters, start=max(filters.start, filters.end.replace(day=1))), cell_deg))
-    if not frames:
+        cases_place, _ = filters.place_where("c")
+        parts.append(f"""
+  SELECT CAST(FLOOR(c.lon / :cell) AS INTEGER) AS lon_cell,
+         CAST(FLOOR(c.lat / :cell) AS INTEGER) AS lat_cell, 1 AS case_count
+  FROM cases c
+  WHERE c.received_on >= :d_start AND c.received_on <= :d_end AND c.lon IS NOT NULL
+    AND c.lat IS NOT NULL AND {cases_place}""")
+    if not parts:
         return pd.DataFrame(columns=["lon", "lat", "case_count"])
-    frame = pd.concat(frames, ignore_index=True)
+    frame = fetch_frame(engine, f"""
+SELECT (g.lon_cell + 0.5) * :cell AS lon, (g.lat_cell + 0.5) * :cell AS lat,
+       SUM(g.case_count) AS case_count
+FROM ({' UNION ALL '.join(parts)}) g
+GROUP BY g.lon_cell, g.lat_cell ORDER BY g.lon_cell, g.lat_cell""", params)
     frame[["lon", "lat"]] = frame[["lon", "lat"]].astype(float).round(6)
-    return frame.groupby(["lon", "lat"], as_index=False)["case_count"].sum()
+    return frame
 
 
 def _density_from_cases(engine: Engine, filters: Filters, cell_deg: float) -> pd.DataFrame:
@@ -127,7 +134,7 @@ GROUP BY FLOOR(c.lon / :cell), FLOOR(c.lat / :cell)"""
 
 
 def key_case_board(engine: Engine, filters: Filters) -> pd.DataFrame:
-    """case_no, category, township_code, county_code, unit_name, leader, requirements, listed_on,
+    """case_no, category, township_code, unit_name, leader, requirements, listed_on,
     resolve_by, days_left, progress_pct, stage, cleared_on, summary, lon, lat, colour: every key
     case on the list at some time in the period, as it stood on filters.as_of; most urgent first
     (COLOURS order, then fewest days left)."""
@@ -137,7 +144,7 @@ def key_case_board(engine: Engine, filters: Filters) -> pd.DataFrame:
     urgency = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(COLOURS))
     sql = f"""
 SELECT * FROM (
-  SELECT k.case_no, c.category, c.township_code, c.county_code, u.name AS unit_name, k.leader,
+  SELECT k.case_no, c.category, c.township_code, u.name AS unit_name, k.leader,
          k.requirements, k.listed_on, k.resolve_by,
          {days_between(dialect, ":as_of", "k.resolve_by")} AS days_left, k.progress_pct, k.stage,
          CASE WHEN k.cleared_on <= :as_of THEN k.cleared_on END AS cleared_on, c.summary, c.lon,
