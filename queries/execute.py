@@ -30,8 +30,11 @@ def fetch_frame(engine: Engine, sql: str, params: dict | None = None,
 
 def _as_date(value):
     """A driver's date (PostgreSQL) as it is, SQLite's ISO text parsed, NULL as NaT."""
-    if isinstance(value, date):
-        return value
+    if value.__class__ is str:  # the common case first: SQLite's 'YYYY-MM-DD'
+        return _from_iso(value if len(value) == 10 else value[:10])
     if value is None or isinstance(value, float):  # NULL, or NaN in an all-NULL column
         return pd.NaT
-    return date.fromisoformat(value[:10])
+    return value
+
+
+_from_iso = date.fromisoformat
