@@ -12,7 +12,8 @@ from queries.execute import fetch_frame
 from queries.figures import case_figures
 from data.schema import GRID_DEGREES
 from queries.filters import Filters, month_end
-from queries.rates import DEADLINE
+from queries import steps
+from queries.rates import DEADLINE, add_rate_pct
 
 # The supervision colours, in the order of urgency used to sort the battle table.
 COLOURS = ("red", "blue", "yellow", "grey", "green")
@@ -73,9 +74,16 @@ def county_outlines(engine: Engine) -> pd.DataFrame:
                                "WHERE level = 'county' ORDER BY code")
 
 
+MAP_MEASURES = ("case_count", "person_count", "open_count", "overdue_count", "satisfaction_num",
+                "satisfaction_den")
+
+
 def township_map_figures(engine: Engine, filters: Filters) -> pd.DataFrame:
     """township_code, case_count, open_count, overdue_count, satisfaction_*, per_10k per township."""
-    figures = case_figures(engine, filters, by="township")
+    if steps.usable(filters, ("township",)):  # only what the map shows, from the rollups
+        figures = add_rate_pct(steps.figures(engine, filters, ("township",), MAP_MEASURES))
+    else:
+        figures = case_figures(engine, filters, by="township")
     population = fetch_frame(engine, "SELECT code AS township_code, population FROM regions "
                                      "WHERE level = 'township'")
     frame = figures.merge(population, on="township_code", how="left")

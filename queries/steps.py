@@ -115,15 +115,17 @@ def events_between(engine: Engine, start: date, end: date, where: str, params: d
     return merged[[*group, *measures]]
 
 
-def figures(engine: Engine, filters: Filters, groupings: tuple[str, ...]) -> pd.DataFrame:
-    """The columns of queries.figures.case_figures (before percentages), from the rollups."""
+def figures(engine: Engine, filters: Filters, groupings: tuple[str, ...],
+            measures: tuple[str, ...] = ROLLUP_MEASURES) -> pd.DataFrame:
+    """The columns of queries.figures.case_figures (before percentages), from the rollups; or
+    only `measures` (case_count among them)."""
     cube = cube_for(filters, groupings)
     where, params = place_clause(filters, cube=cube)
     where += " AND r.received_month >= :rm_start AND r.received_month <= :rm_end"
     params.update(rm_start=filters.start.replace(day=1), rm_end=filters.end.replace(day=1))
     columns = {"month": "received_month", "county": "county_code"}
     group = tuple(columns.get(g, "member") for g in groupings)
-    frame = sums_as_of(engine, filters.as_of, where, params, group, cube=cube)
+    frame = sums_as_of(engine, filters.as_of, where, params, group, measures, cube)
     names = {"received_month": "report_month", "county_code": "county_code"}
     for g in groupings:
         if g in MEMBER_CUBES:
@@ -138,8 +140,10 @@ def figures(engine: Engine, filters: Filters, groupings: tuple[str, ...]) -> pd.
         frame["unit_id"] = pd.to_numeric(frame["unit_id"]).astype("Int64")
     if group:
         frame = frame[frame["case_count"] > 0].copy()
-    frame["repeat_den"] = frame["case_count"]
-    frame["satisfaction_strict_den"] = frame["satisfaction_den"]
+    if "repeat_num" in frame:
+        frame["repeat_den"] = frame["case_count"]
+    if "satisfaction_strict_num" in frame:
+        frame["satisfaction_strict_den"] = frame["satisfaction_den"]
     return frame.reset_index(drop=True)
 
 

@@ -233,3 +233,15 @@ def test_overdue_list_limited_matches_count(demo_engine):
         assert len(town_first) == min(3, len(town_full)) > 0
         assert set(town_first["case_no"]) <= set(town_full["case_no"])
         assert (town_first["township_code"] == town.township).all()
+
+
+def test_map_figures_from_rollups(demo_engine, monkeypatch):
+    from queries.situation_map import township_map_figures
+
+    filters = Filters.for_months("2025-01", "2025-12", date(2025, 12, 17))
+    fast = township_map_figures(demo_engine, filters)
+    monkeypatch.setattr(steps, "cube_for", lambda *args, **kwargs: None)
+    slow = township_map_figures(demo_engine, filters)
+    pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow.reset_index(drop=True),
+                                  check_dtype=False)
+    assert fast["case_count"].sum() > 0
