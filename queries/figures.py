@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
+from data.schema import ROLLUP_MEASURES
 from queries import steps
 from queries.dialect import month_of
 from queries.execute import fetch_frame
@@ -52,17 +53,26 @@ COUNT_COLUMNS = (
 
 
 def case_figures(engine: Engine, filters: Filters, by: str | tuple[str, ...] | None = None,
-                 source: str = "auto") -> pd.DataFrame:
+                 source: str = "auto", measures: tuple[str, ...] | None = None) -> pd.DataFrame:
     """[group columns], case_count, person_count, collective_*, to_city/to_province/to_beijing_*,
     open_count, overdue_count, and <rate>_num/_den/_pct for every rate. Read from the rollups
-    when they can answer exactly (source "auto"), or always from the case table ("cases")."""
+    when they can answer exactly (source "auto"), or always from the case table ("cases").
+    measures: only these counts (case_count among them; a rate's _num brings its _den and _pct),
+    for a page that shows a few: the rollups then read only those."""
     groupings = (by,) if isinstance(by, str) else (by or ())
     unknown = [g for g in groupings if g not in GROUPINGS]
     if unknown:
         raise ValueError(f"unknown grouping: {unknown}")
+    keys = [GROUPINGS[g][0] for g in groupings]
+    counts = list(COUNT_COLUMNS)
+    if measures is not None:
+        wanted = set(measures) | {f"{m[:-4]}_den" for m in measures if m.endswith("_num")}
+        counts = [c for c in COUNT_COLUMNS if c in wanted]
     if source == "auto" and steps.usable(filters, groupings):
-        frame = steps.figures(engine, filters, groupings)
-        return add_rate_pct(frame[[GROUPINGS[g][0] for g in groupings] + list(COUNT_COLUMNS)])
+        rolled = tuple(m for m in ROLLUP_MEASURES if measures is None or m in measures
+                       or m == "case_count")
+        frame = steps.figures(engine, filters, groupings, rolled)
+        return add_rate_pct(frame[keys + counts])
     dialect = engine.dialect.name
     where, params = filters.where("c")
     params.update(rate_params(filters.as_of))
@@ -83,4 +93,4 @@ WHERE {where}
     frame[numeric] = frame[numeric].fillna(0).astype("int64")
     if "unit_id" in frame:
         frame["unit_id"] = frame["unit_id"].astype("Int64")
-    return add_rate_pct(frame[[GROUPINGS[g][0] for g in groupings] + list(COUNT_COLUMNS)])
+    return add_rate_pct(frame[keys + counts])

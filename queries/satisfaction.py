@@ -14,12 +14,15 @@ KEEP = ["satisfaction_num", "satisfaction_den", "satisfaction_pct", "satisfactio
         "satisfaction_high_pct", "satisfaction_strict_num", "satisfaction_strict_pct",
         "participation_num", "participation_den", "participation_pct"]
 BREAKDOWNS = ("county", "township", "category", "channel", "method")
+# The counts behind KEEP (the rollups read only these).
+MEASURES = ("case_count", "satisfaction_num", "satisfaction_den", "satisfaction_strict_num",
+            "participation_num", "participation_den")
 
 
 def satisfaction_trend(engine: Engine, filters: Filters) -> pd.DataFrame:
     """report_month, satisfaction_num/_den/_pct/_low_pct/_high_pct, satisfaction_strict_*,
     participation_*: one row per month of registration."""
-    frame = add_wilson(case_figures(engine, filters, by="month"), "satisfaction")
+    frame = add_wilson(case_figures(engine, filters, by="month", measures=MEASURES), "satisfaction")
     return frame[["report_month", *KEEP]]
 
 
@@ -27,7 +30,7 @@ def satisfaction_breakdown(engine: Engine, filters: Filters, by: str) -> pd.Data
     """<group column>, the satisfaction columns, for county, township, category, channel or method."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown: {by}")
-    frame = add_wilson(case_figures(engine, filters, by=by), "satisfaction")
+    frame = add_wilson(case_figures(engine, filters, by=by, measures=MEASURES), "satisfaction")
     column = GROUPINGS[by][0]
     if by == "method":
         frame = frame[frame[column].notna()]
@@ -36,7 +39,7 @@ def satisfaction_breakdown(engine: Engine, filters: Filters, by: str) -> pd.Data
 
 def satisfaction_by_area_month(engine: Engine, filters: Filters, level: str) -> pd.DataFrame:
     """<county_code|township_code>, report_month, satisfaction_num, satisfaction_den: for sparklines."""
-    frame = case_figures(engine, filters, by=(level, "month"))
+    frame = case_figures(engine, filters, by=(level, "month"), measures=MEASURES)
     return frame[[GROUPINGS[level][0], "report_month", "satisfaction_num", "satisfaction_den",
                   "satisfaction_pct"]]
 

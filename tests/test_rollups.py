@@ -245,3 +245,20 @@ def test_map_figures_from_rollups(demo_engine, monkeypatch):
     pd.testing.assert_frame_equal(fast.reset_index(drop=True), slow.reset_index(drop=True),
                                   check_dtype=False)
     assert fast["case_count"].sum() > 0
+
+
+def test_satisfaction_figures_read_only_their_measures(demo_engine, monkeypatch):
+    """The satisfaction page reads a few counts from the rollups; they equal the case table's."""
+    from queries import satisfaction
+
+    filters = Filters.for_months("2025-01", "2025-12", date(2025, 12, 17))
+    calls = [(satisfaction.satisfaction_trend, ()),
+             *[(satisfaction.satisfaction_breakdown, (by,)) for by in satisfaction.BREAKDOWNS],
+             (satisfaction.satisfaction_by_area_month, ("township",))]
+    fast = [fn(demo_engine, filters, *args) for fn, args in calls]
+    monkeypatch.setattr(steps, "cube_for", lambda *args, **kwargs: None)
+    slow = [fn(demo_engine, filters, *args) for fn, args in calls]
+    for a, b in zip(fast, slow):
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                      check_dtype=False)
+    assert fast[0]["satisfaction_den"].sum() > 0
