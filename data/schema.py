@@ -81,8 +81,9 @@ cases = Table(
     Index("ix_cases_received_position", "received_on", "lon", "lat"),
     Index("ix_cases_county_received", "county_code", "received_on"),
     Index("ix_cases_township_received", "township_code", "received_on"),
-    # One category in one township over a window: the cases behind a cluster warning.
-    Index("ix_cases_township_category", "township_code", "category", "received_on"),
+    # One category in one township over a window: the cases behind a cluster warning, with their
+    # numbers, from the index alone.
+    Index("ix_cases_township_category", "township_code", "category", "received_on", "case_no"),
     Index("ix_cases_unit", "unit_id"),
     # Open cases with their deadline and registration day: overdue lists from the index alone.
     Index("ix_cases_open", "closed_on", "due_on", "extended_due_on", "received_on"),

@@ -26,7 +26,8 @@ def upgrade() -> None:
     op.create_index("ix_cases_petitioner_received", "cases", ["petitioner_key", "received_on"])
     op.drop_index("ix_cases_received_petitioner", "cases")
     op.create_index("ix_cases_received_on", "cases", ["received_on"])
-    op.create_index("ix_cases_township_category", "cases", ["township_code", "category", "received_on"])
+    op.create_index("ix_cases_township_category", "cases",
+                    ["township_code", "category", "received_on", "case_no"])
     from data.rollups import fill_petitioners
 
     fill_petitioners(op.get_bind())
