@@ -155,14 +155,8 @@ UNIT_MEASURES = ("dispatched_events", "closed_events", "ontime_close_num", "clos
 
 def _unit_progress_from_rollups(engine: Engine, filters: Filters) -> pd.DataFrame:
     where, params = steps.place_clause(filters, cube="U")
-    both = steps.sums_at(engine, [filters.end, add_days(filters.start, -1)], where, params,
-                         ("member",), UNIT_MEASURES, "U")
-    after, before = (both[both["point"] == k].drop(columns="point") for k in (0, 1))
-    frame = after.merge(before, on="member", how="outer", suffixes=("", "_before")).fillna(0)
-    for m in UNIT_MEASURES:
-        if m != "overdue_count":  # a state at the month end, not steps within the month
-            frame[m] = frame[m] - frame[f"{m}_before"]
-    frame = frame[["member", *UNIT_MEASURES]]
+    frame = steps.events_between(engine, filters.start, filters.end, where, params, ("member",),
+                                 UNIT_MEASURES, "U", states=("overdue_count",))
     frame = frame[frame["member"] != ""]
     frame["unit_id"] = frame["member"].astype("int64")
     units = fetch_frame(engine, "SELECT id AS unit_id, name AS unit_name, kind AS unit_kind FROM units")
@@ -212,12 +206,12 @@ def overdue_cases(engine: Engine, filters: Filters, limit: int | None = None) ->
     With a limit, only that many of the longest overdue (found in the open-case index first)."""
     place, params = filters.place_where("o")
     params.update(m_end=filters.end, limit=limit)
-    overdue = f"o.received_on <= :m_end AND {DEADLINE.replace('c.', 'o.')} < :m_end AND {place}"
+    deadline = DEADLINE.replace("c.", "o.")
+    overdue = f"o.received_on <= :m_end AND {deadline} < :m_end AND {place}"
     # The open-case index holds the deadline and the day: the candidates come from it alone.
-    candidates = (f"SELECT o.id, {DEADLINE.replace('c.', 'o.')} AS deadline FROM cases o "
-                  f"WHERE o.closed_on IS NULL AND {overdue} UNION ALL "
-                  f"SELECT o.id, {DEADLINE.replace('c.', 'o.')} AS deadline FROM cases o "
-                  f"WHERE o.closed_on > :m_end AND {overdue}")
+    candidates = " UNION ALL ".join(
+        f"SELECT o.id, {deadline} AS deadline FROM cases o WHERE {closed} AND {overdue}"
+        for closed in ("o.closed_on IS NULL", "o.closed_on > :m_end"))
     if limit is not None:
         candidates = f"SELECT id, deadline FROM ({candidates}) t ORDER BY deadline, id LIMIT :limit"
     place, _ = filters.place_where("c")

@@ -1,11 +1,12 @@
 """The one path every query takes to the database: named parameters, a DataFrame back."""
 from __future__ import annotations
 
-from datetime import date
 from typing import Iterable
 
 import pandas as pd
 from sqlalchemy import Engine, text
+
+from data.rollups import as_date
 
 
 def fetch_frame(engine: Engine, sql: str, params: dict | None = None,
@@ -30,11 +31,6 @@ def fetch_frame(engine: Engine, sql: str, params: dict | None = None,
 
 def _as_date(value):
     """A driver's date (PostgreSQL) as it is, SQLite's ISO text parsed, NULL as NaT."""
-    if value.__class__ is str:  # the common case first: SQLite's 'YYYY-MM-DD'
-        return _from_iso(value if len(value) == 10 else value[:10])
     if value is None or isinstance(value, float):  # NULL, or NaN in an all-NULL column
         return pd.NaT
-    return value
-
-
-_from_iso = date.fromisoformat
+    return as_date(value)

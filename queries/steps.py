@@ -102,16 +102,22 @@ GROUP BY point{''.join(f', {g}' for g in group)} ORDER BY point{''.join(f', {g}'
 
 def events_between(engine: Engine, start: date, end: date, where: str, params: dict,
                    group: tuple[str, ...] = (), measures: tuple[str, ...] = ROLLUP_MEASURES,
-                   cube: str = "T") -> pd.DataFrame:
+                   cube: str = "T", states: tuple[str, ...] = ()) -> pd.DataFrame:
     """Every measure's steps dated from `start` to `end` (both included), summed: the figures as
-    of `end` less those as of the day before `start`."""
+    of `end` less those as of the day before `start`; the measures in `states` (among
+    `measures`) as they stand at `end` instead. One query."""
     both = sums_at(engine, [end, day_before(start)], where, params, group, measures, cube)
     after, before = (both[both["point"] == k].drop(columns="point") for k in (0, 1))
     if not group:
-        return after.reset_index(drop=True) - before.reset_index(drop=True)
+        after, before = after.reset_index(drop=True), before.reset_index(drop=True)
+        moved = [m for m in measures if m not in states]
+        after[moved] = after[moved] - before[moved]
+        return after
     merged = after.merge(before, on=list(group), how="outer", suffixes=("", "_before")).fillna(0)
     for m in measures:
-        merged[m] = (merged[m] - merged[f"{m}_before"]).astype("int64")
+        if m not in states:
+            merged[m] = merged[m] - merged[f"{m}_before"]
+        merged[m] = merged[m].astype("int64")
     return merged[[*group, *measures]]
 
 
