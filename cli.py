@@ -1,6 +1,7 @@
 """信访督导看板 command line: demo data, migrations, scheduled exports."""
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from datetime import date
@@ -42,10 +43,23 @@ def demo(
     seed: int = typer.Option(20240601, help="随机种子，同一种子生成相同数据"),
     end: Optional[str] = typer.Option(None, help="数据截止日期 YYYY-MM-DD，默认今天"),
     plant_clusters: int = typer.Option(0, help="额外植入的已知聚集事件个数（用于检验预警）"),
+    remove: bool = typer.Option(False, "--remove", help="清除演示信访件（只删演示数据，保留导入的真实数据）"),
 ) -> None:
-    """生成演示数据（会替换已有的演示数据，不会覆盖真实数据）。"""
+    """生成演示数据（会替换已有的演示数据，不会覆盖真实数据）；--remove 清除演示信访件。"""
     from data.demo import generate
 
+    if remove:
+        from data.importing.batches import remove_demo_cases
+        from data.importing.checks import ImportRefused
+
+        try:
+            engine = _engine(url)
+            migrate(engine)
+            removed = remove_demo_cases(engine, on_wait=lambda m: typer.echo(m, err=True))
+        except (DatabaseError, ImportRefused) as exc:
+            _fail(str(exc))
+        typer.echo(f"已清除 {removed:,} 件演示信访件（导入的真实数据、区划和单位名单均保留）。")
+        return
     end_day = _parse_day(end, "--end")
     try:
         engine = _engine(url)
@@ -83,7 +97,7 @@ def serve(
 
 @app.command("import")
 def import_command(
-    file: Path = typer.Argument(..., help="要导入的文件：.xlsx、.xls、.csv，边界为 .geojson"),
+    file: Optional[Path] = typer.Argument(None, help="要导入的文件：.xlsx、.xls、.csv，边界为 .geojson"),
     kind: str = typer.Option("cases", help="文件内容：cases 信访件清单，evaluations 满意度评价，"
                              "key-cases 重点案件，regions 乡镇和村名单，boundaries 乡镇边界 GeoJSON"),
     url: Optional[str] = typer.Option(None, help="数据库地址"),
@@ -91,59 +105,107 @@ def import_command(
     name_property: Optional[str] = typer.Option(None, help="边界文件中乡镇名称的属性名"),
     code_property: Optional[str] = typer.Option(None, help="边界文件中乡镇代码的属性名"),
     gcj02: bool = typer.Option(False, "--gcj02", help="边界坐标为 GCJ-02，转换为 WGS-84"),
+    list_batches: bool = typer.Option(False, "--list", help="列出最近的导入批次"),
+    undo: Optional[int] = typer.Option(None, "--undo", help="撤销一个导入批次（填批次编号）"),
+    who: str = typer.Option("cli", help="导入人（记入导入批次）"),
 ) -> None:
-    """导入数据：先逐行检查，有任何问题则不写入（退出码 1）；信访件按编号更新已有记录。"""
-    from data import importer, region_import
+    """导入数据：先逐行检查，有任何问题则不写入（退出码 1）；信访件按编号更新已有记录。
+    每次导入是一个批次，可用 --list 查看、--undo 撤销。"""
+    try:
+        _import(file, kind, url, dry_run, name_property, code_property, gcj02, list_batches, undo,
+                who)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback, never a row's values
+        logging.getLogger("cli").error("import failed: %s", exc.__class__.__name__)
+        typer.echo("错误：导入时发生意外错误，未写入任何数据（详情已记入日志）。", err=True)
+        raise typer.Exit(code=1)
 
+
+def _import(file, kind, url, dry_run, name_property, code_property, gcj02, list_batches, undo,
+            who) -> None:
+    from data.importing import batches, boundaries, cases, lists, reading, regions
+    from data.importing.checks import ImportRefused
+
+    def waiting(message: str) -> None:
+        typer.echo(message, err=True)
+
+    if list_batches or undo is not None:
+        try:
+            engine = _engine(url)
+            migrate(engine)
+            if undo is not None:
+                done = batches.undo_batch(engine, undo, on_wait=waiting)
+                typer.echo(f"已撤销第 {done.batch_id} 批（{batches.KIND_NAMES.get(done.kind, done.kind)}）："
+                           f"删除 {done.removed:,} 条、恢复 {done.restored:,} 条。")
+                return
+            rows = batches.list_batches(engine)
+        except (DatabaseError, ImportRefused) as exc:
+            typer.echo(f"错误：{exc}", err=True)
+            raise typer.Exit(code=1)
+        for b in rows:
+            state = f"已撤销 {b.undone_at:%Y-%m-%d %H:%M}" if b.undone_at else "有效"
+            typer.echo(f"{b.id}\t{b.created_at:%Y-%m-%d %H:%M:%S}\t"
+                       f"{batches.KIND_NAMES.get(b.kind, b.kind)}\t{b.file_name}\t{b.row_count:,} 行\t"
+                       f"{b.created_by}\t{state}\tSHA-256 {b.file_sha256[:12]}")
+        if not rows:
+            typer.echo("还没有导入批次。")
+        return
     kinds = ("cases", "evaluations", "key-cases", "regions", "boundaries")
     if kind not in kinds:
         _fail(f"--kind 应为 {'、'.join(kinds)} 之一")
+    if file is None:
+        _fail("请指定要导入的文件（或用 --list、--undo）")
     if not file.exists():
         _fail(f"文件不存在：{file}")
+    content = file.read_bytes()
+    source = batches.Source.of(file.name, content, who)
+    lists_by_kind = {"evaluations": lists.EVALUATION_LIST, "key-cases": lists.KEY_CASE_LIST}
     try:
         engine = _engine(url)
         migrate(engine)
         if kind == "boundaries":
             if not (name_property or code_property):
                 _fail("边界文件需要 --name-property 或 --code-property")
-            plan = importer.plan_boundaries(engine, file.read_bytes(), name_property,
-                                            code_property, gcj02)
+            plan = boundaries.plan_boundaries(engine, content, name_property, code_property, gcj02)
             for label in plan.unmatched[:50]:
                 typer.echo(f"对应不到乡镇（街道）的要素：{label}", err=True)
         else:
-            frame = importer.read_table(file.read_bytes(), file.name)
-            lists = {"evaluations": importer.EVALUATION_LIST, "key-cases": importer.KEY_CASE_LIST}
-            plan = (importer.plan_import(engine, frame) if kind == "cases"
-                    else region_import.plan_regions(engine, frame) if kind == "regions"
-                    else importer.plan_list(engine, frame, lists[kind]))
-    except (DatabaseError, importer.ImportError_) as exc:
+            frame = reading.read_table(content, file.name)
+            plan = (cases.plan_import(engine, frame) if kind == "cases"
+                    else regions.plan_regions(engine, frame) if kind == "regions"
+                    else lists.plan_list(engine, frame, lists_by_kind[kind]))
+        if plan.problems:
+            for problem in plan.problems[:200]:
+                typer.echo(problem.text(), err=True)
+            more = len(plan.problems) - 200
+            typer.echo((f"……另有 {more} 个问题\n" if more > 0 else "")
+                       + f"文件被拒绝：共 {len(plan.problems)} 个问题，未写入任何数据。", err=True)
+            raise typer.Exit(code=1)
+        size = len(plan.matched) if kind == "boundaries" else len(plan.rows)
+        if dry_run:
+            typer.echo(f"检查通过：{size:,} {'件' if kind == 'cases' else '条'}可以导入（未写入，--dry-run）。")
+            return
+        if kind == "cases":
+            result = cases.write_plan(engine, plan, source, waiting)
+            typer.echo(f"导入完成（第 {result.batch_id} 批）：新增 {result.inserted:,} 件，"
+                       f"更新 {result.updated:,} 件，未变 {result.unchanged:,} 件。")
+        elif kind == "regions":
+            redrawn = regions.write_regions(engine, plan, source, waiting)
+            typer.echo(f"导入完成：新增乡镇（街道）{plan.new_townships} 个、村（社区）{plan.new_villages} 个，"
+                       f"更新 {plan.updated} 个" + (f"；重画了 {len(redrawn)} 个县的示意范围" if redrawn else "")
+                       + "。")
+        elif kind == "boundaries":
+            written = boundaries.write_boundaries(engine, plan, source, waiting)
+            typer.echo(f"导入完成：更新 {written} 个乡镇（街道）的边界（顶点 {plan.vertices_read:,} 个，"
+                       f"简化后 {plan.vertices_kept:,} 个）。")
+        else:
+            result = lists.write_list(engine, plan, lists_by_kind[kind], source, waiting)
+            typer.echo(f"导入完成（第 {result.batch_id} 批）：新增 {result.inserted:,} 条，"
+                       f"替换 {result.updated:,} 条。")
+    except (DatabaseError, ImportRefused) as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(code=1)
-    if plan.problems:
-        for problem in plan.problems[:200]:
-            typer.echo(problem.text(), err=True)
-        more = len(plan.problems) - 200
-        typer.echo((f"……另有 {more} 个问题\n" if more > 0 else "")
-                   + f"文件被拒绝：共 {len(plan.problems)} 个问题，未写入任何数据。", err=True)
-        raise typer.Exit(code=1)
-    size = len(plan.matched) if kind == "boundaries" else len(plan.rows)
-    if dry_run:
-        typer.echo(f"检查通过：{size:,} {'件' if kind == 'cases' else '条'}可以导入（未写入，--dry-run）。")
-        return
-    if kind == "cases":
-        result = importer.write_plan(engine, plan)
-        typer.echo(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
-                   f"未变 {result.unchanged:,} 件。")
-    elif kind == "regions":
-        redrawn = region_import.write_regions(engine, plan)
-        typer.echo(f"导入完成：新增乡镇（街道）{plan.new_townships} 个、村（社区）{plan.new_villages} 个，"
-                   f"更新 {plan.updated} 个" + (f"；重画了 {len(redrawn)} 个县的示意范围" if redrawn else "")
-                   + "。")
-    elif kind == "boundaries":
-        typer.echo(f"导入完成：更新 {importer.write_boundaries(engine, plan)} 个乡镇（街道）的边界。")
-    else:
-        result = importer.write_list(engine, plan, lists[kind])
-        typer.echo(f"导入完成：新增 {result.inserted:,} 条，替换 {result.updated:,} 条。")
 
 
 @app.command()

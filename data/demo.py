@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from data import rollups, schema
 from data.database import bulk_insert, migrate, write_setting
 from data.geography import PROFILES, Place, build_places, flatten
+from data.importing.batches import Source, close_batch, open_batch
 from queries import defaults
 
 CASES_PER_YEAR = {"city": 20_000, "county": 9_000}
@@ -145,10 +146,11 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         raise ValueError("案件数必须大于 0")
     migrate(engine)
     with engine.connect() as conn:
-        source = conn.execute(text("SELECT value FROM settings WHERE key = :k"),
-                              {"k": defaults.DEMO_BANNER_KEY}).scalar()
-        existing = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
-    if existing and source != "demo":
+        # Real cases: any not written by a demo batch (unmarked ones came before batches).
+        real = conn.execute(text(
+            "SELECT COUNT(*) FROM cases WHERE batch_id IS NULL OR batch_id NOT IN "
+            "(SELECT id FROM import_batches WHERE is_demo)")).scalar()
+    if real:
         raise RuntimeError("数据库中已有真实数据，演示数据不会覆盖它。请换一个空数据库。")
 
     rng = np.random.default_rng(seed)
@@ -171,24 +173,30 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
 
     with engine.begin() as conn:
         for table in ("case_events", "evaluations", "key_cases", "cases", "units", "regions",
-                      "settings"):
+                      "settings", "batch_changes", "import_batches"):
             conn.execute(text(f"DELETE FROM {table}"))
+        batch_id = open_batch(conn, "demo", Source(f"演示数据（{profile}，种子 {seed}）", "", "demo"),
+                              is_demo=True)
         bulk_insert(conn, schema.regions, ("code", "name", "level", "parent_code", "lon", "lat",
                                            "population", "boundary", "boundary_schematic"),
                     [(p.code, p.name, p.level, p.parent_code, round(p.lon, 6), round(p.lat, 6),
                       p.population, p.boundary, p.boundary_schematic) for p in places])
         bulk_insert(conn, schema.units, ("id", "code", "name", "kind", "region_code"), unit_rows)
         for start in range(0, len(case_rows), CHUNK):
-            bulk_insert(conn, schema.cases, case_columns, case_rows[start:start + CHUNK])
+            bulk_insert(conn, schema.cases, (*case_columns, "batch_id"),
+                        [(*r, batch_id) for r in case_rows[start:start + CHUNK]])
         bulk_insert(conn, schema.key_cases, ("case_no", "listed_on", "leader", "requirements",
-                                             "resolve_by", "progress_pct", "stage", "cleared_on"),
-                    key_rows)
+                                             "resolve_by", "progress_pct", "stage", "cleared_on",
+                                             "batch_id"), [(*r, batch_id) for r in key_rows])
         for start in range(0, len(eval_rows), CHUNK):
-            bulk_insert(conn, schema.evaluations, ("case_no", "evaluated_on", "method", "result"),
-                        eval_rows[start:start + CHUNK])
+            bulk_insert(conn, schema.evaluations, ("case_no", "evaluated_on", "method", "result",
+                                                   "batch_id"),
+                        [(*r, batch_id) for r in eval_rows[start:start + CHUNK]])
         for start in range(0, len(event_rows), CHUNK):
-            bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note"),
-                        event_rows[start:start + CHUNK])
+            bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note",
+                                                   "batch_id"),
+                        [(*r, batch_id) for r in event_rows[start:start + CHUNK]])
+        close_batch(conn, batch_id, len(case_rows))
         if rollup:
             rollups.rebuild(conn)
         write_setting(conn, defaults.DEMO_BANNER_KEY, "demo")
@@ -475,8 +483,9 @@ def scale_up(engine: Engine, copies: int) -> int:
             conn.execute(text(f"INSERT INTO cases ({', '.join(columns)}) SELECT {values} "
                               f"FROM cases c WHERE c.id <= :base"), {"base": base})
             conn.execute(text(
-                f"INSERT INTO evaluations (case_no, evaluated_on, method, result) "
-                f"SELECT e.case_no || '-{k}', e.evaluated_on, e.method, e.result FROM evaluations e "
+                f"INSERT INTO evaluations (case_no, evaluated_on, method, result, batch_id) "
+                f"SELECT e.case_no || '-{k}', e.evaluated_on, e.method, e.result, e.batch_id "
+                f"FROM evaluations e "
                 f"JOIN cases c ON c.case_no = e.case_no WHERE c.id <= :base"), {"base": base})
         if conn.dialect.name == "postgresql":
             conn.execute(text("ANALYZE cases"))

@@ -308,6 +308,21 @@ SELECT c.petitioner_key, COUNT(*) FROM cases c WHERE {chosen}
 GROUP BY c.petitioner_key HAVING COUNT(*) >= 2"""), params or {})
 
 
+def recount_petitioners(conn: Connection, keys: Iterable[str]) -> None:
+    """rollup_petitioners for exactly these petitioners, counting their cases as they are now
+    (after cases were removed or put back)."""
+    keys = sorted(set(keys))
+    for start in range(0, len(keys), 500):
+        params = {f"k{i}": k for i, k in enumerate(keys[start:start + 500])}
+        listed = ", ".join(f":{name}" for name in params)
+        conn.execute(text(f"DELETE FROM rollup_petitioners WHERE petitioner_key IN ({listed})"),
+                     params)
+        conn.execute(text(f"""
+INSERT INTO rollup_petitioners (petitioner_key, case_count)
+SELECT c.petitioner_key, COUNT(*) FROM cases c WHERE c.petitioner_key IN ({listed})
+GROUP BY c.petitioner_key HAVING COUNT(*) >= 2"""), params)
+
+
 def rebuild_steps(conn: Connection) -> None:
     """Recomputes the step, grid and arrival tables (those of migration 0002) from the cases."""
     for table in ("rollup_daily", "rollup_monthly", "rollup_grid", "rollup_arrivals",

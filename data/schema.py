@@ -1,6 +1,6 @@
 """The case database: every table, in SQLAlchemy Core. Chinese meanings are in README.md."""
 from sqlalchemy import (
-    Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
 )
 
 metadata = MetaData()
@@ -76,6 +76,7 @@ cases = Table(
     Column("petitioner_phone", String(32)),
     Column("petitioner_id_no", String(32)),
     Column("petitioner_key", String(64)),
+    Column("batch_id", Integer),  # the import batch (import_batches) that last wrote the case
     Index("ix_cases_received_on", "received_on"),
     # Registration day with the position: the map's density in the current month, from the index.
     Index("ix_cases_received_position", "received_on", "lon", "lat"),
@@ -88,6 +89,7 @@ cases = Table(
     # Open cases with their deadline and registration day: overdue lists from the index alone.
     Index("ix_cases_open", "closed_on", "due_on", "extended_due_on", "received_on"),
     Index("ix_cases_petitioner_received", "petitioner_key", "received_on"),
+    Index("ix_cases_batch", "batch_id"),
 )
 
 key_cases = Table(
@@ -101,6 +103,7 @@ key_cases = Table(
     Column("progress_pct", Integer, nullable=False, default=0),
     Column("stage", String(16), nullable=False),
     Column("cleared_on", Date),
+    Column("batch_id", Integer),
 )
 
 evaluations = Table(
@@ -110,6 +113,7 @@ evaluations = Table(
     Column("evaluated_on", Date, nullable=False),
     Column("method", String(16), nullable=False),
     Column("result", String(8), nullable=False),
+    Column("batch_id", Integer),
     # The newest 不满意 evaluations first, without reading the others (satisfaction page).
     Index("ix_evaluations_result_day", "result", "evaluated_on"),
 )
@@ -121,8 +125,40 @@ case_events = Table(
     Column("kind", String(8), nullable=False),
     Column("happened_on", Date, nullable=False),
     Column("note", Text),
+    Column("batch_id", Integer),
     Index("ix_case_events_case_kind_day", "case_no", "kind", "happened_on"),
 )
+
+# Every write of an import, and of the demo generator, is a batch: who wrote what file when. Rows a
+# batch wrote carry its id (batch_id); batch_changes keeps each row's state before the batch, so
+# that the batch can be undone as a whole.
+import_batches = Table(
+    "import_batches", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),          # cases, evaluations, key-cases, regions, ...
+    Column("file_name", String(255), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("row_count", Integer, nullable=False, default=0),
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(64), nullable=False),    # an account name, or 'cli' / '页面'
+    Column("is_demo", Boolean, nullable=False, default=False),
+    Column("undone_at", DateTime),
+)
+
+batch_changes = Table(
+    "batch_changes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("import_batches.id"), nullable=False),
+    Column("table_name", String(32), nullable=False),
+    Column("row_key", String(64), nullable=False),        # case_no, or a region or unit code
+    Column("before", Text),                               # the row before, as JSON; NULL: added
+    Index("ix_batch_changes_batch", "batch_id", "table_name"),
+    Index("ix_batch_changes_key", "row_key", "batch_id"),
+)
+
+# settings keys that the data layer writes and the pages read.
+DEMO_BANNER_KEY = "data_source"  # "demo" while the demo data is loaded, "real" after an import
+AS_OF_KEY = "as_of"              # the demo's fixed "today", when generated with --end
 
 settings = Table(
     "settings", metadata,

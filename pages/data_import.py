@@ -1,35 +1,97 @@
-"""数据导入: the office's own case lists and boundaries, validated before one all-or-nothing write."""
-import json
-
+"""数据导入: the office's own case lists and boundaries, validated before one all-or-nothing write.
+Each uploaded file is read once (kept by its SHA-256 in the session); every write is a batch that
+can be undone."""
 import pandas as pd
 import streamlit as st
 
-from data.importer import (
-    COLUMN_ALIASES, EVALUATION_LIST, FIELD_LABELS, KEY_CASE_LIST, REQUIRED, ImportError_, excluding,
-    find_header, plan_boundaries, plan_import, plan_list, read_table, remove_demo_cases,
-    write_boundaries, write_list, write_plan,
+from data.importing.batches import (
+    KIND_NAMES, Source, demo_case_count, list_batches, remove_demo_cases, sha256, undo_batch,
 )
-from data.region_import import REGION_ALIASES, REGION_REQUIRED, plan_regions, write_regions
-from queries.reference import is_demo_data
-from ui.database import cached_query, clear_cached_queries
+from data.importing.boundaries import plan_boundaries, property_names, read_features, write_boundaries
+from data.importing.cases import (
+    COLUMN_ALIASES, FIELD_LABELS, REQUIRED, excluding, find_header, plan_import, write_plan,
+)
+from data.importing.checks import ImportRefused
+from data.importing.lists import EVALUATION_LIST, KEY_CASE_LIST, plan_list, write_list
+from data.importing.reading import read_table
+from data.importing.regions import REGION_ALIASES, REGION_REQUIRED, plan_regions, write_regions
+from ui.database import clear_cached_queries
 from ui.page import start_page
+
+WHO = "页面"  # who imported, until the signed-in account's name is passed here
 
 engine, filters = start_page("数据导入")
 
 st.markdown(
     "上传本单位信访信息系统导出的信访件清单（.xlsx、.xls 或 .csv，UTF-8 或 GBK 编码均可）。系统自动找到表头"
     "（表头上方可以有标题行），按常用列名识别各列，逐行检查后再一次性写入；有问题的行可以改好文件重新上传，"
-    "也可以勾选“跳过有问题的行”。按信访件编号更新：重复导入同一文件不会产生重复记录，导出的新状态会更新原记录。")
+    "也可以勾选“跳过有问题的行”。按信访件编号更新：重复导入同一文件不会产生重复记录，导出的新状态会更新原记录。"
+    "每次导入记为一个批次，可在“导入记录”中撤销。")
 
-if cached_query(is_demo_data):
+
+def waiting(message: str) -> None:
+    st.info(message)
+
+
+def finished() -> None:
+    """After any write: cached figures and plans are stale."""
+    clear_cached_queries()
+    for key in [k for k in st.session_state if str(k).startswith("plan_")]:
+        del st.session_state[key]
+
+
+def demo_removal() -> None:
+    """The one-step removal of the demo's cases, shown while the database holds any."""
+    try:
+        demo_cases = demo_case_count(engine)
+    except ImportRefused as exc:
+        st.error(str(exc))
+        return
+    if not demo_cases:
+        return
     with st.container(border=True):
-        st.markdown("**当前数据库中是演示数据。** 导入真实数据前，建议先清除演示信访件"
-                    "（保留区划和单位名单，真实数据按乡镇名称或代码对应）。")
-        confirm = st.checkbox("我确认清除全部演示信访件、重点案件和评价记录", key="confirm_remove_demo")
+        st.markdown(f"**当前数据库中有 {demo_cases:,} 件演示信访件。** 导入真实数据前，建议先清除演示信访件"
+                    "（只删除演示数据；已导入的真实信访件、区划和单位名单都保留）。")
+        confirm = st.checkbox("我确认清除全部演示信访件及其重点案件和评价记录", key="confirm_remove_demo")
         if st.button("清除演示数据", disabled=not confirm, key="remove_demo"):
-            removed = remove_demo_cases(engine)
-            clear_cached_queries()
-            st.success(f"已清除 {removed:,} 件演示信访件。")
+            try:
+                removed = remove_demo_cases(engine, on_wait=waiting)
+            except ImportRefused as exc:
+                st.error(str(exc))
+            else:
+                finished()
+                st.success(f"已清除 {removed:,} 件演示信访件。")
+
+
+demo_removal()
+
+
+def read_once(upload, slot: str):
+    """(frame, SHA-256) of the uploaded table, read once per file content and kept in the session;
+    None (after showing why) when it cannot be read."""
+    content = upload.getvalue()
+    digest = sha256(content)
+    kept = st.session_state.get(f"read_{slot}")
+    if kept is None or kept[0] != digest:
+        try:
+            with st.spinner(f"正在读取 {upload.name}……"):
+                kept = (digest, read_table(content, upload.name), None)
+        except ImportRefused as exc:
+            kept = (digest, None, str(exc))
+        st.session_state[f"read_{slot}"] = kept
+    if kept[2]:
+        st.error(kept[2])
+        return None
+    return kept[1], digest
+
+
+def planned(slot: str, key: tuple, make):
+    """A plan kept in the session for this file and these choices (dropped after any write)."""
+    kept = st.session_state.get(f"plan_{slot}")
+    if kept is None or kept[0] != key:
+        kept = (key, make())
+        st.session_state[f"plan_{slot}"] = kept
+    return kept[1]
 
 
 def import_cases(upload) -> None:
@@ -43,10 +105,13 @@ def import_cases(upload) -> None:
             }), hide_index=True, width="stretch")
         return
 
+    read = read_once(upload, "cases")
+    if read is None:
+        return
+    frame, digest = read
     try:
-        frame = read_table(upload.getvalue(), upload.name)
         header_row, found = find_header(frame)
-    except ImportError_ as exc:
+    except ImportRefused as exc:
         st.error(str(exc))
         return
 
@@ -65,7 +130,12 @@ def import_cases(upload) -> None:
             if choice != "（不导入）":
                 mapping[field_name] = choice
 
-    plan = plan_import(engine, frame, mapping, header_row)
+    try:
+        plan = planned("cases", (digest, tuple(sorted(mapping.items())), header_row),
+                       lambda: plan_import(engine, frame, mapping, header_row))
+    except ImportRefused as exc:
+        st.error(str(exc))
+        return
     if plan.problems:
         st.error(f"发现 {len(plan.problems):,} 个问题，涉及 {len(plan.problem_rows()):,} 行；"
                  "在处理之前不会写入任何数据。")
@@ -84,20 +154,25 @@ def import_cases(upload) -> None:
         st.info(f"检查通过：{len(plan.rows):,} 件可以导入，其中带满意度评价 {len(plan.evaluations):,} 件。")
         if st.button("导入", type="primary", key="do_import"):
             try:
-                result = write_plan(engine, plan)
-            except Exception as exc:  # the transaction rolled back: nothing was written
-                st.error(f"导入失败，未写入任何数据：{exc}")
+                result = write_plan(engine, plan, Source(upload.name, digest, WHO), waiting)
+            except ImportRefused as exc:  # the transaction rolled back: nothing was written
+                st.error(str(exc))
             else:
-                clear_cached_queries()
-                st.success(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
-                           f"未变 {result.unchanged:,} 件。")
+                finished()
+                st.success(f"导入完成（第 {result.batch_id} 批）：新增 {result.inserted:,} 件，"
+                           f"更新 {result.updated:,} 件，未变 {result.unchanged:,} 件。")
 
 
-def checked_plan(upload, planner):
-    """Reads the file and plans it; shows every problem and returns None when anything is wrong."""
+def checked_plan(upload, slot: str, planner):
+    """(plan, source) of the file, read and planned once; shows every problem and returns None
+    when anything is wrong."""
+    read = read_once(upload, slot)
+    if read is None:
+        return None
+    frame, digest = read
     try:
-        plan = planner(read_table(upload.getvalue(), upload.name))
-    except ImportError_ as exc:
+        plan = planned(slot, (digest,), lambda: planner(frame))
+    except ImportRefused as exc:
         st.error(str(exc))
         return None
     if plan.problems:
@@ -105,7 +180,7 @@ def checked_plan(upload, planner):
         st.dataframe(pd.DataFrame({"问题": [p.text() for p in plan.problems]}), hide_index=True,
                      width="stretch", height=260)
         return None
-    return plan
+    return plan, Source(upload.name, digest, WHO)
 
 
 def import_list(upload, spec) -> None:
@@ -114,14 +189,20 @@ def import_list(upload, spec) -> None:
         st.caption("可识别的列名：" + "；".join(f"{a[0]}（{'、'.join(a[1:]) or '—'}）"
                                           for a in spec.aliases.values()))
         return
-    plan = checked_plan(upload, lambda frame: plan_list(engine, frame, spec))
-    if plan is None:
+    checked = checked_plan(upload, spec.kind, lambda frame: plan_list(engine, frame, spec))
+    if checked is None:
         return
+    plan, source = checked
     st.info(f"检查通过：{len(plan.rows):,} 条{spec.name}记录可以导入（同一信访件的原记录将被替换）。")
     if st.button(f"导入{spec.name}", type="primary", key=f"do_{spec.table.name}"):
-        result = write_list(engine, plan, spec)
-        clear_cached_queries()
-        st.success(f"导入完成：新增 {result.inserted:,} 条，替换 {result.updated:,} 条。")
+        try:
+            result = write_list(engine, plan, spec, source, waiting)
+        except ImportRefused as exc:
+            st.error(str(exc))
+        else:
+            finished()
+            st.success(f"导入完成（第 {result.batch_id} 批）：新增 {result.inserted:,} 条，"
+                       f"替换 {result.updated:,} 条。")
 
 
 def import_regions(upload) -> None:
@@ -133,17 +214,22 @@ def import_regions(upload) -> None:
                               + ("，必需" if f in REGION_REQUIRED else "")
                               for f, a in REGION_ALIASES.items()))
         return
-    plan = checked_plan(upload, lambda frame: plan_regions(engine, frame))
-    if plan is None:
+    checked = checked_plan(upload, "regions", lambda frame: plan_regions(engine, frame))
+    if checked is None:
         return
+    plan, source = checked
     st.info(f"检查通过：新增乡镇（街道）{plan.new_townships} 个、村（社区）{plan.new_villages} 个，"
             f"更新已有区划 {plan.updated} 个。新增的乡镇（街道）同时作为责任单位加入名单。")
     if plan.not_listed:
         st.warning(f"{len(plan.not_listed)} 个已有乡镇（街道）不在本名单中，将保留："
                    + "、".join(plan.not_listed[:50]))
     if st.button("导入区划名单", type="primary", key="do_regions"):
-        redrawn = write_regions(engine, plan)
-        clear_cached_queries()
+        try:
+            redrawn = write_regions(engine, plan, source, waiting)
+        except ImportRefused as exc:
+            st.error(str(exc))
+            return
+        finished()
         st.success("导入完成。" + (f"{len(redrawn)} 个县（市、区）的乡镇示意范围已按新名单重画；"
                                    "有正式边界时请在“乡镇（街道）边界”中导入。" if redrawn else ""))
 
@@ -151,16 +237,26 @@ def import_regions(upload) -> None:
 def import_boundaries(upload) -> None:
     """A GeoJSON of township boundaries, replacing the schematic areas."""
     if upload is None:
-        st.caption("GeoJSON 文件，每个乡镇（街道）一个面要素；按属性中的代码或名称与乡镇对应。")
+        st.caption("GeoJSON 文件，每个乡镇（街道）一个面要素；按属性中的代码或名称与乡镇对应。"
+                   "无效（如自相交）的边界会列出来，不会自动修复；边界按地图需要简化后保存。")
         return
     content = upload.getvalue()
-    try:
-        sample = json.loads(content.decode("utf-8-sig"))
-        props = sorted({k for f in sample.get("features", [])[:50] for k in (f.get("properties") or {})})
-    except (UnicodeDecodeError, json.JSONDecodeError, AttributeError):
-        st.error("不是有效的 GeoJSON 文件（应为 UTF-8 编码的 FeatureCollection）。")
+    digest = sha256(content)
+    gcj = st.checkbox("坐标为 GCJ-02（高德、腾讯等地图导出），转换为 WGS-84", key="geo_gcj")
+    kept = st.session_state.get("read_geo")
+    if kept is None or kept[0] != (digest, gcj):
+        try:
+            with st.spinner(f"正在读取 {upload.name}……"):
+                kept = ((digest, gcj), read_features(content, gcj, upload.name), None)
+        except ImportRefused as exc:
+            kept = ((digest, gcj), None, str(exc))
+        st.session_state["read_geo"] = kept
+    if kept[2]:
+        st.error(kept[2])
         return
-    cols = st.columns(3)
+    features = kept[1]
+    props = property_names(features)
+    cols = st.columns(2)
     options = ["（无）", *props]
     name_prop = cols[0].selectbox("名称属性", options, key="geo_name",
                                   index=next((i for i, p in enumerate(options) if "name" in p.lower()
@@ -168,9 +264,12 @@ def import_boundaries(upload) -> None:
     code_prop = cols[1].selectbox("代码属性", options, key="geo_code",
                                   index=next((i for i, p in enumerate(options) if "code" in p.lower()
                                               or "代码" in p), 0))
-    gcj = cols[2].checkbox("坐标为 GCJ-02（高德、腾讯等地图导出），转换为 WGS-84", key="geo_gcj")
-    plan = plan_boundaries(engine, content, None if name_prop == "（无）" else name_prop,
-                           None if code_prop == "（无）" else code_prop, gcj)
+    try:
+        plan = plan_boundaries(engine, None, None if name_prop == "（无）" else name_prop,
+                               None if code_prop == "（无）" else code_prop, gcj, features=features)
+    except ImportRefused as exc:
+        st.error(str(exc))
+        return
     for problem in plan.problems:
         st.error(problem.text())
     if plan.unmatched:
@@ -178,14 +277,55 @@ def import_boundaries(upload) -> None:
     if plan.missing:
         st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + "、".join(plan.missing[:50]))
     if plan.matched and not plan.problems:
-        st.info(f"{len(plan.matched)} 个乡镇（街道）的边界可以导入。")
+        st.info(f"{len(plan.matched)} 个乡镇（街道）的边界可以导入（顶点 {plan.vertices_read:,} 个，"
+                f"按地图需要简化为 {plan.vertices_kept:,} 个）。")
         if st.button("导入边界", type="primary", key="do_boundaries"):
-            written = write_boundaries(engine, plan)
-            clear_cached_queries()
+            try:
+                written = write_boundaries(engine, plan, Source(upload.name, digest, WHO), waiting)
+            except ImportRefused as exc:
+                st.error(str(exc))
+                return
+            finished()
             st.success(f"已更新 {written} 个乡镇（街道）的边界，这些区域不再标注为示意范围。")
 
 
-tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇和村名单", "乡镇（街道）边界"])
+def batch_history() -> None:
+    """The latest batches, and undoing one of them as a whole."""
+    try:
+        rows = list_batches(engine)
+    except ImportRefused as exc:
+        st.error(str(exc))
+        return
+    if not rows:
+        st.caption("还没有导入记录。")
+        return
+    st.dataframe(pd.DataFrame({
+        "批次": [b.id for b in rows],
+        "时间": [f"{b.created_at:%Y-%m-%d %H:%M}" for b in rows],
+        "内容": [KIND_NAMES.get(b.kind, b.kind) for b in rows],
+        "文件": [b.file_name for b in rows],
+        "行数": [b.row_count for b in rows],
+        "导入人": [b.created_by for b in rows],
+        "状态": [f"已撤销（{b.undone_at:%Y-%m-%d %H:%M}）" if b.undone_at else "有效" for b in rows],
+    }), hide_index=True, width="stretch")
+    undoable = [b for b in rows if not b.undone_at and not b.is_demo]
+    if not undoable:
+        return
+    labels = {b.id: f"第 {b.id} 批：{KIND_NAMES.get(b.kind, b.kind)} {b.file_name}（{b.row_count:,} 行）"
+              for b in undoable}
+    chosen = st.selectbox("撤销一个批次", list(labels), format_func=labels.get, key="undo_batch")
+    confirm = st.checkbox("我确认撤销这一批导入：它新增的记录删除，修改的记录恢复原样", key="confirm_undo")
+    if st.button("撤销所选批次", disabled=not confirm, key="do_undo"):
+        try:
+            done = undo_batch(engine, chosen, on_wait=waiting)
+        except ImportRefused as exc:
+            st.error(str(exc))
+        else:
+            finished()
+            st.success(f"已撤销第 {done.batch_id} 批：删除 {done.removed:,} 条、恢复 {done.restored:,} 条。")
+
+
+tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇和村名单", "乡镇（街道）边界", "导入记录"])
 with tabs[0]:
     import_cases(st.file_uploader("选择信访件清单", type=["xlsx", "xls", "csv"], key="import_file"))
 with tabs[1]:
@@ -199,3 +339,5 @@ with tabs[3]:
                                     key="region_file"))
 with tabs[4]:
     import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"], key="geo_file"))
+with tabs[5]:
+    batch_history()

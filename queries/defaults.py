@@ -7,6 +7,5 @@ EVALUATION_WINDOW_DAYS = 30  # a closed case unrated this many days after closin
 SATISFACTION_TARGET_PCT = 95.0  # the seeds quote 95.31% (Qujing) and 95.5% (Yiyang)
 MIN_RANKED_CASES = 15     # units with fewer cases are not ranked (one practice, quarterly)
 TRAILING_MONTHS = 12      # the default period: the last twelve months
-DEMO_BANNER_KEY = "data_source"  # settings key: "demo" while the demo data is loaded
-AS_OF_KEY = "as_of"              # settings key: the demo's fixed "today", when generated with --end
+from data.schema import AS_OF_KEY, DEMO_BANNER_KEY  # noqa: E402,F401 - settings keys, kept by the schema
 CACHE_TTL_SECONDS = 300   # how long a page keeps a query result

@@ -52,14 +52,16 @@ def test_deterministic_for_a_seed(tmp_path):
 
 
 def test_regenerating_replaces_demo_but_never_real_data(tmp_path):
-    from data.database import make_engine, write_setting
+    from sqlalchemy import text
+
+    from data.database import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
     generate(engine, profile="county", cases=500, seed=1, end=END)
     generate(engine, profile="county", cases=800, seed=1, end=END)
     assert scalar(engine, "SELECT COUNT(*) FROM cases") == 800
-    with engine.begin() as conn:
-        write_setting(conn, "data_source", "real")
+    with engine.begin() as conn:  # one case not written by the demo: real
+        conn.execute(text("UPDATE cases SET batch_id = NULL WHERE id = (SELECT MIN(id) FROM cases)"))
     with pytest.raises(RuntimeError, match="真实数据"):
         generate(engine, profile="county", cases=500, seed=1, end=END)
 

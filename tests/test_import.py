@@ -8,9 +8,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import text
 
-from data.importer import (
-    ImportError_, excluding, parse_date, plan_import, read_table, remove_demo_cases, write_plan,
-)
+from data.importing.batches import remove_demo_cases
+from data.importing.cases import excluding, plan_import, write_plan
+from data.importing.checks import ImportRefused, parse_date
+from data.importing.reading import read_table
 
 HEADER = ["信访件编号", "登记日期", "信访形式", "信访人数", "问题属地", "内容分类", "责任单位",
           "办理期限", "办结日期", "是否重复件", "越级", "满意度", "信访人", "身份证号"]
@@ -125,7 +126,7 @@ def test_missing_required_column(places):
     header = [h if h != "问题属地" else "备注" for h in HEADER]
     result = plan(places, xlsx(ROWS, header))
     assert not result.ok and result.problems[0].text().startswith("文件「问题属地」列：缺少必需的列")
-    with pytest.raises(ImportError_):
+    with pytest.raises(ImportRefused):
         write_plan(places, result)
     assert count(places) == 0
 
@@ -145,7 +146,7 @@ def test_broken_rows_each_explained_and_nothing_written(places):
     assert result.unknown_townships == ["火星镇"]
     bad_row = [m for m in messages if m.startswith("第 10 行")]
     assert len(bad_row) == 4  # channel, person count, repeat flag, satisfaction
-    with pytest.raises(ImportError_):
+    with pytest.raises(ImportRefused):
         write_plan(places, result)
     assert count(places) == 0
     # Excluding the broken rows writes the rest, in one transaction.
@@ -156,17 +157,17 @@ def test_broken_rows_each_explained_and_nothing_written(places):
 
 
 def test_unreadable_files(places):
-    with pytest.raises(ImportError_, match="是空的"):
+    with pytest.raises(ImportRefused, match="是空的"):
         read_table(b"", "cases.xlsx")
-    with pytest.raises(ImportError_, match="无法读取"):
+    with pytest.raises(ImportRefused, match="无法读取"):
         read_table(b"this is not a workbook", "cases.xlsx")
-    with pytest.raises(ImportError_, match="不支持的文件类型"):
+    with pytest.raises(ImportRefused, match="不支持的文件类型"):
         read_table(b"abc", "cases.pdf")
-    with pytest.raises(ImportError_, match="编码无法识别"):
+    with pytest.raises(ImportRefused, match="编码无法识别"):
         read_table(bytes([0xff, 0xfe, 0xfa, 0x81, 0x30, 0x81]) * 10, "cases.csv")
-    with pytest.raises(ImportError_, match="找不到表头"):
+    with pytest.raises(ImportRefused, match="找不到表头"):
         plan_import(places, read_table("a,b\n1,2\n".encode(), "x.csv"))
-    with pytest.raises(ImportError_, match="没有内容"):
+    with pytest.raises(ImportRefused, match="没有内容"):
         read_table(b"\n\n\n", "cases.csv")
 
 
@@ -176,7 +177,7 @@ def test_a_large_file(places):
     rows[15_000][1] = "不是日期"
     result = plan(places, csv(rows), "big.csv")
     assert len(result.problems) == 1 and result.problems[0].row == 15_002
-    with pytest.raises(ImportError_):
+    with pytest.raises(ImportRefused):
         write_plan(places, result)
     assert count(places) == 0
     write_plan(places, excluding(result, result.problem_rows()))
@@ -224,7 +225,7 @@ def test_cli_import(tmp_path):
 
 
 def test_evaluation_and_key_case_lists(places):
-    from data.importer import EVALUATION_LIST, KEY_CASE_LIST, plan_list, write_list
+    from data.importing.lists import EVALUATION_LIST, KEY_CASE_LIST, plan_list, write_list
 
     write_plan(places, plan(places, xlsx(ROWS)))
     evaluations = [["X-002", "2025-04-25", "微信", "不满意"], ["X-003", "2025年4月1日", "电话", "满意"]]
@@ -253,7 +254,7 @@ def test_evaluation_and_key_case_lists(places):
 
 
 def test_gcj02_round_trip():
-    from data.importer import gcj02_to_wgs84, wgs84_to_gcj02
+    from data.importing.coordinates import gcj02_to_wgs84, wgs84_to_gcj02
 
     lon, lat = 103.7960, 25.4900
     shifted = wgs84_to_gcj02(lon, lat)
@@ -266,7 +267,8 @@ def test_gcj02_round_trip():
 def test_township_boundaries_replace_schematic_areas(places):
     import json
 
-    from data.importer import plan_boundaries, wgs84_to_gcj02, write_boundaries
+    from data.importing.boundaries import plan_boundaries, write_boundaries
+    from data.importing.coordinates import wgs84_to_gcj02
 
     square = [[103.60, 25.30], [103.70, 25.30], [103.70, 25.40], [103.60, 25.40], [103.60, 25.30]]
     shifted = [list(wgs84_to_gcj02(x, y)) for x, y in square]
@@ -312,7 +314,7 @@ def region_snapshot(engine):
 
 
 def test_township_and_village_list(places):
-    from data.region_import import plan_regions, write_regions
+    from data.importing.regions import plan_regions, write_regions
 
     plan_ = plan_regions(places, region_frame(REGION_ROWS))
     assert plan_.ok, [p.text() for p in plan_.problems]
@@ -338,7 +340,7 @@ def test_township_and_village_list(places):
 
 
 def test_broken_region_list_explained_and_nothing_written(places):
-    from data.region_import import plan_regions, write_regions
+    from data.importing.regions import plan_regions, write_regions
 
     before = region_snapshot(places)
     broken = REGION_ROWS + [
@@ -359,7 +361,7 @@ def test_broken_region_list_explained_and_nothing_written(places):
     assert "级别与区划代码不符" in messages[(12, "级别")]
     assert "不在本名单中" in messages[(13, "上级名称")]
     assert "名称为空" in messages[(14, "名称")]
-    with pytest.raises(ImportError_):
+    with pytest.raises(ImportRefused):
         write_regions(places, plan_)
     assert region_snapshot(places) == before
     missing = plan_regions(places, region_frame([["一镇"]], header=["名称"]))
@@ -371,7 +373,7 @@ def test_region_list_redraws_schematic_areas(places):
 
     from shapely.geometry import Point, shape
 
-    from data.region_import import plan_regions, write_regions
+    from data.importing.regions import plan_regions, write_regions
 
     outline = {"type": "Polygon", "coordinates": [[[103.6, 25.3], [103.8, 25.3], [103.8, 25.5],
                                                    [103.6, 25.5], [103.6, 25.3]]]}

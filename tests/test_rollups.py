@@ -115,7 +115,9 @@ def test_rebuild_and_refresh_agree(demo_engine):
 
 
 def test_import_keeps_rollups_in_step(fixture_engine):
-    from data.importer import EVALUATION_LIST, plan_import, plan_list, read_table, write_list, write_plan
+    from data.importing.cases import plan_import, write_plan
+    from data.importing.lists import EVALUATION_LIST, plan_list, write_list
+    from data.importing.reading import read_table
     from tests.test_import import HEADER, csv
 
     as_of = date(2025, 3, 31)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,11 @@ from sqlalchemy import Engine, func, select, text
 
 from data import schema
 from data.geography import cells_around, geojson_text
-from data.importer import ImportError_, Problem, _clean, best_header
+from data.importing.batches import Source, batch, close_batch, explained, remember
+from data.importing.checks import (
+    ImportRefused, Problem, best_header, clean as _clean, header_names, real_number, text_problem,
+    whole_number,
+)
 
 REGION_ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("区划代码", "统计用区划代码", "行政区划代码", "代码", "编码"),
@@ -61,10 +66,6 @@ def _code_of(value) -> str:
     return _clean(value).replace(" ", "")
 
 
-def _number(text_value: str, kind=float):
-    return kind(float(text_value.replace(",", ""))) if text_value else None
-
-
 def plan_regions(engine: Engine, frame: pd.DataFrame) -> RegionPlan:
     """Checks every row of a township/village list against the database; writes nothing."""
     plan = RegionPlan()
@@ -76,9 +77,9 @@ def plan_regions(engine: Engine, frame: pd.DataFrame) -> RegionPlan:
                                          f"缺少必需的列“{REGION_ALIASES[f][0]}”"
                                          f"（可用列名：{'、'.join(REGION_ALIASES[f])}）"))
         return plan
-    headers = [_clean(v).replace(" ", "").replace("\n", "") for v in frame.iloc[header_row]]
+    headers = header_names(frame.iloc[header_row])
     position = {f: headers.index(c) for f, c in mapping.items()}
-    with engine.connect() as conn:
+    with explained("读取区划"), engine.connect() as conn:
         known = {r.code: r for r in conn.execute(select(
             schema.regions.c.code, schema.regions.c.name, schema.regions.c.level,
             schema.regions.c.parent_code))}
@@ -92,7 +93,7 @@ def plan_regions(engine: Engine, frame: pd.DataFrame) -> RegionPlan:
         if not any(_clean(v) for v in raw):
             continue
         line = int(frame.index[index]) + 1
-        value = {f: raw.iloc[p] for f, p in position.items()}
+        value = {f: raw.iloc[p] for f, p in position.items() if p < len(raw)}
         problems: list[Problem] = []
 
         def problem(f, message, shown=None):
@@ -115,6 +116,8 @@ def plan_regions(engine: Engine, frame: pd.DataFrame) -> RegionPlan:
             problem("level", f"级别与区划代码不符（代码是{LEVEL_NAMES[level]}的代码）")
         if not name:
             problem("name", "名称为空")
+        elif text_problem(name, schema.regions.c.name):
+            problem("name", text_problem(name, schema.regions.c.name))
         if code in listed:
             problem("code", f"区划代码与第 {listed[code]} 行重复")
         elif code:
@@ -123,13 +126,15 @@ def plan_regions(engine: Engine, frame: pd.DataFrame) -> RegionPlan:
             problem("code", f"数据库中这个代码是{LEVEL_NAMES.get(known[code].level, known[code].level)}")
         numbers = {}
         for f, kind, low, high, message in (
-                ("population", int, 0, 10**8, "人口应为非负整数"),
+                ("population", int, 0, 10**8, "人口应为 0 到 1 亿之间的整数"),
                 ("lon", float, 73.0, 135.5, "经度应在 73 到 135.5 之间"),
                 ("lat", float, 3.5, 53.6, "纬度应在 3.5 到 53.6 之间")):
             try:
-                numbers[f] = _number(_clean(value.get(f)), kind)
-                if numbers[f] is not None and not low <= numbers[f] <= high:
-                    raise ValueError
+                if kind is int:
+                    numbers[f] = (whole_number(value.get(f), low, high)
+                                  if _clean(value.get(f)) else None)
+                else:
+                    numbers[f] = real_number(value.get(f), low, high)
             except ValueError:
                 problem(f, message)
                 numbers[f] = None
@@ -189,13 +194,22 @@ def plan_regions(engine: Engine, frame: pd.DataFrame) -> RegionPlan:
     return plan
 
 
-def write_regions(engine: Engine, plan: RegionPlan) -> list[str]:
-    """Writes the list in one transaction; returns the counties whose schematic township areas
-    were redrawn."""
+UNNAMED = Source("（未记录文件名）", "", "cli")
+
+
+def write_regions(engine: Engine, plan: RegionPlan, source: Source = UNNAMED,
+                  on_wait: Callable[[str], None] | None = None) -> list[str]:
+    """Writes the list as one batch in one transaction; returns the counties whose schematic
+    township areas were redrawn."""
     if plan.problems:
-        raise ImportError_(f"还有 {len(plan.problems)} 个问题未处理，未写入任何数据")
+        raise ImportRefused(f"还有 {len(plan.problems)} 个问题未处理，未写入任何数据")
     regions, units = schema.regions, schema.units
-    with engine.begin() as conn:
+    with batch(engine, "regions", source, on_wait) as (conn, batch_id):
+        touched = sorted({r["parent_code"] for r in plan.rows if r["level"] == "township"})
+        redrawable = [r[0] for r in conn.execute(select(regions.c.code).where(
+            regions.c.parent_code.in_(touched), regions.c.level == "township"))] if touched else []
+        remember(conn, batch_id, "regions", [r["code"] for r in plan.rows] + redrawable)
+        remember(conn, batch_id, "units", [r["code"] for r in plan.rows if r["level"] == "township"])
         existing = {r[0] for r in conn.execute(select(regions.c.code).where(
             regions.c.code.in_([r["code"] for r in plan.rows])))} if plan.rows else set()
         next_unit = (conn.execute(select(func.max(units.c.id))).scalar() or 0) + 1
@@ -218,8 +232,9 @@ def write_regions(engine: Engine, plan: RegionPlan) -> list[str]:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
                               "(SELECT MAX(id) FROM units))"))
-        touched = sorted({r["parent_code"] for r in plan.rows if r["level"] == "township"})
-        return [county for county in touched if _redraw_schematic(conn, county)]
+        redrawn = [county for county in touched if _redraw_schematic(conn, county)]
+        close_batch(conn, batch_id, len(plan.rows))
+    return redrawn
 
 
 def _redraw_schematic(conn, county: str) -> bool:
