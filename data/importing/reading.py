@@ -36,6 +36,7 @@ CHILD_MEMORY_BYTES = 1536 * 2**20  # the parsing child's address space (virtual 
 CHILD_SECONDS = 240                # the parsing child's wall-clock time
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+CHILD_LIMITS = ("MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS", "MAX_CELL_CHARS", "CHILD_MEMORY_BYTES")
 
 
 def check_size(content: bytes, filename: str) -> None:
@@ -84,8 +85,6 @@ def _csv_rows(content: bytes, filename: str):
             continue
     else:
         raise _Refused(f"文件 {filename} 的编码无法识别（支持 UTF-8 和 GBK/GB18030）")
-    if "\x00" in text:
-        text = text.replace("\x00", "\ufffd")  # csv cannot read NUL; the cell check reports it
     csv.field_size_limit(MAX_CELL_CHARS)
     try:
         yield from csv.reader(io.StringIO(text, newline=""))
@@ -176,8 +175,9 @@ def child_main() -> None:
     """The child: limits itself, reads one request from stdin, writes one answer to stdout."""
     import resource
 
+    job, args, limits = pickle.load(sys.stdin.buffer)
+    globals().update(limits)  # the parent's limits, as configured there
     resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
-    job, args = pickle.load(sys.stdin.buffer)
     try:
         if job == "rows":
             answer = ("ok", read_rows_here(*args))
@@ -204,7 +204,7 @@ def in_child(job: str, args: tuple, filename: str):
     started = time.monotonic()
     try:
         done = subprocess.run([sys.executable, "-m", "data.importing.child"], cwd=PROJECT_DIR,
-                              env=env, input=pickle.dumps((job, args)), capture_output=True,
+                              env=env, input=pickle.dumps((job, args, {n: globals()[n] for n in CHILD_LIMITS})), capture_output=True,
                               timeout=CHILD_SECONDS, check=False)
     except subprocess.TimeoutExpired as exc:
         raise ImportRefused(f"文件 {filename} 读取超过 {CHILD_SECONDS} 秒仍未完成，已停止。"
