@@ -341,11 +341,23 @@ def rebuild(conn: Connection) -> None:
 
 def analyze(conn: Connection, light: bool = False) -> None:
     """Statistics for the query planner, so that it starts joins from the small side (key cases,
-    not the case table) and picks the rollups' keys. `light`: after a small change."""
+    not the case table) and picks the rollups' keys. `light`: after a small change. PostgreSQL is
+    analyzed after the transaction instead (analyze_outside): an ANALYZE inside one keeps its
+    locks to the end and deadlocks with another ANALYZE on the same server."""
     if conn.dialect.name == "sqlite":
         conn.execute(text("PRAGMA optimize" if light else "ANALYZE"))
-    elif not light:
-        conn.execute(text("ANALYZE"))
+
+
+def analyze_outside(engine: Engine) -> None:
+    """PostgreSQL: ANALYZE the dashboard's tables, each in its own transaction."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        present = {r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))}
+        for table in schema.metadata.tables:
+            if table in present:
+                conn.execute(text(f"ANALYZE {table}"))
 
 
 def refresh(conn: Connection, months: Iterable[date]) -> None:
@@ -366,3 +378,4 @@ def refresh(conn: Connection, months: Iterable[date]) -> None:
 def rebuild_all(engine: Engine) -> None:
     with engine.begin() as conn:
         rebuild(conn)
+    analyze_outside(engine)

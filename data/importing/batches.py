@@ -288,13 +288,31 @@ def undo_batch(engine: Engine, batch_id: int,
                 restored += 1
         if case_keys:
             after_months, after_keys = _case_facts(conn, case_keys)
-            rollups.refresh(conn, months | after_months)
-            rollups.recount_petitioners(conn, petitioners | after_keys)
+            _recompute(conn, months | after_months, petitioners | after_keys, removed)
         if found.kind in ("regions", "boundaries") and conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
                               "COALESCE((SELECT MAX(id) FROM units), 1))"))
         conn.execute(b.update().where(b.c.id == batch_id).values(undone_at=now()))
     return UndoResult(batch_id, found.kind, removed, restored)
+
+
+def _recompute(conn: Connection, months: set[date], keys: set[str], removed: int) -> int:
+    """Rollups after cases were removed or put back: cleared when no case is left, rebuilt when
+    what was removed outweighs what is left (so the tables equal a rebuild), else refreshed for
+    the months and petitioners concerned. Returns the cases left."""
+    left = conn.execute(select(func.count()).select_from(schema.cases)).scalar()
+    if left == 0:
+        for table in (schema.rollup_daily, schema.rollup_monthly, schema.rollup_grid,
+                      schema.rollup_arrivals, schema.rollup_arrivals_monthly,
+                      schema.rollup_petitioners):
+            conn.execute(table.delete())
+    elif removed >= left:
+        rollups.rebuild_steps(conn)
+        rollups.fill_petitioners(conn)
+    elif months or keys:
+        rollups.refresh(conn, months)
+        rollups.recount_petitioners(conn, keys)
+    return left
 
 
 def _case_facts(conn: Connection, case_nos: list[str]) -> tuple[set[date], set[str]]:
@@ -340,15 +358,7 @@ def remove_demo_cases(engine: Engine, on_wait: Callable[[str], None] | None = No
         for table in (schema.case_events, schema.evaluations, schema.key_cases):
             conn.execute(table.delete().where(table.c.case_no.in_(demo)))
         removed = conn.execute(c.delete().where(c.c.batch_id.in_(_demo_batches()))).rowcount
-        left = conn.execute(select(func.count()).select_from(c)).scalar()
-        if left == 0:
-            for table in (schema.rollup_daily, schema.rollup_monthly, schema.rollup_grid,
-                          schema.rollup_arrivals, schema.rollup_arrivals_monthly,
-                          schema.rollup_petitioners):
-                conn.execute(table.delete())
-        elif removed:
-            rollups.refresh(conn, days)
-            rollups.recount_petitioners(conn, keys)
+        left = _recompute(conn, days, keys, removed)
         conn.execute(schema.settings.delete().where(schema.settings.c.key.in_(
             [schema.AS_OF_KEY, "demo_profile", "demo_seed", "planted_clusters"])))
         write_setting(conn, schema.DEMO_BANNER_KEY, "real" if left else "empty")

@@ -31,7 +31,7 @@ def upgrade() -> None:
     from data.rollups import fill_petitioners
 
     fill_petitioners(op.get_bind())
-    op.execute("ANALYZE")
+    op.execute("ANALYZE cases, rollup_petitioners" if op.get_bind().dialect.name == "postgresql" else "ANALYZE")
 
 
 def downgrade() -> None:

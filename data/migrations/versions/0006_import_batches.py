@@ -63,8 +63,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_cases_batch", "cases")
     for table in MARKED:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column("batch_id")
+        op.execute(f"ALTER TABLE {table} DROP COLUMN batch_id")
     op.drop_index("ix_batch_changes_key", "batch_changes")
     op.drop_index("ix_batch_changes_batch", "batch_changes")
     op.drop_table("batch_changes")
