@@ -183,3 +183,30 @@ def test_read_only_database_explained(tmp_path):
     with pytest.raises(ImportRefused, match="数据库是只读的"):
         write_plan(read_only, plan)
     assert count(read_only) == 200
+
+
+def test_region_and_boundary_batches_undone_in_order(empty_engine):
+    import json
+
+    from data.importing.boundaries import plan_boundaries, write_boundaries
+    from data.importing.regions import plan_regions, write_regions
+    from tests.fixture_cases import load_places
+    from tests.test_import import REGION_HEADER, REGION_ROWS, region_snapshot
+
+    with empty_engine.begin() as conn:
+        load_places(conn)
+    before = region_snapshot(empty_engine)
+    write_regions(empty_engine, plan_regions(empty_engine, read_table(
+        xlsx(REGION_ROWS, header=REGION_HEADER), "regions.xlsx")))
+    square = [[103.6, 25.3], [103.7, 25.3], [103.7, 25.4], [103.6, 25.4], [103.6, 25.3]]
+    geo = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "新城街道"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]}).encode()
+    assert write_boundaries(empty_engine, plan_boundaries(empty_engine, geo, "name", None, False)) == 1
+    regions_batch, boundary_batch = sorted(b.id for b in list_batches(empty_engine))
+    with pytest.raises(ImportRefused, match="又写入了其中的区划或单位"):
+        undo_batch(empty_engine, regions_batch)
+    undo_batch(empty_engine, boundary_batch)
+    assert scalar(empty_engine, "SELECT boundary FROM regions WHERE code = '100100003'") is None
+    undo_batch(empty_engine, regions_batch)
+    assert region_snapshot(empty_engine) == before

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, Date, DateTime, Engine, func, select, text
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from data import rollups, schema
 from data.database import write_setting
@@ -81,6 +81,9 @@ def explained(action: str) -> Iterator[None]:
         raise
     except (SQLAlchemyError, DBAPIError, OSError) as exc:
         log.error("%s failed: %s", action, _reason(exc))
+        if isinstance(exc, IntegrityError) and action == "撤销导入":
+            raise ImportRefused("不能撤销：之后写入的信访件或单位仍引用这一批导入的区划、单位或信访件，"
+                                "未做任何改动。") from None
         if _is_read_only(exc):
             raise ImportRefused("数据库是只读的（文件或账号没有写权限），未写入任何数据。"
                                 "请联系管理员检查数据库文件的权限。") from None

@@ -173,11 +173,14 @@ def read_rows_here(content: bytes, filename: str) -> list[tuple[int, list]]:
 
 def child_main() -> None:
     """The child: limits itself, reads one request from stdin, writes one answer to stdout."""
-    import resource
-
     job, args, limits = pickle.load(sys.stdin.buffer)
     globals().update(limits)  # the parent's limits, as configured there
-    resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
+    try:
+        import resource
+    except ImportError:  # Windows: no address-space limit, the time limit still holds
+        resource = None
+    if resource is not None:
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
     try:
         if job == "rows":
             answer = ("ok", read_rows_here(*args))
