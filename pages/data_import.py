@@ -4,6 +4,7 @@ can be undone."""
 import pandas as pd
 import streamlit as st
 
+from data import audit
 from data.importing.batches import (
     KIND_NAMES, Source, demo_case_count, list_batches, remove_demo_cases, sha256, undo_batch,
 )
@@ -15,12 +16,14 @@ from data.importing.checks import ImportRefused
 from data.importing.lists import EVALUATION_LIST, KEY_CASE_LIST, plan_list, write_list
 from data.importing.reading import read_table
 from data.importing.regions import REGION_ALIASES, REGION_REQUIRED, plan_regions, write_regions
+from ui.auth import current_account, require_permission
 from ui.database import clear_cached_queries
 from ui.page import start_page
 
-WHO = "页面"  # who imported, until the signed-in account's name is passed here
-
 engine, filters = start_page("数据导入")
+account = current_account()
+require_permission(account, "import", "导入数据")
+WHO = account.username or "页面"  # who imported, recorded with every batch
 
 st.markdown(
     "上传本单位信访信息系统导出的信访件清单（.xlsx、.xls 或 .csv，UTF-8 或 GBK 编码均可）。系统自动找到表头"
@@ -47,7 +50,7 @@ def demo_removal() -> None:
     except ImportRefused as exc:
         st.error(str(exc))
         return
-    if not demo_cases:
+    if not demo_cases or not account.may("remove_demo"):
         return
     with st.container(border=True):
         st.markdown(f"**当前数据库中有 {demo_cases:,} 件演示信访件。** 导入真实数据前，建议先清除演示信访件"
@@ -59,6 +62,7 @@ def demo_removal() -> None:
             except ImportRefused as exc:
                 st.error(str(exc))
             else:
+                audit.record(engine, account.username, "demo_remove", "演示数据", {"cases": removed})
                 finished()
                 st.success(f"已清除 {removed:,} 件演示信访件。")
 
@@ -158,6 +162,8 @@ def import_cases(upload) -> None:
             except ImportRefused as exc:  # the transaction rolled back: nothing was written
                 st.error(str(exc))
             else:
+                audit.record(engine, account.username, "import_write", upload.name,
+                             {"batch": result.batch_id, "rows": len(plan.rows)})
                 finished()
                 st.success(f"导入完成（第 {result.batch_id} 批）：新增 {result.inserted:,} 件，"
                            f"更新 {result.updated:,} 件，未变 {result.unchanged:,} 件。")
@@ -200,6 +206,8 @@ def import_list(upload, spec) -> None:
         except ImportRefused as exc:
             st.error(str(exc))
         else:
+            audit.record(engine, account.username, "import_write", source.file_name,
+                         {"batch": result.batch_id, "rows": len(plan.rows)})
             finished()
             st.success(f"导入完成（第 {result.batch_id} 批）：新增 {result.inserted:,} 条，"
                        f"替换 {result.updated:,} 条。")
@@ -229,6 +237,8 @@ def import_regions(upload) -> None:
         except ImportRefused as exc:
             st.error(str(exc))
             return
+        audit.record(engine, account.username, "import_write", source.file_name,
+                     {"rows": len(plan.rows)})
         finished()
         st.success("导入完成。" + (f"{len(redrawn)} 个县（市、区）的乡镇示意范围已按新名单重画；"
                                    "有正式边界时请在“乡镇（街道）边界”中导入。" if redrawn else ""))
@@ -285,6 +295,7 @@ def import_boundaries(upload) -> None:
             except ImportRefused as exc:
                 st.error(str(exc))
                 return
+            audit.record(engine, account.username, "import_write", upload.name, {"townships": written})
             finished()
             st.success(f"已更新 {written} 个乡镇（街道）的边界，这些区域不再标注为示意范围。")
 
@@ -321,6 +332,8 @@ def batch_history() -> None:
         except ImportRefused as exc:
             st.error(str(exc))
         else:
+            audit.record(engine, account.username, "import_undo", f"第 {done.batch_id} 批",
+                         {"removed": done.removed, "restored": done.restored})
             finished()
             st.success(f"已撤销第 {done.batch_id} 批：删除 {done.removed:,} 条、恢复 {done.restored:,} 条。")
 
@@ -335,9 +348,16 @@ with tabs[2]:
     import_list(st.file_uploader("选择重点案件清单", type=["xlsx", "xls", "csv"], key="key_file"),
                 KEY_CASE_LIST)
 with tabs[3]:
-    import_regions(st.file_uploader("选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"],
-                                    key="region_file"))
+    if not account.may("manage_accounts"):
+        st.info("区划名单和边界决定全辖区的地图和统计范围，只有管理员可以导入。")
+    else:
+        import_regions(st.file_uploader("选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"],
+                                        key="region_file"))
 with tabs[4]:
-    import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"], key="geo_file"))
+    if not account.may("manage_accounts"):
+        st.info("区划名单和边界决定全辖区的地图和统计范围，只有管理员可以导入。")
+    else:
+        import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"],
+                                           key="geo_file"))
 with tabs[5]:
     batch_history()

@@ -9,3 +9,4 @@ MIN_RANKED_CASES = 15     # units with fewer cases are not ranked (one practice,
 TRAILING_MONTHS = 12      # the default period: the last twelve months
 from data.schema import AS_OF_KEY, DEMO_BANNER_KEY  # noqa: E402,F401 - settings keys, kept by the schema
 CACHE_TTL_SECONDS = 300   # how long a page keeps a query result
+SESSION_IDLE_MINUTES = 30  # a signed-in session signs out after this long without any action

@@ -15,6 +15,7 @@ import pytest
 
 from data.database import PROJECT_DIR, make_engine
 from data.demo import generate
+from queries.scope import EVERYTHING
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = PROJECT_DIR / "test-output"
@@ -146,7 +147,7 @@ def test_clicking_a_township_narrows_the_table(server, browser, database):
     from queries.situation_map import township_areas
     from ui.map_deck import view_for
 
-    areas = township_areas(make_engine(f"sqlite:///{database}"))
+    areas = township_areas(make_engine(f"sqlite:///{database}"), EVERYTHING)
     view = view_for(areas)
     page = open_page(browser, f"{server}/map", "作战图：重点案件清单", [])
     heading = page.get_by_text(re.compile(r"作战图：重点案件清单（\d+ 件）")).first
