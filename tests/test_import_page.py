@@ -34,7 +34,7 @@ def test_batches_listed_and_undone_on_the_page(tmp_path, monkeypatch):
     at.button(key="do_import").click().run()
     at.run()
     history = at.dataframe[-1].value
-    assert list(history["文件"]) == ["cases.xlsx"] and list(history["导入人"]) == ["页面"]
+    assert list(history["文件"]) == ["cases.xlsx"] and list(history["导入人"]) == ["city"]
     assert list(history["状态"]) == ["有效"] and list(history["行数"]) == [3]
     assert at.button(key="do_undo").disabled
     at.checkbox(key="confirm_undo").check().run()
@@ -58,6 +58,9 @@ def test_demo_removal_on_the_page_keeps_imported_cases(tmp_path, monkeypatch):
         town = conn.execute(text("SELECT name FROM regions WHERE level = 'township'")).scalar()
     real = csv([["R-1", "2025-03-05", "来访", 1, town, "城乡建设", "", "", "", "否", "", "", "", ""]])
     write_plan(engine, plan_import(engine, read_table(real, "r.csv"), today=TODAY))
+    from tests.test_import import add_demo_admin
+
+    add_demo_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     assert any("300 件演示信访件" in m.value for m in at.markdown)

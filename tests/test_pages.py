@@ -276,8 +276,11 @@ def test_import_page_validates_then_writes(tmp_path, monkeypatch):
 def test_import_page_removes_demo_in_one_step(tmp_path, monkeypatch):
     from data.demo import generate
 
+    from tests.test_import import add_demo_admin
+
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     generate(make_engine(url), profile="county", cases=300, seed=2)
+    add_demo_admin(make_engine(url))
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     assert any("演示数据" in w.value for w in at.warning)
