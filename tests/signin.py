@@ -63,3 +63,12 @@ def browser_sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+
+
+def add_admin(engine, name: str = "city") -> None:
+    """An administrator over the whole database (its top region), whatever the database holds."""
+    with engine.connect() as conn:
+        top = conn.exec_driver_sql(
+            "SELECT code FROM regions WHERE level IN ('city', 'county') "
+            "ORDER BY CASE level WHEN 'city' THEN 0 ELSE 1 END, code").scalar()
+    add_test_accounts(engine, {name: ("admin", top)})
