@@ -207,8 +207,12 @@ def test_admin_pages_only_for_admins(app_db):
     admin.switch_page("pages/audit.py").run()
     assert not admin.exception and "sign_in" not in _all_text(admin) and "登录" in _all_text(admin)
     staff = signed_in_app(user="yizhen_staff")
-    staff.switch_page("pages/audit.py").run()
-    assert any("无权查看审计日志" in w.value for w in staff.warning) and not staff.dataframe
+    with pytest.raises(ValueError):  # not even registered for this role
+        staff.switch_page("pages/audit.py")
+    direct = signed_in_app("pages/audit.py", user="yizhen_staff")  # the script run by its path
+    assert any("无权查看审计日志" in w.value for w in direct.warning) and not direct.dataframe
+    direct = signed_in_app("pages/accounts.py", user="jia_leader")
+    assert any("无权管理账号" in w.value for w in direct.warning) and not direct.dataframe
 
 
 def test_sign_out_and_idle_time_out(app_db):
