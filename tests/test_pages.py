@@ -7,23 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
-from tests.fixture_cases import load_fixture
 from tests.signin import add_admin, add_test_accounts, sign_in, signed_in_app
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
          "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py"]
-
-
-@pytest.fixture()
-def app_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    load_fixture(engine)
-    add_test_accounts(engine)
-    engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", url)
-    return url
 
 
 def run_app(path="app.py", user="city", **params) -> AppTest:
