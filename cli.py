@@ -496,30 +496,28 @@ def user_list(url: Optional[str] = typer.Option(None, help="数据库地址"),
                        f"{row['region_code']}\t{state}")
 
 
-@user_app.command("disable")
-def user_disable(name: str = typer.Argument(..., help="用户名"),
-                 url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
-    """停用账号（已登录的会话随即退出）。"""
+def _set_disabled(name: str, url: Optional[str], disabled: bool) -> None:
     from data.accounts import AccountError, set_disabled
 
     try:
-        set_disabled(_engine(url), name, True, by="命令行")
+        set_disabled(_engine(url), name, disabled, by="命令行")
     except (DatabaseError, AccountError) as exc:
         _fail(str(exc))
-    typer.echo(f"已停用账号 {name}。")
+    typer.echo(f"已{'停用' if disabled else '启用'}账号 {name}。")
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="用户名"),
+                 url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
+    """停用账号（已登录的会话在下一次操作时退出）。"""
+    _set_disabled(name, url, True)
 
 
 @user_app.command("enable")
 def user_enable(name: str = typer.Argument(..., help="用户名"),
                 url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
     """重新启用账号。"""
-    from data.accounts import AccountError, set_disabled
-
-    try:
-        set_disabled(_engine(url), name, False, by="命令行")
-    except (DatabaseError, AccountError) as exc:
-        _fail(str(exc))
-    typer.echo(f"已启用账号 {name}。")
+    _set_disabled(name, url, False)
 
 
 @user_app.command("reset-password")

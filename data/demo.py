@@ -207,7 +207,9 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
                               "(SELECT MAX(id) FROM units))"))
-    rollups.analyze_outside(engine)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            rollups.analyze(conn)
     return DemoSummary(profile, len(places), len(townships),
                        sum(1 for p in places if p.level == "village"), len(unit_rows),
                        len(department_ids), len(case_rows), len(key_rows), len(eval_rows),

@@ -341,23 +341,20 @@ def rebuild(conn: Connection) -> None:
 
 def analyze(conn: Connection, light: bool = False) -> None:
     """Statistics for the query planner, so that it starts joins from the small side (key cases,
-    not the case table) and picks the rollups' keys. `light`: after a small change. PostgreSQL is
-    analyzed after the transaction instead (analyze_outside): an ANALYZE inside one keeps its
-    locks to the end and deadlocks with another ANALYZE on the same server."""
+    not the case table) and picks the rollups' keys. `light`: after a small change."""
     if conn.dialect.name == "sqlite":
         conn.execute(text("PRAGMA optimize" if light else "ANALYZE"))
+    elif not light:
+        # This schema's tables only: a bare ANALYZE reads every schema of the database (and two
+        # of them at once can deadlock on the catalog).
+        from sqlalchemy import inspect
 
+        from data.schema import metadata
 
-def analyze_outside(engine: Engine) -> None:
-    """PostgreSQL: ANALYZE the dashboard's tables, each in its own transaction."""
-    if engine.dialect.name != "postgresql":
-        return
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        present = {r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"))}
-        for table in schema.metadata.tables:
-            if table in present:
-                conn.execute(text(f"ANALYZE {table}"))
+        present = set(inspect(conn).get_table_names())
+        for table in metadata.sorted_tables:
+            if table.name in present:
+                conn.execute(text(f"ANALYZE {table.name}"))
 
 
 def refresh(conn: Connection, months: Iterable[date]) -> None:
@@ -378,4 +375,3 @@ def refresh(conn: Connection, months: Iterable[date]) -> None:
 def rebuild_all(engine: Engine) -> None:
     with engine.begin() as conn:
         rebuild(conn)
-    analyze_outside(engine)

@@ -272,4 +272,6 @@ audit_log = Table(
     Column("target", Text),
     Column("detail", Text),
     Column("result", String(16), nullable=False),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_user_at", "username", "at"),
 )

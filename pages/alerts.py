@@ -8,6 +8,7 @@ from queries.alerts import AlertSettings, alert_cases, all_alerts
 from queries.reference import region_names
 from queries.situation_map import township_areas
 from ui.database import cached_query
+from ui.personal import petitioner_panel
 from ui.map_deck import alerts_deck
 from ui.page import start_page
 
@@ -96,3 +97,7 @@ else:
         "责任单位": cases["unit_name"], "状态": cases["status"], "诉求摘要": cases["summary"],
     }), hide_index=True, width="stretch", column_config={
         "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    if not cases.empty:
+        st.markdown("**信访人信息**（默认脱敏）")
+        case_no = st.selectbox("信访件", list(cases["case_no"]), key="alert_case_pick")
+        petitioner_panel(engine, filters.scope, case_no, "alert_petitioner")

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from data.schema import ARRIVAL_MEASURES
 from queries.execute import fetch_frame
+from queries.personal import mask_name
 from queries.scope import Scope
 from queries.filters import Filters, add_months
 
@@ -62,15 +63,6 @@ def first_improbable(expected: float, threshold: float, most: int) -> int:
             return k
         term *= expected / k
     return most
-
-
-def mask_name(name: str | None) -> str:
-    """张三丰 -> 张*丰, 李四 -> 李*."""
-    if not isinstance(name, str) or not name:  # None, or NaN from an empty column
-        return "—"
-    if len(name) <= 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _place_clause(filters: Filters) -> tuple[str, dict]:

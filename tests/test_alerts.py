@@ -9,7 +9,7 @@ from queries.alerts import (
     AlertSettings, alert_cases, all_alerts, cluster_alerts, jump_alerts, mask_name, poisson_tail,
     repeat_petitioner_alerts,
 )
-from queries.filters import Filters
+
 from tests.fixture_cases import case_row, load_places
 from tests.scoping import all_filters
 from queries.scope import EVERYTHING

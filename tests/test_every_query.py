@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import queries
-from queries.filters import Filters
+
 from queries.scope import EVERYTHING
 from tests.fixture_cases import AS_OF
 from tests.scoping import all_months

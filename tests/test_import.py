@@ -70,20 +70,7 @@ def places_database(tmp_path, name):
     migrate(engine)
     with engine.begin() as conn:
         load_places(conn)
-    from tests.signin import add_test_accounts
-
-    add_test_accounts(engine)
     return url, engine
-
-
-def add_demo_admin(engine) -> None:
-    """An administrator named city over the demo's whole jurisdiction (for the pages)."""
-    from tests.signin import add_test_accounts
-
-    with engine.connect() as conn:
-        top = conn.execute(text("SELECT code FROM regions WHERE parent_code IS NULL "
-                                "OR parent_code NOT IN (SELECT code FROM regions) ORDER BY code")).scalar()
-    add_test_accounts(engine, {"city": ("admin", top)})
 
 
 def plan(engine, content, name="cases.xlsx"):

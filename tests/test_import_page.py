@@ -4,11 +4,13 @@ from sqlalchemy import text
 
 from data.importing import reading
 from tests.test_import import ROWS, places_database, xlsx
+from tests.signin import add_admin
 from tests.test_pages import run_app
 
 
 def test_file_read_once_across_reruns(tmp_path, monkeypatch):
     url, engine = places_database(tmp_path, "once.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     reads = []
     original = reading.in_child
@@ -28,6 +30,7 @@ def test_file_read_once_across_reruns(tmp_path, monkeypatch):
 
 def test_batches_listed_and_undone_on_the_page(tmp_path, monkeypatch):
     url, engine = places_database(tmp_path, "undo.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     at.get("file_uploader")[0].set_value(("cases.xlsx", xlsx(ROWS), "application/octet-stream")).run()
@@ -58,9 +61,7 @@ def test_demo_removal_on_the_page_keeps_imported_cases(tmp_path, monkeypatch):
         town = conn.execute(text("SELECT name FROM regions WHERE level = 'township'")).scalar()
     real = csv([["R-1", "2025-03-05", "来访", 1, town, "城乡建设", "", "", "", "否", "", "", "", ""]])
     write_plan(engine, plan_import(engine, read_table(real, "r.csv"), today=TODAY))
-    from tests.test_import import add_demo_admin
-
-    add_demo_admin(engine)
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     assert any("300 件演示信访件" in m.value for m in at.markdown)
@@ -77,6 +78,7 @@ def test_hostile_upload_refused_on_the_page(tmp_path, monkeypatch):
     from tests.test_hostile_files import HEADER_ROW, sheet, sheet_xlsx
 
     url, engine = places_database(tmp_path, "hostile.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     bomb = sheet_xlsx(sheet(HEADER_ROW + "<!--" + "0" * (40 * 2**20) + "-->"))

@@ -7,23 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
-from tests.fixture_cases import load_fixture
-from tests.signin import add_test_accounts, sign_in, signed_in_app
+from tests.signin import add_admin, add_test_accounts, sign_in, signed_in_app
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
          "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py"]
-
-
-@pytest.fixture()
-def app_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    load_fixture(engine)
-    add_test_accounts(engine)
-    engine.dispose()
-    monkeypatch.setenv("DATABASE_URL", url)
-    return url
 
 
 def run_app(path="app.py", user="city", **params) -> AppTest:
@@ -235,6 +222,7 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     engine = make_engine(url)
     migrate(engine)
     load(engine, weekly("F", "100100001", "环境保护") + burst("B", "100100001", "环境保护", 8))
+    add_test_accounts(engine)
     with engine.begin() as conn:
         write_setting(conn, "as_of", DAY.isoformat())
     monkeypatch.setenv("DATABASE_URL", url)
@@ -255,6 +243,7 @@ def test_import_page_validates_then_writes(tmp_path, monkeypatch):
     from tests.test_import import ROWS, places_database, xlsx
 
     url, engine = places_database(tmp_path, "import.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     broken = [list(r) for r in ROWS] + [["X-009", "2025-13-01", "来访", 1, "火星镇", "民政", "", "", "",
                                          "否", "", "", "", ""]]
@@ -276,11 +265,9 @@ def test_import_page_validates_then_writes(tmp_path, monkeypatch):
 def test_import_page_removes_demo_in_one_step(tmp_path, monkeypatch):
     from data.demo import generate
 
-    from tests.test_import import add_demo_admin
-
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     generate(make_engine(url), profile="county", cases=300, seed=2)
-    add_demo_admin(make_engine(url))
+    add_admin(make_engine(url))
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     assert any("演示数据" in w.value for w in at.warning)
@@ -299,6 +286,7 @@ def test_import_page_boundaries_and_lists(tmp_path, monkeypatch):
     from tests.test_import import places_database
 
     url, engine = places_database(tmp_path, "geo.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     square = [[103.6, 25.3], [103.7, 25.3], [103.7, 25.4], [103.6, 25.4], [103.6, 25.3]]
     geojson = {"type": "FeatureCollection", "features": [
@@ -326,6 +314,7 @@ def test_import_page_township_and_village_list(tmp_path, monkeypatch):
     from tests.test_import import REGION_HEADER, REGION_ROWS, places_database, xlsx
 
     url, engine = places_database(tmp_path, "regions.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     bad = REGION_ROWS + [["100100003", "重复街道", "街道", "", "", "", ""]]

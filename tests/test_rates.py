@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from queries.figures import case_figures
-from queries.filters import Filters
+
 from queries.overview import headline_figures, monthly_trend
 from queries.rates import pct, wilson_interval
 from tests.fixture_cases import AS_OF

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from queries.filters import Filters
+
 from queries.satisfaction import (
     dissatisfied_cases, rank_against_target, satisfaction_breakdown, satisfaction_by_area_month,
     satisfaction_trend,

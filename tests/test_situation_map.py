@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from queries.filters import Filters
+
 from queries.situation_map import (
     DUE_SOON_DAYS, as_of_month_end, key_case_board, supervision_colour, township_areas,
     township_map_figures,

@@ -67,12 +67,17 @@ def sign_out(engine: Engine, action: str = "sign_out", notice: str = "") -> None
         st.session_state[NOTICE_KEY] = notice
 
 
-def _proxy_account(engine: Engine) -> Account | None:
-    header = config_value("trusted_user_header")
+def account_from_headers(engine: Engine, headers, header: str | None) -> Account | None:
+    """The enabled account named by a trusted reverse proxy's header; None when the header is
+    not configured, absent, or names no enabled account."""
     if not header:
         return None
-    name = (st.context.headers.get(header) or "").strip()
+    name = (headers.get(header) or "").strip()
     return get_account(engine, name) if name else None
+
+
+def _proxy_account(engine: Engine) -> Account | None:
+    return account_from_headers(engine, st.context.headers, config_value("trusted_user_header"))
 
 
 def _oidc_configured() -> bool:
