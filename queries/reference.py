@@ -35,6 +35,19 @@ ORDER BY CASE level WHEN 'city' THEN 0 ELSE 1 END, code""")
     return str(frame["name"].iloc[0]) if len(frame) else ""
 
 
+def default_authority(jurisdiction: str) -> str:
+    """The issuing authority (发文机关) when the office has not set one."""
+    return f"{jurisdiction}信访工作联席会议办公室"
+
+
+def issuing_authority(engine: Engine) -> str:
+    """The 发文机关 of circulars and reports: the office's setting, else the default."""
+    frame = fetch_frame(engine, "SELECT value FROM settings WHERE key = :key",
+                        {"key": defaults.AUTHORITY_KEY})
+    value = str(frame["value"].iloc[0]).strip() if len(frame) else ""
+    return value or default_authority(jurisdiction_name(engine))
+
+
 def category_list(engine: Engine) -> list[str]:
     """The top-level categories present in the cases, most frequent first (the category rollup's
     running totals at its last month: a few hundred rows, not the case table)."""
