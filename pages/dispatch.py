@@ -11,6 +11,7 @@ from exports.dispatch_pack import (
     cleared_this_month, dispatch_workbook, key_case_table, load_review, overdue_table, pack_title,
     units_table,
 )
+from exports.monthly_report import monthly_report, report_place
 from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
 from queries.reference import case_date_range, jurisdiction_name, read_number_setting, region_names
@@ -138,9 +139,18 @@ right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件
 right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
 
 jurisdiction = cached_query(jurisdiction_name)
-st.download_button(
+downloads = st.columns([1, 1, 3])
+downloads[0].download_button(
     "下载调度会材料（Excel）",  # built on click, with the whole overdue list
     lambda: dispatch_workbook(replace(review, overdue=overdue_cases(engine, review_filters)),
                               jurisdiction, names),
     file_name=f"{pack_title(jurisdiction, review_filters)}.xlsx", type="primary",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+report_scope = report_place(filters.county, today)
+downloads[1].download_button(
+    "下载月度分析报告（Word）",  # built on click: charts and map rendered on this machine
+    lambda: monthly_report(engine, month, today, report_scope),
+    file_name=f"{names.get(filters.county or '', '') or jurisdiction}{month_label(parse_month(month))}"
+              "信访工作分析报告（草稿）.docx",
+    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    help="公文格式；范围为侧边栏所选的县（市、区）或全辖区，签发存档见“乡镇排名与通报”页")
