@@ -317,33 +317,56 @@ def _write(out: Path, data: bytes) -> None:
     typer.echo(f"已导出：{out}（{len(data):,} 字节）")
 
 
+def _month(engine, month: Optional[str]) -> tuple[str, date]:
+    """The month asked for ('YYYY-MM', 'previous' or None for the last complete month) and the
+    day figures are taken."""
+    from queries.dispatch import last_complete_month
+    from queries.filters import parse_month
+    from queries.reference import dataset_as_of
+
+    today = dataset_as_of(engine, date.today())
+    month = last_complete_month(today) if month in (None, "previous") else month
+    parse_month(month)
+    return month, today
+
+
+def _mail(subject: str, file_name: str, data: bytes) -> None:
+    from exports.delivery import DeliveryError, send_file, smtp_settings
+
+    try:
+        settings = smtp_settings()
+        send_file(settings, subject, f"{subject}，见附件。（信访督导看板自动发送）", file_name, data)
+    except DeliveryError as exc:
+        _fail(str(exc))
+    typer.echo(f"已发送至：{'、'.join(settings.recipients)}")
+
+
 @export_app.command("dispatch")
 def export_dispatch(
-    month: Optional[str] = typer.Option(None, help="调度月份 YYYY-MM，默认上一个完整月份"),
+    month: Optional[str] = typer.Option(None, help="调度月份 YYYY-MM 或 previous（上一个完整月份，默认）"),
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     out: Path = typer.Option(..., help="输出文件 .xlsx"),
     county: Optional[str] = typer.Option(None, help="只导出一个县（市、区），填区划代码"),
     user: Optional[str] = USER_OPTION,
+    mail: bool = typer.Option(False, "--mail", help="另按 secrets.toml 的 [smtp] 发送邮件"),
 ) -> None:
     """导出月度调度会材料（Excel：本月概况、单位进度、逾期清单、重点案件）。"""
     from exports.dispatch_pack import dispatch_pack
-    from queries.dispatch import last_complete_month
-    from queries.filters import Filters, parse_month
-    from queries.reference import dataset_as_of
+    from queries.filters import Filters
 
     if out.suffix.lower() != ".xlsx":
         _fail(f"--out 应为 .xlsx 文件：{out}")
     try:
         engine = _engine(url)
-        today = dataset_as_of(engine, date.today())
-        month = month or last_complete_month(today)
-        parse_month(month)
+        month, today = _month(engine, month)
         place = Filters(start=today, end=today, as_of=today, county=county,
                         scope=_scope(engine, user))
         data = dispatch_pack(engine, month, today, place)
     except (DatabaseError, ValueError, PermissionError) as exc:
         _fail(str(exc))
     _write(out, data)
+    if mail:
+        _mail(f"{month} 调度会材料", out.name, data)
 
 
 @export_app.command("ranking")
@@ -503,6 +526,30 @@ def audit_command(
         else:
             typer.echo(f"{at}  {row.username}  {ACTIONS.get(row.action, row.action)}  "
                        f"{row.target or ''}  {row.result}")
+@app.command()
+def report(
+    month: Optional[str] = typer.Option(None, help="月份 YYYY-MM 或 previous（上一个完整月份，默认）"),
+    out: Optional[Path] = typer.Option(None, help="输出文件 .docx，默认 分析报告-<月份>.docx"),
+    region: Optional[str] = typer.Option(None, help="只写一个县（市、区），填区划代码；默认全辖区"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+    mail: bool = typer.Option(False, "--mail", help="另按 secrets.toml 的 [smtp] 发送邮件"),
+    user: Optional[str] = USER_OPTION,
+) -> None:
+    """月度分析报告（Word，公文格式）：总体情况、满意度、责任单位、排名与通报候选、预警、重点案件，附趋势图和态势图。"""
+    from exports.monthly_report import monthly_report, report_place
+
+    try:
+        engine = _engine(url)
+        month, today = _month(engine, month)
+        out = out or Path(f"分析报告-{month}" + (f"-{region}" if region else "") + ".docx")
+        if out.suffix.lower() != ".docx":
+            _fail(f"--out 应为 .docx 文件：{out}")
+        data = monthly_report(engine, month, today, report_place(region, today, _scope(engine, user)))
+    except (DatabaseError, ValueError, PermissionError) as exc:
+        _fail(str(exc))
+    _write(out, data)
+    if mail:
+        _mail(f"{month} 信访工作分析报告", out.name, data)
 
 
 if __name__ == "__main__":

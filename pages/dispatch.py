@@ -12,6 +12,7 @@ from exports.dispatch_pack import (
     cleared_this_month, dispatch_workbook, key_case_table, load_review, overdue_table, pack_title,
     units_table,
 )
+from exports.monthly_report import monthly_report, report_place
 from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
 from queries.reference import case_date_range, read_number_setting, region_names, scope_name
@@ -144,9 +145,17 @@ right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件
 right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
 
 jurisdiction = cached_query(scope_name, filters.scope)
+downloads = st.columns([1, 1, 3])
 download_button(
-    st, "下载调度会材料（Excel）",  # built on click, with the whole overdue list
+    downloads[0], "下载调度会材料（Excel）",  # built on click, with the whole overdue list
     lambda: dispatch_workbook(replace(review, overdue=overdue_cases(engine, review_filters)),
                               jurisdiction, names),
     f"{pack_title(jurisdiction, review_filters)}.xlsx", "调度会材料", review_filters.caption(names),
     type="primary")
+report_scope = report_place(filters.county, today, filters.scope)
+download_button(
+    downloads[1], "下载月度分析报告（Word）",  # built on click: charts and map rendered on this machine
+    lambda: monthly_report(engine, month, today, report_scope),
+    f"{names.get(filters.county or '', '') or jurisdiction}{month_label(parse_month(month))}"
+    "信访工作分析报告（草稿）.docx", "月度分析报告", review_filters.caption(names),
+    help="公文格式；范围为侧边栏所选的县（市、区）或本账号辖区，签发存档见“乡镇排名与通报”页")

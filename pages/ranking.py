@@ -1,15 +1,22 @@
 """乡镇排名与通报: rankings by an explicit, editable scheme; circular candidates; Excel and Word."""
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from data import audit
 from data.database import write_setting
+from data.issued import IssueError
+from exports.archive import issue_circular, issue_report
+from exports.monthly_report import report_place
 from exports.ranking_reports import LEVEL_NAMES, circular_docx, ranking_table, ranking_workbook
+from queries.defaults import AUTHORITY_KEY
+from queries.issued import issued_file, issued_list
 from queries.filters import add_months, parse_period, period_filters, previous_period
 from queries.ranking import (
     DEDUCTIONS, RATE_INDICATORS, SCHEME_KEY, RankingScheme, read_scheme, township_ranking,
 )
-from queries.reference import case_date_range, region_names, scope_name
+from queries.reference import case_date_range, issuing_authority, region_names, scope_name
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
@@ -147,5 +154,54 @@ download_button(
     f"{title}.xlsx", "排名", current.caption(names), type="primary")  # built on click
 download_button(
     downloads[1], "下载通报草稿（Word）",
-    lambda: circular_docx(frame, jurisdiction, label, scheme.describe(), names, level),
+    lambda: circular_docx(frame, jurisdiction, label, scheme.describe(), names, level,
+                          cached_query(issuing_authority)),
     f"关于{label}信访工作情况的通报（草稿）.docx", "通报草稿", current.caption(names))
+
+st.subheader(f"{label}已签发的通报和分析报告")
+issued = cached_query(issued_list, filters.scope, period)
+if issued.empty:
+    st.caption("本期还没有签发存档的文件。签发后的文件原样保存在数据库中，此后数据更正也不改变已签发的文件。")
+for row in issued.itertuples():
+    cols = st.columns([4, 2, 2, 1])
+    cols[0].text(f"{row.title}　{row.doc_number}")  # user text: shown as plain text, never markup
+    cols[1].text(f"成文日期 {row.issued_on:%Y-%m-%d}；签发人 {row.issued_by}")
+    cols[2].caption(f"存档于 {str(row.issued_at)[:16]}；SHA-256 {row.sha256[:12]}…")
+    download_button(cols[3], "下载", lambda i=row.id: issued_file(engine, filters.scope, i)[1],
+                    row.file_name, "已签发文件", row.doc_number, key=f"issued_{row.id}")
+
+with st.expander("签发存档：填写文号和成文日期，生成正式文件并保存"):
+    if not current_account().may("issue"):
+        st.info("只有领导和管理员可以签发存档。")
+    kinds = {"circular": f"通报（{LEVEL_NAMES[level]}，按当前评分办法）"}
+    if kind == "month":
+        kinds["report"] = "月度分析报告（范围为侧边栏所选县或全辖区）"
+    issue_kind = st.radio("文件", list(kinds), format_func=kinds.get, horizontal=True, key="issue_kind")
+    cols = st.columns(4)
+    authority = cols[0].text_input("发文机关", value=cached_query(issuing_authority), key="issue_authority")
+    doc_number = cols[1].text_input("文号", placeholder="例如 曲信联办〔2025〕12号", key="issue_number")
+    issued_on = cols[2].date_input("成文日期", value=date.today(), key="issue_date")
+    issued_by = cols[3].text_input("签发人", key="issue_by",
+                                   value=current_account().display_name or current_account().username)
+    if st.button("签发并存档", key="issue_button", type="primary",
+                 disabled=not current_account().may("issue")):
+        try:
+            if authority.strip() and authority.strip() != cached_query(issuing_authority):
+                with engine.begin() as conn:
+                    write_setting(conn, AUTHORITY_KEY, authority.strip())
+            if issue_kind == "circular":
+                issue_circular(engine, period, today, doc_number, issued_on, issued_by, scheme, level,
+                               place=filters)
+            else:
+                issue_report(engine, period, today, doc_number, issued_on, issued_by,
+                             place=report_place(filters.county, today, filters.scope))
+        except IssueError as exc:
+            audit.record(engine, current_account().username, "issue_document", doc_number.strip(),
+                         {"kind": issue_kind, "period": period}, "拒绝")
+            st.error(str(exc))
+        else:
+            audit.record(engine, current_account().username, "issue_document", doc_number.strip(),
+                         {"kind": issue_kind, "period": period, "issued_by": issued_by})
+            clear_cached_queries()
+            st.success("已签发并存档。")
+            st.rerun()

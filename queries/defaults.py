@@ -8,6 +8,7 @@ SATISFACTION_TARGET_PCT = 95.0  # the seeds quote 95.31% (Qujing) and 95.5% (Yiy
 MIN_RANKED_CASES = 15     # units with fewer cases are not ranked (one practice, quarterly)
 TRAILING_MONTHS = 12      # the default period: the last twelve months
 DEMO_BANNER_KEY = "data_source"  # settings key: "demo" while the demo data is loaded
+AUTHORITY_KEY = "issuing_authority"  # settings key: 发文机关 of circulars and reports
 AS_OF_KEY = "as_of"              # settings key: the demo's fixed "today", when generated with --end
 CACHE_TTL_SECONDS = 300   # how long a page keeps a query result
 SESSION_IDLE_MINUTES = 30  # a signed-in session signs out after this long without any action

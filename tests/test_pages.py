@@ -332,3 +332,24 @@ def test_import_page_township_and_village_list(tmp_path, monkeypatch):
     assert "导入完成" in at.success[-1].value
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM units WHERE kind = 'township'")).scalar() == 4
+
+
+def test_ranking_page_issues_and_lists_documents(app_db):
+    at = run_app("pages/ranking.py")
+    at.radio(key="rank_kind").set_value("month").run()
+    at.selectbox(key="rank_period").set_value("2025-03").run()
+    at.text_input(key="issue_number").set_value("测信〔2025〕9号").run()
+    at.button(key="issue_button").click().run()
+    assert not at.exception, at.exception
+    assert any("请填写签发人" in e.value for e in at.error)
+    at.text_input(key="issue_by").set_value("=王主任").run()
+    at.radio(key="issue_kind").set_value("report").run()
+    at.button(key="issue_button").click().run()
+    assert not at.exception, at.exception
+    texts = [t.value for t in at.text]
+    assert any(t.startswith("关于测试市2025年3月信访工作情况的分析报告　测信〔2025〕9号") for t in texts)
+    assert any("签发人 =王主任" in t for t in texts)
+    assert len(at.get("download_button")) == 3  # ranking, circular draft, the issued report
+    at.text_input(key="issue_by").set_value("李").run()
+    at.button(key="issue_button").click().run()
+    assert any("已用于" in e.value for e in at.error)

@@ -125,12 +125,12 @@ def test_excel_and_word_exports(fixture_engine):
     cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
     assert cells[0][0] == "名称" and {cells[1][0], cells[2][0]} == {"甲县一镇", "乙县三镇"}
     assert any("进京访 1 件" in row[-1] for row in cells[1:])
-    title_run = doc.paragraphs[0].runs[0]
-    assert title_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
-    body_run = doc.paragraphs[3].runs[0]
-    assert body_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    title = next(p for p in doc.paragraphs if p.text.startswith("关于"))
+    assert title.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    body = next(p for p in doc.paragraphs if p.text.startswith("根据"))
+    assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     normal = doc.styles["Normal"].element.rPr.rFonts
-    assert normal.get(qn("w:eastAsia")) == "仿宋"
+    assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
 
 
 def test_cli_export_ranking(tmp_path):
