@@ -11,7 +11,8 @@ from tests.fixture_cases import load_fixture
 from tests.signin import add_admin, add_test_accounts, sign_in, signed_in_app
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
-         "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py"]
+         "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py",
+         "pages/search.py"]
 
 
 @pytest.fixture()
