@@ -60,6 +60,10 @@ def signed_in_app(path: str = "app.py", user: str | None = "city", timeout: int 
 def browser_sign_in(page, username: str, password: str = PASSWORD) -> None:
     """The sign-in form in Chromium: fill both boxes and press 登录."""
     page.get_by_label("用户名").wait_for(timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    if page.get_by_role("dialog").count():  # a notice over the page (e.g. an unknown address)
+        page.keyboard.press("Escape")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()

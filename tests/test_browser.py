@@ -38,7 +38,9 @@ def database(tmp_path_factory):
     engine = make_engine(f"sqlite:///{db}")
     generate(engine, profile="county", cases=6000, seed=3)
     top = engine.connect().exec_driver_sql("SELECT code FROM regions WHERE level = 'county'").scalar()
-    add_test_accounts(engine, {"tester": ("admin", top)})
+    town = engine.connect().exec_driver_sql(
+        "SELECT code FROM regions WHERE level = 'township' ORDER BY code").scalar()
+    add_test_accounts(engine, {"tester": ("admin", top), "town": ("staff", town)})
     engine.dispose()
     return db
 
@@ -198,7 +200,7 @@ def test_nothing_before_sign_in_and_lockout_message(server, browser):
     """An unsigned visit to any page shows the sign-in form only; a wrong password gets one message."""
     for path in PAGES:
         page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.goto(f"{server}/{path}?county=1")
+        page.goto(f"{server}/{'' if path == 'overview' else path}?county=1")
         page.get_by_label("用户名").wait_for(timeout=120_000)
         page.wait_for_function(
             "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
@@ -208,7 +210,7 @@ def test_nothing_before_sign_in_and_lockout_message(server, browser):
             assert leaked not in text, f"{path}: {leaked}"
         page.close()
     page = browser.new_page()
-    page.goto(f"{server}/overview")
+    page.goto(f"{server}/")
     browser_sign_in(page, "tester", "wrong-password-1")
     page.get_by_text("登录失败").first.wait_for(timeout=60_000)
     browser_sign_in(page, "nobody-here", "wrong-password-1")
@@ -216,6 +218,32 @@ def test_nothing_before_sign_in_and_lockout_message(server, browser):
     assert len(set(messages)) == 1
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "sign_in.png"), full_page=True)
+    page.close()
+
+
+def test_township_account_sees_its_township_only(server, browser, database):
+    """A township account's overview total equals a direct count of its township, and a URL asking
+    for the whole county or another township does not widen it."""
+    import re
+
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        town, other = [r[0] for r in conn.exec_driver_sql(
+            "SELECT code FROM regions WHERE level = 'township' ORDER BY code LIMIT 2")]
+        as_of = conn.exec_driver_sql("SELECT value FROM settings WHERE key = 'as_of'").scalar() \
+            or conn.exec_driver_sql("SELECT MAX(received_on) FROM cases").scalar()
+        start = f"{str(as_of)[:4]}-01"
+        direct = conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM cases WHERE township_code = ? AND received_on >= ? "
+            "AND received_on <= ?", (town, f"{start}-01", str(as_of)[:10])).scalar()
+    engine.dispose()
+    page = open_page(browser, f"{server}/?from={start}&to={str(as_of)[:7]}&township={other}",
+                     "信访总量", [], user="town")
+    text = page.locator("body").inner_text()
+    assert "不在本账号辖区内" in text
+    total = re.search(r"信访总量\s*([\d,]+) 件", text)
+    assert total and int(total.group(1).replace(",", "")) == direct
+    page.screenshot(path=str(OUTPUT / "township_account.png"), full_page=True)
     page.close()
 
 
