@@ -346,3 +346,18 @@ def test_import_page_township_and_village_list(tmp_path, monkeypatch):
     assert "导入完成" in at.success[-1].value
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM units WHERE kind = 'township'")).scalar() == 4
+
+
+def test_search_page_from_a_link_opens_the_case_file(app_db):
+    at = run_app("pages/search.py", **{"from": "2025-01", "to": "2025-03", "status": "逾期"})
+    assert "共 1 件" in [s.value for s in at.subheader]
+    at.selectbox(key="s_case").set_value("B1").run()
+    assert not at.exception
+    assert "案件档案：B1" in [h.value for h in at.header]
+    assert any(s.value.startswith("信访人画像") for s in at.subheader)
+    assert "13912345678" not in str([t.value for t in at.text_input])  # masked until asked
+    at.text_input(key="s_q").input("张某某").run()
+    assert "共 0 件" in [s.value for s in at.subheader]  # A2 is not overdue
+    at.selectbox(key="s_status").set_value("").run()
+    assert "共 1 件" in [s.value for s in at.subheader]
+    assert at.query_params["q"] in (["张某某"], "张某某")
