@@ -254,7 +254,7 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
     page.get_by_role("link", name="查看逾期未结信访件").click()
     page.get_by_text("打开案件档案").first.wait_for(timeout=120_000)
     assert page.get_by_text(f"共 {card_value.replace(' 件', '')} 件").count() >= 1
-    page.get_by_text("请选择信访件编号").first.click()
+    page.get_by_label("打开案件档案（或点选表格中的一行）").click()
     page.get_by_role("option").nth(1).click()
     page.get_by_text("办理时间线").first.wait_for(timeout=120_000)
     page.wait_for_function(
