@@ -21,6 +21,7 @@ PAGES = [
     st.Page("pages/satisfaction.py", title="满意度", url_path="satisfaction"),
     st.Page("pages/ranking.py", title="乡镇排名与通报", url_path="ranking"),
     st.Page("pages/alerts.py", title="事前预警", url_path="alerts"),
+    st.Page("pages/search.py", title="综合查询", url_path="search"),
     st.Page("pages/data_import.py", title="数据导入", url_path="import"),
 ]
 # Only for the roles that hold the permission (others are not even offered the page).

@@ -89,6 +89,10 @@ cases = Table(
     # Open cases with their deadline and registration day: overdue lists from the index alone.
     Index("ix_cases_open", "closed_on", "due_on", "extended_due_on", "received_on"),
     Index("ix_cases_petitioner_received", "petitioner_key", "received_on"),
+    # Search by a petitioner's full name, phone or ID number (data/search_index.py has the text search).
+    Index("ix_cases_petitioner_phone", "petitioner_phone"),
+    Index("ix_cases_petitioner_id_no", "petitioner_id_no"),
+    Index("ix_cases_petitioner_name", "petitioner_name"),
 )
 
 key_cases = Table(

@@ -23,7 +23,7 @@ OUTPUT = PROJECT_DIR / "test-output"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = {"overview": "信访总量", "map": "作战图：重点案件清单", "dispatch": "责任单位办理进度",
          "satisfaction": "分项比较", "ranking": "通报候选", "alerts": "预警清单",
-         "import": "选择信访件清单"}
+         "import": "选择信访件清单", "search": "打开案件档案"}
 
 
 def _free_port() -> int:
@@ -244,4 +244,24 @@ def test_township_account_sees_its_township_only(server, browser, database):
     total = re.search(r"信访总量\s*([\d,]+) 件", text)
     assert total and int(total.group(1).replace(",", "")) == direct
     page.screenshot(path=str(OUTPUT / "township_account.png"), full_page=True)
+    page.close()
+
+
+def test_overdue_card_to_a_case_file_by_clicks(server, browser):
+    """总览's 逾期未结 card -> 综合查询 (its cases, as many as the card says) -> a case file."""
+    page = open_page(browser, f"{server}/overview", "办理质效", [])
+    card_value = page.locator(".figure-card", has_text="逾期未结").locator("div").nth(1).inner_text()
+    page.get_by_role("link", name="查看逾期未结信访件").click()
+    page.get_by_text("打开案件档案").first.wait_for(timeout=120_000)
+    assert page.get_by_text(f"共 {card_value.replace(' 件', '')} 件").count() >= 1
+    page.get_by_label("打开案件档案（或点选表格中的一行）").click()
+    page.get_by_role("option").nth(1).click()
+    page.get_by_text("办理时间线").first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(2)
+    assert page.get_by_text("信访人画像").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "case_file.png"), full_page=True)
     page.close()

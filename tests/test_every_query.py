@@ -35,8 +35,7 @@ ARGUMENTS = {"case_nos": ("A1", "B2"), "filters": FILTERS, "previous": FILTERS, 
              "end": FILTERS.end, "where": "1 = 1", "params": {}, "groupings": ("township",), "day": AS_OF,
              "group": ("township_code",), "spans": {"n": (FILTERS.start, FILTERS.end)},
              "days": [AS_OF, FILTERS.start], "scope": EVERYTHING,
-             "region_code": "100100", "document_id": 1,
-             "case_no": "A1"}
+             "region_code": "100100", "document_id": 1, "case_no": "A1", "as_of": AS_OF}
 
 
 @pytest.mark.parametrize("fn", query_functions(), ids=lambda fn: f"{fn.__module__}.{fn.__name__}")

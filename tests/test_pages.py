@@ -10,7 +10,8 @@ from data.database import PROJECT_DIR, make_engine, migrate
 from tests.signin import add_admin, add_test_accounts, sign_in, signed_in_app
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
-         "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py"]
+         "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py",
+         "pages/search.py"]
 
 
 def run_app(path="app.py", user="city", **params) -> AppTest:
@@ -339,6 +340,7 @@ def test_ranking_page_issues_and_lists_documents(app_db):
     at.radio(key="rank_kind").set_value("month").run()
     at.selectbox(key="rank_period").set_value("2025-03").run()
     at.text_input(key="issue_number").set_value("测信〔2025〕9号").run()
+    at.text_input(key="issue_by").set_value("").run()
     at.button(key="issue_button").click().run()
     assert not at.exception, at.exception
     assert any("请填写签发人" in e.value for e in at.error)
@@ -353,3 +355,16 @@ def test_ranking_page_issues_and_lists_documents(app_db):
     at.text_input(key="issue_by").set_value("李").run()
     at.button(key="issue_button").click().run()
     assert any("已用于" in e.value for e in at.error)
+def test_search_page_from_a_link_opens_the_case_file(app_db):
+    at = run_app("pages/search.py", **{"from": "2025-01", "to": "2025-03", "status": "逾期"})
+    assert "共 1 件" in [s.value for s in at.subheader]
+    at.selectbox(key="s_case").set_value("B1").run()
+    assert not at.exception
+    assert "案件档案：B1" in [h.value for h in at.header]
+    assert any(s.value.startswith("信访人画像") for s in at.subheader)
+    assert "13912345678" not in str([t.value for t in at.text_input])  # masked until asked
+    at.text_input(key="s_q").input("张某某").run()
+    assert "共 0 件" in [s.value for s in at.subheader]  # A2 is not overdue
+    at.selectbox(key="s_status").set_value("").run()
+    assert "共 1 件" in [s.value for s in at.subheader]
+    assert at.query_params["q"] in (["张某某"], "张某某")

@@ -9,6 +9,7 @@ from ui.auth import current_scope
 from ui.database import cached_query, data_as_of
 
 ALL = ""
+SHARED_KEYS = ("from", "to", "county", "township", "category")
 
 
 def _month_options(as_of) -> list[str]:
@@ -67,7 +68,11 @@ def sidebar_filters() -> Filters:
         return list(frame["code"])
 
     categories = cached_query(category_list)
-    if not st.session_state.get("f_ready"):
+    # Read the URL once per session, and again whenever a link brought other filters than those
+    # last written (a drill-down from a figure).
+    shared = {k: st.query_params.get(k, ALL) for k in SHARED_KEYS}
+    followed = any(shared.values()) and shared != st.session_state.get("f_written", shared)
+    if not st.session_state.get("f_ready") or followed:
         st.session_state["f_problems"] = _read_url(months, counties, townships_of, categories)
         st.session_state["f_ready"] = True
     if st.session_state.get("f_from") not in months or st.session_state.get("f_to") not in months:
@@ -94,7 +99,10 @@ def sidebar_filters() -> Filters:
 
     wanted = {"from": start, "to": end, "county": county, "township": township,
               "category": category}
-    current = {k: v for k, v in wanted.items() if v}
+    # A page's own parameters (综合查询's search) stay beside the shared ones.
+    current = {**{k: v for k, v in st.query_params.items() if k not in wanted},
+               **{k: v for k, v in wanted.items() if v}}
+    st.session_state["f_written"] = wanted
     if dict(st.query_params) != current:
         st.query_params.from_dict(current)
     for problem in st.session_state.get("f_problems", []):
