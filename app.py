@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui.database import app_engine
+from ui.errors import failures_explained
 from ui.page import ACTIVE_FILTERS
 from ui.sidebar import sidebar_filters
 
@@ -19,7 +20,8 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES)
-app_engine()
-st.session_state[ACTIVE_FILTERS] = None
-st.session_state[ACTIVE_FILTERS] = sidebar_filters()
-navigation.run()
+with failures_explained(f"/{navigation.url_path}", st.empty()):
+    app_engine()
+    st.session_state[ACTIVE_FILTERS] = None
+    st.session_state[ACTIVE_FILTERS] = sidebar_filters()
+    navigation.run()
