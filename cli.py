@@ -7,11 +7,54 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from data.database import DatabaseError, check_connection, database_url, make_engine, migrate
+from data.database import (
+    PROJECT_DIR, DatabaseError, check_connection, database_url, make_engine, migrate,
+)
 
-app = typer.Typer(help="信访督导看板命令行工具", no_args_is_help=True, add_completion=False)
+LOG_PATH = PROJECT_DIR / "data" / "cli-errors.log"  # unexpected failures of commands, git-ignored
+
+
+class _ExplainedGroup(TyperGroup):
+    """Every command runs through here: an unexpected failure ends in a Chinese message and exit
+    code 2, its details (no personal data, see data/failures.py) in LOG_PATH, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place that explains them
+            typer.echo(f"错误：{_explain(exc, ctx)}", err=True)
+            raise typer.Exit(code=2)
+
+
+def _explain(exc: BaseException, ctx: click.Context) -> str:
+    import logging
+
+    from data.failures import LOGGER, explain
+
+    try:
+        LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(LOG_PATH, encoding="utf-8")
+        place = str(LOG_PATH)
+    except OSError:
+        handler, place = logging.NullHandler(), "（日志文件无法写入）"
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    LOGGER.addHandler(handler)
+    LOGGER.propagate = False
+    try:
+        return explain(exc, f"cli.py {ctx.invoked_subcommand or ''}".strip(), log_place="日志 " + place)
+    finally:
+        LOGGER.removeHandler(handler)
+        handler.close()
+
+
+app = typer.Typer(help="信访督导看板命令行工具", no_args_is_help=True, add_completion=False,
+                  cls=_ExplainedGroup, pretty_exceptions_enable=False)
 
 
 def _engine(url: Optional[str]):

@@ -108,11 +108,11 @@ def _log_text(exc: BaseException) -> str:
     return "\n".join(lines)
 
 
-def explain(exc: BaseException, where: str) -> str:
+def explain(exc: BaseException, where: str, log_place: str = "服务器日志") -> str:
     """Logs the failure at `where` (a page or command) and returns the Chinese message for the user,
     ending with the reference of the log entry."""
     reference = secrets.token_hex(4)
     message = _message_for(exc)
     LOGGER.error("failure %s in %s (user told: %s)\n%s", reference, where, message,
                  _log_text(exc))
-    return f"{message}（错误编号 {reference}，详情见服务器日志）"
+    return f"{message}（错误编号 {reference}，详情见{log_place}）"

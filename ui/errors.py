@@ -26,6 +26,12 @@ def _log_to_console() -> None:
         LOGGER.propagate = False
 
 
+def show_failure(exc: BaseException, where: str, slot=None, prefix: str = "") -> None:
+    """Logs the failure and shows its Chinese message in `slot` (default: where the page is)."""
+    _log_to_console()
+    (slot or st).error(md_text(prefix + explain(exc, where)))
+
+
 @contextmanager
 def failures_explained(where: str, slot=None):
     """Runs the block; on any exception shows the Chinese message (in `slot`, e.g. a placeholder
@@ -33,5 +39,4 @@ def failures_explained(where: str, slot=None):
     try:
         yield
     except Exception as exc:  # noqa: BLE001 - st.stop()/st.rerun() are not Exceptions and pass
-        _log_to_console()
-        (slot or st).error(md_text(explain(exc, where)))
+        show_failure(exc, where, slot)

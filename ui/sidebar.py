@@ -6,6 +6,7 @@ import streamlit as st
 from queries.filters import Filters, add_months, month_label, parse_month
 from queries.reference import case_date_range, category_list, region_list, region_names
 from ui.database import cached_query, data_as_of
+from ui.markup import md_text
 
 ALL = ""
 
@@ -96,5 +97,5 @@ def sidebar_filters() -> Filters:
     if dict(st.query_params) != current:
         st.query_params.from_dict(current)
     for problem in st.session_state.get("f_problems", []):
-        st.warning(problem)
+        st.warning(md_text(problem))
     return Filters.for_months(start, end, as_of, county, township, category)
