@@ -96,7 +96,7 @@ previous = period_filters(previous_period(period), today, filters)
 frame = cached_query(township_ranking, current, previous, scheme.to_json(), level)
 _start, _end, label = parse_period(period)
 jurisdiction = cached_query(jurisdiction_name)
-st.info(f"**评价办法**　{md_text(scheme.describe())}")
+st.info(f"**评价办法**　{scheme.describe()}")  # built from numbers only
 if parse_period(period)[1] >= today:
     st.warning(f"{label}尚未结束（数据截至 {today:%Y-%m-%d}），排名仅供参考。")
 
