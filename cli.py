@@ -300,6 +300,41 @@ def alerts(
         typer.echo(f"共 {len(frame)} 条预警（截至 {day:%Y-%m-%d}）。")
 
 
+@app.command("backup")
+def backup_command(
+    out: Path = typer.Option(..., help="备份文件，例如 /backup/xinfang-20250601.db"),
+    url: Optional[str] = typer.Option(None, help="数据库地址；默认取 DATABASE_URL 或 data/ 下的 SQLite 文件"),
+) -> None:
+    """备份 SQLite 数据库（在线备份：看板运行时也可执行，得到一致的副本）。PostgreSQL 用 pg_dump。"""
+    from data.backup import backup
+
+    try:
+        facts = backup(url or database_url(), out)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    typer.echo(f"已备份到 {facts.path}：信访件 {facts.case_count:,} 件，{facts.size_bytes / 1e6:.1f} MB，"
+               f"数据库结构版本 {facts.revision}。")
+
+
+@app.command("restore")
+def restore_command(
+    file: Path = typer.Argument(..., help="由 cli.py backup 生成的备份文件"),
+    url: Optional[str] = typer.Option(None, help="要恢复到的数据库地址；默认取 DATABASE_URL 或 data/ 下的 SQLite 文件"),
+    force: bool = typer.Option(False, "--force", help="数据库已存在时确认用备份替换（替换前另存一份）"),
+) -> None:
+    """从备份恢复 SQLite 数据库：先检查备份完整、属于本系统，已有数据库须加 --force 才替换。"""
+    from data.backup import restore
+
+    try:
+        facts, kept = restore(file, url or database_url(), force)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    if kept:
+        typer.echo(f"原数据库已另存为 {kept}。")
+    typer.echo(f"已从 {file} 恢复：信访件 {facts.case_count:,} 件。正在运行的看板请重新启动"
+               "（或等待几分钟缓存过期）后查看。")
+
+
 export_app = typer.Typer(help="导出报表", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
