@@ -125,8 +125,8 @@ def backup(url: str, out: Path) -> BackupFacts:
 def restore(backup_file: Path, url: str, force: bool) -> tuple[BackupFacts, Path | None]:
     """Replaces the database of `url` with the backup; returns the backup's facts and where the
     replaced database was kept (None when there was none). Refuses to replace without `force`."""
-    facts = check_backup(backup_file)
     target_path = sqlite_path(url)
+    facts = check_backup(backup_file)
     if target_path.resolve() == backup_file.resolve():
         raise DatabaseError("备份文件就是当前数据库文件，无需恢复。")
     kept = None
