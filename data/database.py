@@ -64,7 +64,11 @@ def make_engine(url: str) -> Engine:
     # PostgreSQL's JIT compiler spends more than it saves on the short queries of a dashboard,
     # whose cost estimates over a large case table still trigger it. A server that does not
     # answer (network cut) is given up after CONNECT_TIMEOUT_S instead of the system's minutes.
-    options = ({"connect_args": {"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_S}}
+    # A connection whose network silently died is noticed by TCP keepalives and a TCP user
+    # timeout (unacknowledged data) within about a minute, not after the system's two hours.
+    options = ({"connect_args": {"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_S,
+                                 "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                                 "keepalives_count": 3, "tcp_user_timeout": 60_000}}
                if url.startswith("postgresql") else {})
     try:
         # pool_pre_ping: a connection the server dropped (restart, network cut) is replaced

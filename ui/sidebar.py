@@ -66,7 +66,9 @@ def sidebar_filters() -> Filters:
         return list(frame["code"])
 
     categories = cached_query(category_list)
-    if not st.session_state.get("f_ready"):
+    # Read the URL once per session, and again when a run failed before the widgets were drawn
+    # (database lost): Streamlit then forgot their state, the URL still holds the view.
+    if not st.session_state.get("f_ready") or "f_from" not in st.session_state:
         st.session_state["f_problems"] = _read_url(months, counties, townships_of, categories)
         st.session_state["f_ready"] = True
     if st.session_state.get("f_from") not in months or st.session_state.get("f_to") not in months:
