@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
 from ui.cards import figure_card
-from ui.markup import html_text, md_text
+from ui.markup import WORD_JOINER, html_text, md_text
 
 IMAGE = "![t](http://127.0.0.1:9/t.png)"
 LINK = "[请重新登录](http://10.0.0.9/login)"
@@ -39,11 +39,20 @@ def bodies(at: AppTest) -> list[str]:
     return found
 
 
+def test_addresses_are_not_linked_after_parsing():
+    """Streamlit links bare addresses in parsed text (GFM autolink literals): they are broken."""
+    for value in ("http://10.0.0.9/x", "https://a.b", "www.example.org", "a@b.cn", "WWW.X.CN"):
+        escaped = md_text(value)
+        assert WORD_JOINER in escaped and escaped.replace(WORD_JOINER, "").replace("\\", "") == value
+        plain = escaped.replace("\\", "")
+        assert "://" not in plain and "www." not in plain.lower() and "@b" not in plain
+
+
 @pytest.mark.parametrize("value", HOSTILE)
 def test_escaped_text_renders_as_written(value):
     html = rendered(md_text(value))
     assert "<a " not in html and "<img" not in html and "<h1>" not in html and "<strong>" not in html
-    shown = html.removeprefix("<p>").removesuffix("</p>\n")
+    shown = html.removeprefix("<p>").removesuffix("</p>\n").replace(WORD_JOINER, "")
     expected = " ".join(value.split()).replace("&", "&amp;").replace("<", "&lt;").replace(
         ">", "&gt;").replace('"', "&quot;")
     assert shown == expected

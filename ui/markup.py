@@ -7,16 +7,23 @@ titles, metric and widget labels); `html_text` for text inside the HTML that ui/
 from __future__ import annotations
 
 import html
+import re
 import string
 
 # CommonMark lets every ASCII punctuation character be backslash-escaped; escaping all of them
 # also stops GFM autolinks (http://, www., e-mail), Streamlit's :colour[...] and :emoji: marks,
 # $ maths, tables and headings, whatever the text around them.
 _MARKDOWN = str.maketrans({c: "\\" + c for c in string.punctuation})
+# Streamlit turns web addresses and e-mail addresses in plain text into links after the Markdown
+# is parsed, escaped or not. An invisible WORD JOINER after "http:", before the dot of "www."
+# and after "@" leaves the text as it reads and stops that.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"
 
 
 def _one_line(value) -> str:
-    return " ".join(("" if value is None else str(value)).split())
+    text = " ".join(("" if value is None else str(value)).split())
+    return _AUTOLINK.sub(WORD_JOINER, text)
 
 
 def md_text(value) -> str:
