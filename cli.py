@@ -45,7 +45,6 @@ def _explain(exc: BaseException, ctx: click.Context) -> str:
         handler, place = logging.NullHandler(), "（日志文件无法写入）"
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     LOGGER.addHandler(handler)
-    LOGGER.propagate = False
     try:
         return explain(exc, f"cli.py {ctx.invoked_subcommand or ''}".strip(), log_place="日志 " + place)
     finally:

@@ -19,11 +19,10 @@ from ui.markup import md_text
 
 def _log_to_console() -> None:
     """Failures go to the server's standard error (the service journal), with the time."""
-    if not LOGGER.handlers:
+    if not LOGGER.handlers and not logging.getLogger().handlers:  # unless logging is set up
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         LOGGER.addHandler(handler)
-        LOGGER.propagate = False
 
 
 def show_failure(exc: BaseException, where: str, slot=None, prefix: str = "") -> None:
