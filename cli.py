@@ -67,6 +67,26 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _scope(engine, user: Optional[str]):
+    """The jurisdiction of --user (its account must exist and be enabled); the whole database
+    when no --user is given (the server's shell is trusted)."""
+    from data.accounts import get_account
+    from queries.scope import EVERYTHING, ScopeError, scope_of_region
+
+    if not user:
+        return EVERYTHING
+    account = get_account(engine, user)
+    if account is None:
+        _fail(f"没有名为“{user}”的可用账号")
+    try:
+        return scope_of_region(engine, account.region_code)
+    except ScopeError as exc:
+        _fail(str(exc))
+
+
+USER_OPTION = typer.Option(None, "--user", help="按该账号的辖区输出（默认全库）")
+
+
 def _parse_day(text: Optional[str], option: str) -> Optional[date]:
     if text is None:
         return None
@@ -102,6 +122,9 @@ def demo(
         f"其中部门 {summary.departments} 个；信访件 {summary.cases:,} 件，重点案件 "
         f"{summary.key_cases:,} 件，评价 {summary.evaluations:,} 条，办理记录 {summary.events:,} 条。"
         f"用时 {time.perf_counter() - started:.1f} 秒。")
+    from data.accounts import add_demo_accounts, announce_accounts, ensure_first_admin
+
+    announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
 
 
 @app.command()
@@ -113,6 +136,27 @@ def serve(
     """启动看板（等同于 streamlit run app.py，另外保证首次打开任一页面网址都直接显示该页）。"""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli
+
+    from data.accounts import add_demo_accounts, announce_accounts, ensure_first_admin
+    from data.database import is_default_url
+
+    # Create and migrate the database (and the demo, on the embedded default) before the server
+    # starts, so the first page opens at once and the passwords created are printed here.
+    url = database_url()
+    try:
+        engine = _engine(url)
+        migrate(engine)
+        if is_default_url(url) and not engine.connect().exec_driver_sql(
+                "SELECT 1 FROM regions LIMIT 1").first():
+            from data.demo import generate
+
+            typer.echo("首次启动：正在创建数据库并生成演示数据……")
+            generate(engine)
+            announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
+        announce_accounts(ensure_first_admin(engine))
+        engine.dispose()
+    except DatabaseError as exc:
+        _fail(str(exc))
 
     # app.py routes every page with st.navigation; without this, Streamlit treats pages/ as its
     # old page folder until the first run has called st.navigation.
@@ -264,6 +308,7 @@ def alerts(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="预警日期 YYYY-MM-DD，默认数据截止日"),
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     as_json: bool = typer.Option(False, "--json", help="每条预警输出一行 JSON"),
+    user: Optional[str] = USER_OPTION,
 ) -> None:
     """列出预警：同类聚集、集体访激增、越级和集体访上升、重复信访。"""
     import json
@@ -276,7 +321,7 @@ def alerts(
     try:
         engine = _engine(url)
         day = day or dataset_as_of(engine, date.today())
-        frame = all_alerts(engine, Filters(start=day, end=day, as_of=day))
+        frame = all_alerts(engine, Filters(start=day, end=day, as_of=day, scope=_scope(engine, user)))
         names = region_names(engine)
     except (DatabaseError, ValueError) as exc:
         _fail(str(exc))
@@ -355,6 +400,7 @@ def export_dispatch(
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     out: Path = typer.Option(..., help="输出文件 .xlsx"),
     county: Optional[str] = typer.Option(None, help="只导出一个县（市、区），填区划代码"),
+    user: Optional[str] = USER_OPTION,
 ) -> None:
     """导出月度调度会材料（Excel：本月概况、单位进度、逾期清单、重点案件）。"""
     from exports.dispatch_pack import dispatch_pack
@@ -369,9 +415,10 @@ def export_dispatch(
         today = dataset_as_of(engine, date.today())
         month = month or last_complete_month(today)
         parse_month(month)
-        place = Filters(start=today, end=today, as_of=today, county=county) if county else None
+        place = Filters(start=today, end=today, as_of=today, county=county,
+                        scope=_scope(engine, user))
         data = dispatch_pack(engine, month, today, place)
-    except (DatabaseError, ValueError) as exc:
+    except (DatabaseError, ValueError, PermissionError) as exc:
         _fail(str(exc))
     _write(out, data)
 
@@ -382,6 +429,7 @@ def export_ranking(
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     out: Path = typer.Option(..., help="输出文件：.xlsx 为排名表，.docx 为通报草稿"),
     level: str = typer.Option("township", help="township 乡镇、county 县（市、区）或 unit 责任单位"),
+    user: Optional[str] = USER_OPTION,
 ) -> None:
     """导出排名（Excel）或通报草稿（Word），使用数据库中保存的评分办法。"""
     from exports.ranking_reports import LEVEL_NAMES, ranking_report
@@ -394,10 +442,146 @@ def export_ranking(
         _fail(f"--level 应为 township、county 或 unit：{level}")
     try:
         engine = _engine(url)
-        data = ranking_report(engine, period, dataset_as_of(engine, date.today()), fmt, level)
+        data = ranking_report(engine, period, dataset_as_of(engine, date.today()), fmt, level,
+                              place=_scope(engine, user))
     except (DatabaseError, ValueError) as exc:
         _fail(str(exc))
     _write(out, data)
+
+
+user_app = typer.Typer(help="账号管理（本机命令行视为可信）", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _password_from_stdin(password_stdin: bool) -> Optional[str]:
+    if not password_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        _fail("--password-stdin：标准输入中没有密码")
+    return password
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="用户名"),
+    role: str = typer.Option(..., help="admin 管理员、leader 领导、staff 工作人员或 viewer 查看人员"),
+    region: str = typer.Option(..., help="辖区代码：市、县（市、区）或乡镇（街道）"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码（作为正式密码）"),
+    display_name: str = typer.Option("", help="姓名"),
+    email: str = typer.Option("", help="电子邮箱（统一身份认证按此对应账号）"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+) -> None:
+    """新增账号；不给密码时生成随机密码（首次登录须修改）。"""
+    from data.accounts import AccountError, add_account
+
+    given = _password_from_stdin(password_stdin)
+    try:
+        engine = _engine(url)
+        password = add_account(engine, name, role, region, password=given, display_name=display_name,
+                               email=email, by="命令行")
+    except (DatabaseError, AccountError) as exc:
+        _fail(str(exc))
+    if given is None:
+        typer.echo(f"已新增账号 {name}，初始密码：{password}（首次登录须修改）")
+    else:
+        typer.echo(f"已新增账号 {name}。")
+
+
+@user_app.command("list")
+def user_list(url: Optional[str] = typer.Option(None, help="数据库地址"),
+              as_json: bool = typer.Option(False, "--json", help="每个账号一行 JSON")) -> None:
+    """列出账号（不含密码）。"""
+    import json
+
+    from data.accounts import ROLE_LABELS, list_accounts
+
+    try:
+        rows = list_accounts(_engine(url))
+    except DatabaseError as exc:
+        _fail(str(exc))
+    for row in rows:
+        state = "停用" if row["disabled"] else "须改密码" if row["must_change_password"] else "正常"
+        if as_json:
+            typer.echo(json.dumps({"username": row["username"], "role": row["role"],
+                                   "region": row["region_code"], "state": state,
+                                   "email": row["email"]}, ensure_ascii=False))
+        else:
+            typer.echo(f"{row['username']}\t{ROLE_LABELS.get(row['role'], row['role'])}\t"
+                       f"{row['region_code']}\t{state}")
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="用户名"),
+                 url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
+    """停用账号（已登录的会话随即退出）。"""
+    from data.accounts import AccountError, set_disabled
+
+    try:
+        set_disabled(_engine(url), name, True, by="命令行")
+    except (DatabaseError, AccountError) as exc:
+        _fail(str(exc))
+    typer.echo(f"已停用账号 {name}。")
+
+
+@user_app.command("enable")
+def user_enable(name: str = typer.Argument(..., help="用户名"),
+                url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
+    """重新启用账号。"""
+    from data.accounts import AccountError, set_disabled
+
+    try:
+        set_disabled(_engine(url), name, False, by="命令行")
+    except (DatabaseError, AccountError) as exc:
+        _fail(str(exc))
+    typer.echo(f"已启用账号 {name}。")
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    name: str = typer.Argument(..., help="用户名"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取新密码（作为正式密码）"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+) -> None:
+    """重置密码（同时解除锁定）；不给密码时生成随机密码（下次登录须修改）。"""
+    from data.accounts import AccountError, reset_password
+
+    given = _password_from_stdin(password_stdin)
+    try:
+        password = reset_password(_engine(url), name, given, by="命令行")
+    except (DatabaseError, AccountError) as exc:
+        _fail(str(exc))
+    typer.echo(f"已重置 {name} 的密码" + ("。" if given else f"：{password}（下次登录须修改）"))
+
+
+@app.command("audit")
+def audit_command(
+    since: Optional[str] = typer.Option(None, help="起始日期 YYYY-MM-DD"),
+    user: Optional[str] = typer.Option(None, "--user", help="只看该用户"),
+    action: Optional[str] = typer.Option(None, help="只看该操作，例如 sign_in、download"),
+    as_json: bool = typer.Option(False, "--json", help="每条一行 JSON（at、user、action、target、detail、result）"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+) -> None:
+    """列出审计日志（从旧到新）。"""
+    import json
+
+    from data.audit import ACTIONS
+    from queries.audit import audit_entries
+
+    day = _parse_day(since, "--since")
+    try:
+        frame = audit_entries(_engine(url), since=day, username=user, action=action, limit=None)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    for row in frame.iloc[::-1].itertuples():
+        at = str(row.at)[:19]
+        if as_json:
+            typer.echo(json.dumps({"at": at, "user": row.username, "action": row.action,
+                                   "target": row.target, "detail": json.loads(row.detail or "{}"),
+                                   "result": row.result}, ensure_ascii=False))
+        else:
+            typer.echo(f"{at}  {row.username}  {ACTIONS.get(row.action, row.action)}  "
+                       f"{row.target or ''}  {row.result}")
 
 
 if __name__ == "__main__":

@@ -201,7 +201,7 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
                               "(SELECT MAX(id) FROM units))"))
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+            rollups.analyze(conn)
     return DemoSummary(profile, len(places), len(townships),
                        sum(1 for p in places if p.level == "village"), len(unit_rows),
                        len(department_ids), len(case_rows), len(key_rows), len(eval_rows),

@@ -1,6 +1,6 @@
 """The case database: every table, in SQLAlchemy Core. Chinese meanings are in README.md."""
 from sqlalchemy import (
-    Boolean, Column, Date, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
 )
 
 metadata = MetaData()
@@ -205,4 +205,35 @@ rollup_petitioners = Table(
     Column("petitioner_key", String(64), primary_key=True),
     Column("case_count", Integer, nullable=False),
     Index("ix_rollup_petitioners_count", "case_count", "petitioner_key"),
+)
+
+# Accounts: one role and one jurisdiction (a region code: the city, a county or a township) each.
+ROLES = ("admin", "leader", "staff", "viewer")
+accounts = Table(
+    "accounts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(64)),
+    Column("email", String(128)),
+    Column("password_hash", String(256)),
+    Column("role", String(16), nullable=False),
+    Column("region_code", String(12), nullable=False),
+    Column("must_change_password", Boolean, nullable=False, default=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("failed_count", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("password_changed_at", DateTime),
+)
+
+# Who did what, when: appended by the app, never updated or deleted (triggers refuse both).
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("action", String(32), nullable=False),
+    Column("target", Text),
+    Column("detail", Text),
+    Column("result", String(16), nullable=False),
 )

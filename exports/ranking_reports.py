@@ -13,9 +13,10 @@ from docx.shared import Cm, Pt
 from sqlalchemy import Engine
 
 from exports.excel import Sheet, workbook_bytes
-from queries.filters import parse_period, period_filters, previous_period
+from queries.filters import Filters, parse_period, period_filters, previous_period
+from queries.scope import Scope
 from queries.ranking import RATE_INDICATORS, RankingScheme, read_scheme, township_ranking
-from queries.reference import jurisdiction_name, region_names
+from queries.reference import region_names, scope_name
 
 LEVEL_NAMES = {"township": "乡镇（街道）", "county": "县（市、区）", "unit": "责任单位"}
 BODY_FONT, TITLE_FONT = "仿宋", "宋体"
@@ -130,14 +131,15 @@ def circular_docx(frame: pd.DataFrame, jurisdiction: str, period_label: str, met
 
 
 def ranking_report(engine: Engine, period: str, today, fmt: str, level: str = "township",
-                   scheme: RankingScheme | None = None) -> bytes:
-    """The ranking of a period ('2025-06', '2025-Q2', '2025') as 'xlsx' or 'docx' bytes."""
+                   scheme: RankingScheme | None = None, *, place: Filters | Scope) -> bytes:
+    """The ranking of a period ('2025-06', '2025-Q2', '2025') as 'xlsx' or 'docx' bytes, over the
+    scope (and place) of `place`."""
     scheme = scheme or read_scheme(engine)
     _start, _end, label = parse_period(period)
-    frame = township_ranking(engine, period_filters(period, today),
-                             period_filters(previous_period(period), today), scheme, level)
+    frame = township_ranking(engine, period_filters(period, today, place),
+                             period_filters(previous_period(period), today, place), scheme, level)
     names = region_names(engine)
-    jurisdiction = jurisdiction_name(engine)
+    jurisdiction = scope_name(engine, place if isinstance(place, Scope) else place.scope)
     if fmt == "xlsx":
         return ranking_workbook(ranking_table(frame, names, level),
                                 f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名",

@@ -11,25 +11,30 @@ from data.importer import (
 )
 from data.region_import import REGION_ALIASES, REGION_REQUIRED, plan_regions, write_regions
 from queries.reference import is_demo_data
+from data import audit
+from ui.auth import current_account, require_permission
 from ui.database import cached_query, clear_cached_queries
 from ui.errors import show_failure
 from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("数据导入")
+account = current_account()
+require_permission(account, "import", "导入数据")
 
 st.markdown(
     "上传本单位信访信息系统导出的信访件清单（.xlsx、.xls 或 .csv，UTF-8 或 GBK 编码均可）。系统自动找到表头"
     "（表头上方可以有标题行），按常用列名识别各列，逐行检查后再一次性写入；有问题的行可以改好文件重新上传，"
     "也可以勾选“跳过有问题的行”。按信访件编号更新：重复导入同一文件不会产生重复记录，导出的新状态会更新原记录。")
 
-if cached_query(is_demo_data):
+if cached_query(is_demo_data) and account.may("remove_demo"):
     with st.container(border=True):
         st.markdown("**当前数据库中是演示数据。** 导入真实数据前，建议先清除演示信访件"
                     "（保留区划和单位名单，真实数据按乡镇名称或代码对应）。")
         confirm = st.checkbox("我确认清除全部演示信访件、重点案件和评价记录", key="confirm_remove_demo")
         if st.button("清除演示数据", disabled=not confirm, key="remove_demo"):
             removed = remove_demo_cases(engine)
+            audit.record(engine, account.username, "demo_remove", "演示数据", {"cases": removed})
             clear_cached_queries()
             st.success(f"已清除 {removed:,} 件演示信访件。")
 
@@ -197,7 +202,13 @@ with tabs[2]:
     import_list(st.file_uploader("选择重点案件清单", type=["xlsx", "xls", "csv"], key="key_file"),
                 KEY_CASE_LIST)
 with tabs[3]:
-    import_regions(st.file_uploader("选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"],
+    if not account.may("manage_accounts"):
+        st.info("区划名单和边界决定全辖区的地图和统计范围，只有管理员可以导入。")
+    else:
+        import_regions(st.file_uploader("选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"],
                                     key="region_file"))
 with tabs[4]:
-    import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"], key="geo_file"))
+    if not account.may("manage_accounts"):
+        st.info("区划名单和边界决定全辖区的地图和统计范围，只有管理员可以导入。")
+    else:
+        import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"], key="geo_file"))

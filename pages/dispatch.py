@@ -5,6 +5,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from data import audit
 from data.database import write_setting
 from exports.battle_table import COLOUR_FILLS
 from exports.dispatch_pack import (
@@ -13,9 +14,11 @@ from exports.dispatch_pack import (
 )
 from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
-from queries.reference import case_date_range, jurisdiction_name, read_number_setting, region_names
+from queries.reference import case_date_range, read_number_setting, region_names, scope_name
 from ui.cards import figure_card
+from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
+from ui.downloads import download_button
 from ui.formatting import count_text, yoy_count_text
 from ui.markup import md_text
 from ui.page import start_page
@@ -108,9 +111,12 @@ target = cached_query(read_number_setting, TARGET_KEY)
 with st.expander("存量目标"):
     new_target = st.number_input("月末存量目标（件，0 表示不设）", min_value=0, step=10,
                                  value=int(target or 0), key="backlog_target")
-    if st.button("保存目标", key="save_target") and new_target != (target or 0):
+    may_save = current_account().may("save_scheme")
+    if st.button("保存目标", key="save_target", disabled=not may_save) and new_target != (target or 0):
         with engine.begin() as conn:
             write_setting(conn, TARGET_KEY, str(int(new_target)))
+            audit.record(engine, current_account().username, "scheme_change", TARGET_KEY,
+                         {"backlog_target": int(new_target)}, conn=conn)
         clear_cached_queries()
         st.rerun()
 year = review.year
@@ -138,10 +144,10 @@ left.altair_chart(bars.properties(height=300), width="stretch")
 right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
 right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
 
-jurisdiction = cached_query(jurisdiction_name)
-st.download_button(
-    "下载调度会材料（Excel）",  # built on click, with the whole overdue list
+jurisdiction = cached_query(scope_name, filters.scope)
+download_button(
+    st, "下载调度会材料（Excel）",  # built on click, with the whole overdue list
     lambda: dispatch_workbook(replace(review, overdue=overdue_cases(engine, review_filters)),
                               jurisdiction, names),
-    file_name=f"{pack_title(jurisdiction, review_filters)}.xlsx", type="primary",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    f"{pack_title(jurisdiction, review_filters)}.xlsx", "调度会材料", review_filters.caption(names),
+    type="primary")

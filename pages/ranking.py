@@ -2,14 +2,17 @@
 import pandas as pd
 import streamlit as st
 
+from data import audit
 from data.database import write_setting
 from exports.ranking_reports import LEVEL_NAMES, circular_docx, ranking_table, ranking_workbook
 from queries.filters import add_months, parse_period, period_filters, previous_period
 from queries.ranking import (
     DEDUCTIONS, RATE_INDICATORS, SCHEME_KEY, RankingScheme, read_scheme, township_ranking,
 )
-from queries.reference import case_date_range, jurisdiction_name, region_names
+from queries.reference import case_date_range, region_names, scope_name
+from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
+from ui.downloads import download_button
 from ui.markup import md_text
 from ui.page import start_page
 
@@ -77,9 +80,13 @@ with st.expander("评分办法：权重、扣分与候选规则（可修改）",
         st.error("权重之和必须大于 0，已暂用默认权重。")
         scheme.weights = RankingScheme().weights
     buttons = st.columns([1, 1, 4])
-    if buttons[0].button("保存为本单位方案", key="save_scheme"):
+    may_save = current_account().may("save_scheme")
+    if buttons[0].button("保存为本单位方案", key="save_scheme", disabled=not may_save,
+                         help=None if may_save else "只有领导和管理员可以保存评分办法"):
         with engine.begin() as conn:
             write_setting(conn, SCHEME_KEY, scheme.to_json())
+            audit.record(engine, current_account().username, "scheme_change", SCHEME_KEY,
+                         {"scheme": scheme.to_json()}, conn=conn)
         clear_cached_queries()
         st.success("已保存，今后打开本页和命令行导出都使用此方案。")
     if buttons[1].button("恢复默认", key="reset_scheme"):
@@ -95,7 +102,7 @@ current = period_filters(period, today, filters)
 previous = period_filters(previous_period(period), today, filters)
 frame = cached_query(township_ranking, current, previous, scheme.to_json(), level)
 _start, _end, label = parse_period(period)
-jurisdiction = cached_query(jurisdiction_name)
+jurisdiction = cached_query(scope_name, filters.scope)
 st.info(f"**评价办法**　{scheme.describe()}")  # built from numbers only
 if parse_period(period)[1] >= today:
     st.warning(f"{label}尚未结束（数据截至 {today:%Y-%m-%d}），排名仅供参考。")
@@ -136,12 +143,10 @@ st.caption("红底：通报或挂牌督办候选；灰色：信访件少于最�
 
 title = f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名"
 downloads = st.columns([1, 1, 4])
-downloads[0].download_button(
-    "下载排名（Excel）", lambda: ranking_workbook(table, title, scheme.describe()),  # built on click
-    file_name=f"{title}.xlsx", type="primary",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-downloads[1].download_button(
-    "下载通报草稿（Word）", lambda: circular_docx(frame, jurisdiction, label, scheme.describe(), names,
-                                           level),
-    file_name=f"关于{label}信访工作情况的通报（草稿）.docx",
-    mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+download_button(
+    downloads[0], "下载排名（Excel）", lambda: ranking_workbook(table, title, scheme.describe()),
+    f"{title}.xlsx", "排名", current.caption(names), type="primary")  # built on click
+download_button(
+    downloads[1], "下载通报草稿（Word）",
+    lambda: circular_docx(frame, jurisdiction, label, scheme.describe(), names, level),
+    f"关于{label}信访工作情况的通报（草稿）.docx", "通报草稿", current.caption(names))

@@ -5,12 +5,13 @@ import streamlit as st
 from data.database import config_value
 from exports.battle_table import COLOUR_FILLS, battle_table_frame, battle_table_xlsx
 from queries.filters import add_months, month_end
-from queries.reference import jurisdiction_name, region_names
+from queries.reference import region_names, scope_name
 from queries.situation_map import (
     as_of_month_end, case_density, county_outlines, key_case_board, township_areas,
     township_map_figures,
 )
 from ui.database import cached_query
+from ui.downloads import download_button
 from ui.markup import md_text
 from ui.map_deck import (
     METRICS, PIN_COLOURS, RAMP, county_features, metric_text, pin_records, situation_deck,
@@ -36,13 +37,13 @@ stood = controls[1].selectbox(
 show_density = controls[2].toggle("案件热力", value=True, help="全部信访件按位置聚合的热力层")
 view_filters = filters if stood is None else as_of_month_end(filters, stood)
 
-areas = cached_query(township_areas)
+areas = cached_query(township_areas, filters.scope)
 if filters.county:
     areas = areas[areas["county_code"] == filters.county]
 figures = cached_query(township_map_figures, view_filters)
 board = cached_query(key_case_board, view_filters)
 density = cached_query(case_density, view_filters) if show_density else pd.DataFrame()
-counties = cached_query(county_outlines)
+counties = cached_query(county_outlines, filters.scope)
 if filters.county:
     counties = counties[counties["code"] == filters.county]
 
@@ -112,10 +113,9 @@ st.dataframe(styled, hide_index=True, width="stretch", height=420, column_config
     "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
 })
 title_place = names.get(selected, "") if selected else ""
-title = (f"{cached_query(jurisdiction_name)}{title_place}重点信访案件作战图"
+title = (f"{cached_query(scope_name, filters.scope)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")
 caption = filters.caption(names)
 # The file is built when the button is clicked, not on every rerun of the page.
-st.download_button("下载作战图（Excel）", lambda: battle_table_xlsx(table, title, caption),
-                   file_name=f"作战图_{view_filters.as_of:%Y%m%d}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+download_button(st, "下载作战图（Excel）", lambda: battle_table_xlsx(table, title, caption),
+                f"作战图_{view_filters.as_of:%Y%m%d}.xlsx", "作战图", caption)

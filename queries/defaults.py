@@ -10,3 +10,4 @@ TRAILING_MONTHS = 12      # the default period: the last twelve months
 DEMO_BANNER_KEY = "data_source"  # settings key: "demo" while the demo data is loaded
 AS_OF_KEY = "as_of"              # settings key: the demo's fixed "today", when generated with --end
 CACHE_TTL_SECONDS = 300   # how long a page keeps a query result
+SESSION_IDLE_MINUTES = 30  # a signed-in session signs out after this long without any action

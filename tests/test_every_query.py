@@ -8,9 +8,11 @@ import pytest
 
 import queries
 from queries.filters import Filters
+from queries.scope import EVERYTHING
 from tests.fixture_cases import AS_OF
+from tests.scoping import all_months
 
-FILTERS = Filters.for_months("2025-01", "2025-03", AS_OF)
+FILTERS = all_months("2025-01", "2025-03", AS_OF)
 SKIP_MODULES = {"queries.execute"}
 
 
@@ -32,7 +34,8 @@ ARGUMENTS = {"case_nos": ("A1", "B2"), "filters": FILTERS, "previous": FILTERS, 
              "today": AS_OF, "key": "as_of", "by": "township", "at": AS_OF, "start": FILTERS.start,
              "end": FILTERS.end, "where": "1 = 1", "params": {}, "groupings": ("township",), "day": AS_OF,
              "group": ("township_code",), "spans": {"n": (FILTERS.start, FILTERS.end)},
-             "days": [AS_OF, FILTERS.start]}
+             "days": [AS_OF, FILTERS.start], "scope": EVERYTHING,
+             "region_code": "100100"}
 
 
 @pytest.mark.parametrize("fn", query_functions(), ids=lambda fn: f"{fn.__module__}.{fn.__name__}")

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
+from tests.signin import add_admin, add_test_accounts, sign_in, signed_in_app
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/dispatch.py",
          "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py"]
@@ -19,18 +20,14 @@ def app_db(tmp_path, monkeypatch):
     engine = make_engine(url)
     migrate(engine)
     load_fixture(engine)
+    add_test_accounts(engine)
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
     return url
 
 
-def run_app(path="app.py", **params) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_DIR / path), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def run_app(path="app.py", user="city", **params) -> AppTest:
+    return signed_in_app(path, user, **params)
 
 
 CARD = re.compile(r"figure-card.*?<div[^>]*>(?P<label>[^<]*)</div><div[^>]*>(?P<value>[^<]*)</div>"
@@ -135,12 +132,30 @@ def test_map_as_it_stood_at_a_month_end(app_db):
 
 
 def test_first_start_fills_the_default_database_with_the_demo(tmp_path, monkeypatch):
+    import data.accounts as accounts
     import data.database as database
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr(database, "DEFAULT_SQLITE_PATH", tmp_path / "xinfang.db")
     monkeypatch.setattr(database, "SECRETS_PATH", tmp_path / "missing.toml")
-    at = run_app()
+    monkeypatch.setattr(accounts, "INITIAL_PASSWORDS_PATH", tmp_path / "initial-passwords.txt")
+    at = run_app(user=None)
+    # Nothing but the sign-in form before signing in.
+    assert not at.warning and not at.markdown or all("信访总量" not in m.value for m in at.markdown)
+    written = (tmp_path / "initial-passwords.txt").read_text(encoding="utf-8")
+    assert oct((tmp_path / "initial-passwords.txt").stat().st_mode & 0o777) == "0o600"
+    password = re.search(r"用户名 admin  初始密码 (\S+)", written).group(1)
+    assert re.search(r"用户名 demo_leader  密码 \S+", written)
+    assert re.search(r"用户名 demo_staff  密码 \S+", written)
+    sign_in(at, "admin", password)
+    assert at.title[0].value == "修改密码"  # the first sign-in must change it
+    boxes = {box.label: box for box in at.text_input}
+    boxes["当前密码"].input(password)
+    boxes["新密码"].input("Neues-Passwort-1")
+    boxes["再次输入新密码"].input("Neues-Passwort-1")
+    [b for b in at.button if b.label == "修改密码"][0].click()
+    at.run()
+    assert not at.exception, at.exception
     assert any("演示数据" in w.value for w in at.warning)
     assert (tmp_path / "xinfang.db").exists()
     total = card(at, "信访总量")
@@ -220,6 +235,7 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     engine = make_engine(url)
     migrate(engine)
     load(engine, weekly("F", "100100001", "环境保护") + burst("B", "100100001", "环境保护", 8))
+    add_test_accounts(engine)
     with engine.begin() as conn:
         write_setting(conn, "as_of", DAY.isoformat())
     monkeypatch.setenv("DATABASE_URL", url)
@@ -240,6 +256,7 @@ def test_import_page_validates_then_writes(tmp_path, monkeypatch):
     from tests.test_import import ROWS, places_database, xlsx
 
     url, engine = places_database(tmp_path, "import.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     broken = [list(r) for r in ROWS] + [["X-009", "2025-13-01", "来访", 1, "火星镇", "民政", "", "", "",
                                          "否", "", "", "", ""]]
@@ -263,6 +280,7 @@ def test_import_page_removes_demo_in_one_step(tmp_path, monkeypatch):
 
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     generate(make_engine(url), profile="county", cases=300, seed=2)
+    add_admin(make_engine(url))
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     assert any("演示数据" in w.value for w in at.warning)
@@ -281,6 +299,7 @@ def test_import_page_boundaries_and_lists(tmp_path, monkeypatch):
     from tests.test_import import places_database
 
     url, engine = places_database(tmp_path, "geo.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     square = [[103.6, 25.3], [103.7, 25.3], [103.7, 25.4], [103.6, 25.4], [103.6, 25.3]]
     geojson = {"type": "FeatureCollection", "features": [
@@ -308,6 +327,7 @@ def test_import_page_township_and_village_list(tmp_path, monkeypatch):
     from tests.test_import import REGION_HEADER, REGION_ROWS, places_database, xlsx
 
     url, engine = places_database(tmp_path, "regions.db")
+    add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     bad = REGION_ROWS + [["100100003", "重复街道", "街道", "", "", "", ""]]

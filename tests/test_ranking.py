@@ -7,9 +7,10 @@ from queries.ranking import (
     township_ranking,
 )
 from tests.fixture_cases import AS_OF
+from queries.scope import EVERYTHING
 
-Q1 = period_filters("2025-Q1", AS_OF)
-Q4 = period_filters(previous_period("2025-Q1"), AS_OF)
+Q1 = period_filters("2025-Q1", AS_OF, EVERYTHING)
+Q4 = period_filters(previous_period("2025-Q1"), AS_OF, EVERYTHING)
 SMALL = RankingScheme(min_cases=1, bottom_min=1, bottom_share=0.1)
 
 
@@ -103,7 +104,7 @@ def test_excel_and_word_exports(fixture_engine):
     from exports.ranking_reports import ranking_report
 
     book = load_workbook(io.BytesIO(ranking_report(fixture_engine, "2025-Q1", AS_OF, "xlsx",
-                                                   scheme=SMALL)))
+                                                   scheme=SMALL, place=EVERYTHING)))
     sheet = book["排名"]
     assert sheet["A1"].value == "测试市2025年第一季度乡镇（街道）信访工作综合排名"
     headers = [c.value for c in sheet[3]]
@@ -118,7 +119,7 @@ def test_excel_and_word_exports(fixture_engine):
     assert sheet.page_setup.orientation == "landscape" and sheet.freeze_panes == "A4"
 
     doc = Document(io.BytesIO(ranking_report(fixture_engine, "2025-Q1", AS_OF, "docx",
-                                             scheme=SMALL)))
+                                             scheme=SMALL, place=EVERYTHING)))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "关于2025年第一季度信访工作情况的通报" in text and "综合得分" in text
     cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]

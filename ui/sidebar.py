@@ -5,6 +5,7 @@ import streamlit as st
 
 from queries.filters import Filters, add_months, month_label, parse_month
 from queries.reference import case_date_range, category_list, region_list, region_names
+from ui.auth import current_scope
 from ui.database import cached_query, data_as_of
 from ui.markup import md_text
 
@@ -39,11 +40,11 @@ def _read_url(months, counties, townships_of, categories) -> list[str]:
             problems.append(f"链接中的统计期间无效（{exc}），已改用最近 12 个月。")
     county = params.get("county", ALL)
     if county and county not in counties:
-        problems.append(f"链接中的县（市、区）代码“{county}”不存在，已显示全辖区。")
+        problems.append(f"链接中的县（市、区）代码“{county}”不存在或不在本账号辖区内，已显示本辖区。")
         county = ALL
     township = params.get("township", ALL)
     if township and township not in townships_of(county):
-        problems.append(f"链接中的乡镇（街道）代码“{township}”不在所选范围内，已忽略。")
+        problems.append(f"链接中的乡镇（街道）代码“{township}”不存在或不在本账号辖区内，已显示本辖区。")
         township = ALL
     category = params.get("category", ALL)
     if category and category not in categories:
@@ -59,10 +60,11 @@ def sidebar_filters() -> Filters:
     as_of = data_as_of()
     months = _month_options(as_of)
     names = cached_query(region_names)
-    counties = list(cached_query(region_list, "county")["code"])
+    scope = current_scope()
+    counties = list(cached_query(region_list, "county", scope)["code"])
 
     def townships_of(county: str) -> list[str]:
-        frame = cached_query(region_list, "township", county or None)
+        frame = cached_query(region_list, "township", scope, county or None)
         return list(frame["code"])
 
     categories = cached_query(category_list)
@@ -100,4 +102,4 @@ def sidebar_filters() -> Filters:
         st.query_params.from_dict(current)
     for problem in st.session_state.get("f_problems", []):
         st.warning(md_text(problem))
-    return Filters.for_months(start, end, as_of, county, township, category)
+    return Filters.for_months(start, end, as_of, county, township, category, scope=scope)
