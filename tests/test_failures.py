@@ -21,6 +21,7 @@ from data.database import PROJECT_DIR, make_engine, migrate
 from data.failures import CONNECTION_LOST, READ_ONLY, explain
 from tests.conftest import POSTGRES_REQUIRED, POSTGRES_URL
 from tests.fixture_cases import load_fixture
+from tests.signin import add_test_accounts, signed_in_app
 
 PERSON = {"petitioner_name": "欧阳秘密", "petitioner_phone": "13912345678",
           "petitioner_id_no": "530302199001011234"}
@@ -117,6 +118,7 @@ def postgres_database(postgres_problem):
     engine = make_engine(url.render_as_string(hide_password=False))
     migrate(engine)
     load_fixture(engine)
+    add_test_accounts(engine)
     engine.dispose()
     yield url, admin, name
     with admin.connect() as conn:
@@ -130,9 +132,7 @@ def test_postgres_lost_mid_session_explained_and_recovered(postgres_database, mo
     proxy.start()
     app_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     monkeypatch.setenv("DATABASE_URL", app_url)
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
-    at.query_params.update({"from": "2025-01", "to": "2025-03"})
-    at.run()
+    at = signed_in_app(**{"from": "2025-01", "to": "2025-03"})
     assert not at.exception and headline(at) == "12 件"
 
     # The server kills every connection of the app (as a restart does): the next page just works.
@@ -168,14 +168,17 @@ def office_db(tmp_path):
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
     load_fixture(engine)
+    add_test_accounts(engine)
     engine.dispose()
     return path
 
 
 def test_read_only_sqlite_pages_read_and_writes_explained(office_db, monkeypatch):
+    # Signing in is written down (audit log), so the office signs in before the file turns
+    # read-only (e.g. the disk is remounted read-only during a repair).
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{office_db}")
+    at = signed_in_app(**{"from": "2025-01", "to": "2025-03"})
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///file:{office_db}?mode=ro&uri=true")
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
-    at.query_params.update({"from": "2025-01", "to": "2025-03"})
     at.run()
     assert not at.exception and not at.error and headline(at) == "12 件"
     for page in ("pages/situation_map.py", "pages/satisfaction.py", "pages/ranking.py",
@@ -217,8 +220,7 @@ def test_page_failure_shows_chinese_message_not_the_error(office_db, monkeypatch
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{office_db}")
     monkeypatch.setattr(queries.overview, "headline_figures", broken)
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=120)
-    at.run()
+    at = signed_in_app()
     assert not at.exception
     assert at.error and "数据库拒绝了要写入的数据" in at.error[0].value
     everything = shown(at)

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
+from tests.signin import add_test_accounts, signed_in_app
 from ui.cards import figure_card
 from ui.markup import WORD_JOINER, html_text, md_text
 
@@ -86,18 +87,14 @@ def hostile_db(tmp_path, monkeypatch):
     from data.rollups import rebuild_all
 
     rebuild_all(engine)
+    add_test_accounts(engine)
     engine.dispose()
     monkeypatch.setenv("DATABASE_URL", url)
     return url
 
 
 def run(path="app.py", **params) -> AppTest:
-    at = AppTest.from_file(str(PROJECT_DIR / path), default_timeout=120)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return signed_in_app(path, "city", **params)
 
 
 def test_hostile_url_parameter_shown_as_text(hostile_db):

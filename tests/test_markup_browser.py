@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from data.database import PROJECT_DIR, make_engine, migrate
 from tests.fixture_cases import load_fixture
+from tests.signin import add_test_accounts
 from tests.test_browser import _free_port, browser, open_page  # noqa: F401 - fixture reused
 from tests.test_markup import CATEGORY, COUNTY, IMAGE, LINK
 from ui.markup import WORD_JOINER
@@ -49,6 +50,7 @@ def hostile_server(tmp_path_factory):
     from data.rollups import rebuild_all
 
     rebuild_all(engine)
+    add_test_accounts(engine, {"tester": ("admin", "100000")})
     engine.dispose()
     port = _free_port()
     process = subprocess.Popen(
