@@ -8,6 +8,7 @@ import streamlit as st
 
 from ui.auth import account_box, signed_in_account
 from ui.database import app_engine
+from ui.errors import failures_explained
 from ui.page import ACTIVE_FILTERS, ROUTED
 from ui.sidebar import sidebar_filters
 
@@ -30,14 +31,18 @@ RESTRICTED_PAGES = [
     ("read_audit", st.Page("pages/audit.py", title="审计日志", url_path="audit")),
 ]
 
-engine = app_engine()
-account = signed_in_account(engine)
-ready = account is not None and not account.must_change_password
-allowed = PAGES + [page for permission, page in RESTRICTED_PAGES if ready and account.may(permission)]
-navigation = st.navigation(allowed, position="sidebar" if ready else "hidden")
-st.session_state[ACTIVE_FILTERS] = None
-if ready:
-    account_box(engine, account)
-    st.session_state[ACTIVE_FILTERS] = sidebar_filters()
-st.session_state[ROUTED] = True
-navigation.run()
+# Any failure from here on (database lost, a page's error) is shown in Chinese at the top of the
+# page, never as a traceback (ui/errors.py).
+with failures_explained("app.py", st.empty()):
+    engine = app_engine()
+    account = signed_in_account(engine)
+    ready = account is not None and not account.must_change_password
+    allowed = PAGES + [page for permission, page in RESTRICTED_PAGES
+                       if ready and account.may(permission)]
+    navigation = st.navigation(allowed, position="sidebar" if ready else "hidden")
+    st.session_state[ACTIVE_FILTERS] = None
+    if ready:
+        account_box(engine, account)
+        st.session_state[ACTIVE_FILTERS] = sidebar_filters()
+    st.session_state[ROUTED] = True
+    navigation.run()

@@ -7,11 +7,53 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from data.database import DatabaseError, check_connection, database_url, make_engine, migrate
+from data.database import (
+    PROJECT_DIR, DatabaseError, check_connection, database_url, make_engine, migrate,
+)
 
-app = typer.Typer(help="信访督导看板命令行工具", no_args_is_help=True, add_completion=False)
+LOG_PATH = PROJECT_DIR / "data" / "cli-errors.log"  # unexpected failures of commands, git-ignored
+
+
+class _ExplainedGroup(TyperGroup):
+    """Every command runs through here: an unexpected failure ends in a Chinese message and exit
+    code 2, its details (no personal data, see data/failures.py) in LOG_PATH, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place that explains them
+            typer.echo(f"错误：{_explain(exc, ctx)}", err=True)
+            raise typer.Exit(code=2)
+
+
+def _explain(exc: BaseException, ctx: click.Context) -> str:
+    import logging
+
+    from data.failures import LOGGER, explain
+
+    try:
+        LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(LOG_PATH, encoding="utf-8")
+        place = str(LOG_PATH)
+    except OSError:
+        handler, place = logging.NullHandler(), "（日志文件无法写入）"
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    LOGGER.addHandler(handler)
+    try:
+        return explain(exc, f"cli.py {ctx.invoked_subcommand or ''}".strip(), log_place="日志 " + place)
+    finally:
+        LOGGER.removeHandler(handler)
+        handler.close()
+
+
+app = typer.Typer(help="信访督导看板命令行工具", no_args_is_help=True, add_completion=False,
+                  cls=_ExplainedGroup, pretty_exceptions_enable=False)
 
 
 def _engine(url: Optional[str]):
@@ -300,6 +342,41 @@ def alerts(
             typer.echo(f"[{row.level}] {record['name']} {row.category} {row.kind}：{row.detail}")
     if not as_json:
         typer.echo(f"共 {len(frame)} 条预警（截至 {day:%Y-%m-%d}）。")
+
+
+@app.command("backup")
+def backup_command(
+    out: Path = typer.Option(..., help="备份文件，例如 /backup/xinfang-20250601.db"),
+    url: Optional[str] = typer.Option(None, help="数据库地址；默认取 DATABASE_URL 或 data/ 下的 SQLite 文件"),
+) -> None:
+    """备份 SQLite 数据库（在线备份：看板运行时也可执行，得到一致的副本）。PostgreSQL 用 pg_dump。"""
+    from data.backup import backup
+
+    try:
+        facts = backup(url or database_url(), out)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    typer.echo(f"已备份到 {facts.path}：信访件 {facts.case_count:,} 件，{facts.size_bytes / 1e6:.1f} MB，"
+               f"数据库结构版本 {facts.revision}。")
+
+
+@app.command("restore")
+def restore_command(
+    file: Path = typer.Argument(..., help="由 cli.py backup 生成的备份文件"),
+    url: Optional[str] = typer.Option(None, help="要恢复到的数据库地址；默认取 DATABASE_URL 或 data/ 下的 SQLite 文件"),
+    force: bool = typer.Option(False, "--force", help="数据库已存在时确认用备份替换（替换前另存一份）"),
+) -> None:
+    """从备份恢复 SQLite 数据库：先检查备份完整、属于本系统，已有数据库须加 --force 才替换。"""
+    from data.backup import restore
+
+    try:
+        facts, kept = restore(file, url or database_url(), force)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    if kept:
+        typer.echo(f"原数据库已另存为 {kept}。")
+    typer.echo(f"已从 {file} 恢复：信访件 {facts.case_count:,} 件。正在运行的看板请重新启动"
+               "（或等待几分钟缓存过期）后查看。")
 
 
 export_app = typer.Typer(help="导出报表", no_args_is_help=True)

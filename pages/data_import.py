@@ -14,6 +14,8 @@ from queries.reference import is_demo_data
 from data import audit
 from ui.auth import current_account, require_permission
 from ui.database import cached_query, clear_cached_queries
+from ui.errors import show_failure
+from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("数据导入")
@@ -52,11 +54,11 @@ def import_cases(upload) -> None:
         frame = read_table(upload.getvalue(), upload.name)
         header_row, found = find_header(frame)
     except ImportError_ as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
 
     headers = [str(v).strip() if pd.notna(v) else "" for v in frame.iloc[header_row]]
-    st.success(f"读取 {upload.name}：表头在第 {int(frame.index[header_row]) + 1} 行，"
+    st.success(f"读取 {md_text(upload.name)}：表头在第 {int(frame.index[header_row]) + 1} 行，"
                f"数据 {len(frame) - header_row - 1:,} 行。")
     with st.expander("列的对应关系（未识别的列可以手工指定）", expanded=any(f not in found for f in REQUIRED)):
         mapping = {}
@@ -79,7 +81,7 @@ def import_cases(upload) -> None:
             "值": [p.value for p in plan.problems], "问题": [p.message for p in plan.problems],
         }), hide_index=True, width="stretch", height=300)
         if plan.unknown_townships:
-            st.warning("以下问题属地不在乡镇（街道）名单中：" + "、".join(plan.unknown_townships[:50]))
+            st.warning("以下问题属地不在乡镇（街道）名单中：" + md_text("、".join(plan.unknown_townships[:50])))
         skip = st.checkbox(f"跳过有问题的 {len(plan.problem_rows()):,} 行，只导入其余 {len(plan.rows):,} 行",
                            key="skip_bad_rows",
                            disabled=any(p.row is None for p in plan.problems))
@@ -91,7 +93,7 @@ def import_cases(upload) -> None:
             try:
                 result = write_plan(engine, plan)
             except Exception as exc:  # the transaction rolled back: nothing was written
-                st.error(f"导入失败，未写入任何数据：{exc}")
+                show_failure(exc, "/import", prefix="导入失败，未写入任何数据。")
             else:
                 clear_cached_queries()
                 st.success(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
@@ -103,7 +105,7 @@ def checked_plan(upload, planner):
     try:
         plan = planner(read_table(upload.getvalue(), upload.name))
     except ImportError_ as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return None
     if plan.problems:
         st.error(f"发现 {len(plan.problems):,} 个问题，未写入任何数据：")
@@ -145,7 +147,7 @@ def import_regions(upload) -> None:
             f"更新已有区划 {plan.updated} 个。新增的乡镇（街道）同时作为责任单位加入名单。")
     if plan.not_listed:
         st.warning(f"{len(plan.not_listed)} 个已有乡镇（街道）不在本名单中，将保留："
-                   + "、".join(plan.not_listed[:50]))
+                   + md_text("、".join(plan.not_listed[:50])))
     if st.button("导入区划名单", type="primary", key="do_regions"):
         redrawn = write_regions(engine, plan)
         clear_cached_queries()
@@ -177,11 +179,11 @@ def import_boundaries(upload) -> None:
     plan = plan_boundaries(engine, content, None if name_prop == "（无）" else name_prop,
                            None if code_prop == "（无）" else code_prop, gcj)
     for problem in plan.problems:
-        st.error(problem.text())
+        st.error(md_text(problem.text()))
     if plan.unmatched:
-        st.warning(f"{len(plan.unmatched)} 个要素对应不到乡镇（街道）：" + "、".join(plan.unmatched[:50]))
+        st.warning(f"{len(plan.unmatched)} 个要素对应不到乡镇（街道）：" + md_text("、".join(plan.unmatched[:50])))
     if plan.missing:
-        st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + "、".join(plan.missing[:50]))
+        st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + md_text("、".join(plan.missing[:50])))
     if plan.matched and not plan.problems:
         st.info(f"{len(plan.matched)} 个乡镇（街道）的边界可以导入。")
         if st.button("导入边界", type="primary", key="do_boundaries"):

@@ -21,6 +21,7 @@ from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
 from ui.formatting import count_text, yoy_count_text
+from ui.markup import md_text
 from ui.page import start_page
 
 TARGET_KEY = "dispatch_backlog_target"
@@ -45,7 +46,7 @@ month = st.selectbox("调度月份", months, index=months.index(default) if defa
 review_filters = month_filters(month, today, filters)
 review = cached_query(load_review, review_filters, SHOWN_OVERDUE)
 s = review.summary
-st.caption(f"调度范围：{review_filters.caption(names)}（按月末状态统计；侧边栏的统计期间不影响本页）")
+st.caption(f"调度范围：{md_text(review_filters.caption(names))}（按月末状态统计；侧边栏的统计期间不影响本页）")
 
 cols = st.columns(6)
 figure_card(cols[0], "新增（增量）", count_text(s["new_count"]),

@@ -20,6 +20,7 @@ from queries.reference import case_date_range, issuing_authority, region_names, 
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
+from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("乡镇排名与通报")
@@ -109,7 +110,7 @@ previous = period_filters(previous_period(period), today, filters)
 frame = cached_query(township_ranking, current, previous, scheme.to_json(), level)
 _start, _end, label = parse_period(period)
 jurisdiction = cached_query(scope_name, filters.scope)
-st.info(f"**评价办法**　{scheme.describe()}")
+st.info(f"**评价办法**　{scheme.describe()}")  # built from numbers only
 if parse_period(period)[1] >= today:
     st.warning(f"{label}尚未结束（数据截至 {today:%Y-%m-%d}），排名仅供参考。")
 
@@ -122,13 +123,13 @@ with left:
     st.markdown(f"#### 通报候选（{len(bulletin)} 个）")
     for row in bulletin.itertuples():
         robust = "" if pd.isna(row.stability) else f"（权重上下浮动 20% 时仍为候选的比例：{row.stability:.0%}）"
-        st.markdown(f"- **{row.entity_name}**：{row.reason}{robust}")
+        st.markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}")
     if bulletin.empty:
         st.markdown("本期没有通报候选。")
 with right:
     st.markdown(f"#### 挂牌督办候选（{len(supervise)} 个）")
     for row in supervise.itertuples():
-        st.markdown(f"- **{row.entity_name}**：{row.reason}")
+        st.markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}")
     if supervise.empty:
         st.markdown("本期没有连续两期处于末位区间的单位。")
 

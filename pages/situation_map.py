@@ -12,6 +12,7 @@ from queries.situation_map import (
 )
 from ui.database import cached_query
 from ui.downloads import download_button
+from ui.markup import md_text
 from ui.map_deck import (
     METRICS, PIN_COLOURS, RAMP, county_features, metric_text, pin_records, situation_deck,
     township_features, view_for,
@@ -91,7 +92,7 @@ for obj in objects.get("key_cases", []):  # a pin: its township
     match = board.loc[board["case_no"] == obj.get("case_no"), "township_code"]
     selected = match.iloc[0] if len(match) else selected
 if selected:
-    st.info(f"已选中：{names.get(selected, selected)}。点击地图空白处或其他乡镇可更换。")
+    st.info(f"已选中：{md_text(names.get(selected, selected))}。点击地图空白处或其他乡镇可更换。")
     board_shown = board[board["township_code"] == selected]
 else:
     board_shown = board

@@ -9,6 +9,7 @@ from queries.filters import Filters
 from queries.reference import region_names
 from ui.auth import account_box, require_account
 from ui.database import app_engine, cached_query, show_demo_banner
+from ui.markup import md_text
 from ui.sidebar import sidebar_filters
 
 ACTIVE_FILTERS = "active_filters"
@@ -40,5 +41,5 @@ def start_page(title: str) -> tuple[Engine, Filters]:
     filters = st.session_state.get(ACTIVE_FILTERS) or sidebar_filters()
     show_demo_banner()
     st.title(title)
-    st.caption(filters.caption(cached_query(region_names)))
+    st.caption(md_text(filters.caption(cached_query(region_names))))
     return engine, filters

@@ -7,6 +7,7 @@ from queries.filters import Filters, add_months, month_label, parse_month
 from queries.reference import case_date_range, category_list, region_list, region_names
 from ui.auth import current_scope
 from ui.database import cached_query, data_as_of
+from ui.markup import md_text
 
 ALL = ""
 SHARED_KEYS = ("from", "to", "county", "township", "category")
@@ -68,11 +69,12 @@ def sidebar_filters() -> Filters:
         return list(frame["code"])
 
     categories = cached_query(category_list)
-    # Read the URL once per session, and again whenever a link brought other filters than those
-    # last written (a drill-down from a figure).
+    # Read the URL once per session; again whenever a link brought other filters than those last
+    # written (a drill-down from a figure); and again when a run failed before the widgets were
+    # drawn (database lost): Streamlit then forgot their state, the URL still holds the view.
     shared = {k: st.query_params.get(k, ALL) for k in SHARED_KEYS}
     followed = any(shared.values()) and shared != st.session_state.get("f_written", shared)
-    if not st.session_state.get("f_ready") or followed:
+    if not st.session_state.get("f_ready") or followed or "f_from" not in st.session_state:
         st.session_state["f_problems"] = _read_url(months, counties, townships_of, categories)
         st.session_state["f_ready"] = True
     if st.session_state.get("f_from") not in months or st.session_state.get("f_to") not in months:
@@ -106,5 +108,5 @@ def sidebar_filters() -> Filters:
     if dict(st.query_params) != current:
         st.query_params.from_dict(current)
     for problem in st.session_state.get("f_problems", []):
-        st.warning(problem)
+        st.warning(md_text(problem))
     return Filters.for_months(start, end, as_of, county, township, category, scope=scope)
