@@ -6,6 +6,7 @@ filters) opens once signed in, and nothing of the data is drawn.
 """
 import streamlit as st
 
+from ui.chrome import hide_unaudited_downloads
 from ui.auth import account_box, signed_in_account
 from ui.database import app_engine
 from ui.errors import failures_explained
@@ -33,6 +34,7 @@ RESTRICTED_PAGES = [
 
 # Any failure from here on (database lost, a page's error) is shown in Chinese at the top of the
 # page, never as a traceback (ui/errors.py).
+hide_unaudited_downloads()
 with failures_explained("app.py", st.empty()):
     engine = app_engine()
     account = signed_in_account(engine)

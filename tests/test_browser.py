@@ -265,3 +265,17 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "case_file.png"), full_page=True)
     page.close()
+
+
+def test_table_toolbar_offers_no_unaudited_csv(server, browser):
+    """Streamlit's own "Download as CSV" on tables is hidden: downloads go through the audited,
+    formula-safe exports only."""
+    page = open_page(browser, f"{server}/dispatch", PAGES["dispatch"], [])
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.hover()
+    time.sleep(1)
+    toolbar = page.locator("[data-testid='stElementToolbar']").first
+    assert toolbar.count() == 1
+    csv = page.locator('button[aria-label="Download as CSV"]')
+    assert csv.count() == 0 or not any(csv.nth(i).is_visible() for i in range(csv.count()))
+    page.close()

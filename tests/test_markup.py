@@ -7,7 +7,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from data.database import PROJECT_DIR, make_engine, migrate
+from data.database import make_engine, migrate
 from tests.fixture_cases import load_fixture
 from tests.signin import add_test_accounts, signed_in_app
 from ui.cards import figure_card
