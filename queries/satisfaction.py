@@ -27,13 +27,17 @@ def satisfaction_trend(engine: Engine, filters: Filters) -> pd.DataFrame:
 
 
 def satisfaction_breakdown(engine: Engine, filters: Filters, by: str) -> pd.DataFrame:
-    """<group column>, the satisfaction columns, for county, township, category, channel or method."""
+    """<group column>, the satisfaction columns, for county, township, category, channel or method.
+    By method the participation columns are empty: a case not evaluated has no method, so every
+    method's 参评率 would be 100% by construction."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown: {by}")
     frame = add_wilson(case_figures(engine, filters, by=by, measures=MEASURES), "satisfaction")
     column = GROUPINGS[by][0]
     if by == "method":
-        frame = frame[frame[column].notna()]
+        frame = frame[frame[column].notna()].copy()
+        frame[["participation_num", "participation_den"]] = pd.NA
+        frame["participation_pct"] = float("nan")
     return frame[[column, *KEEP]].reset_index(drop=True)
 
 

@@ -33,6 +33,8 @@ def test_breakdowns_all_unsatisfied_and_methods(fixture_engine):
     methods = satisfaction_breakdown(fixture_engine, PERIOD, "method").set_index("method")
     assert methods.loc["电话回访", "satisfaction_den"] == 1                  # C3 was rated after AS_OF
     assert methods.loc["微信", "satisfaction_pct"] == 0.0
+    # An unevaluated case has no method: 参评率 by method is not shown (it would be 100% each).
+    assert methods["participation_pct"].isna().all() and methods["participation_den"].isna().all()
     categories = satisfaction_breakdown(fixture_engine, PERIOD, "category").set_index("category")
     assert categories.loc["劳动和社会保障", "satisfaction_den"] == 0
     assert pd.isna(categories.loc["劳动和社会保障", "satisfaction_pct"])

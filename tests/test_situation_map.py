@@ -59,6 +59,9 @@ def test_board_on_fixture(fixture_engine):
     feb = key_case_board(fixture_engine, as_of_month_end(period, date(2025, 2, 28)))
     c1 = feb.set_index("case_no").loc["C1"]
     assert c1["colour"] == "grey" and pd.isna(c1["cleared_on"]) and c1["days_left"] == 10
+    # Its stage as of that day too: crossed off only on 03-05, so not 已销号 on 02-28.
+    assert c1["stage"] == "待验收" and board.iloc[1]["stage"] == "已销号"
+    assert not ((feb["stage"] == "已销号") & feb["cleared_on"].isna()).any()
 
 
 def test_township_figures(fixture_engine):
