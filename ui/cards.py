@@ -16,9 +16,10 @@ def figure_card(slot, label: str, value: str, detail: str = "", change: str | No
         f"<div class='figure-card' title='{html.escape(help_text, quote=True)}' "
         "style='border:1px solid #ddd;border-radius:8px;padding:10px 14px;background:#fff;"
         "min-height:128px'>"
-        f"<div style='font-size:1.0rem;color:#333'>{html.escape(label)}</div>"
-        f"<div style='font-size:2.1rem;font-weight:700;line-height:1.2;color:#111'>"
+        f"<div class='fc-label' style='font-size:1.0rem;color:#333'>{html.escape(label)}</div>"
+        f"<div class='fc-value' style='font-weight:700;line-height:1.2;color:#111'>"
         f"{html.escape(value)}</div>"
-        f"<div style='font-size:0.95rem;color:#555;min-height:1.3em'>{html.escape(detail)}</div>"
+        f"<div class='fc-detail' style='font-size:0.95rem;color:#555;min-height:1.3em'>"
+        f"{html.escape(detail)}</div>"
         f"{change_html}</div>",
         unsafe_allow_html=True)

@@ -21,12 +21,16 @@ def _route_through_app() -> None:
         st.rerun()
 
 
-def start_page(title: str) -> tuple[Engine, Filters]:
-    """The page's engine and filters (drawn by app.py, or here when a page runs alone)."""
+def start_page(title: str, banner: bool = True, caption: bool = True) -> tuple[Engine, Filters]:
+    """The page's engine and filters (drawn by app.py, or here when a page runs alone); the demo
+    banner, the title and the filters' caption unless told otherwise."""
     _route_through_app()
     engine = app_engine()
     filters = st.session_state.get(ACTIVE_FILTERS) or sidebar_filters()
-    show_demo_banner()
-    st.title(title)
-    st.caption(filters.caption(cached_query(region_names)))
+    if banner:
+        show_demo_banner()
+    if title:
+        st.title(title)
+    if caption:
+        st.caption(filters.caption(cached_query(region_names)))
     return engine, filters
