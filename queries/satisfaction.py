@@ -49,12 +49,12 @@ def satisfaction_by_area_month(engine: Engine, filters: Filters, level: str) -> 
 
 
 def rank_against_target(frame: pd.DataFrame, target_pct: float, min_evaluations: int) -> pd.DataFrame:
-    """Adds gap_pct (rate - target), ranked (enough evaluations) and rank (furthest below target
-    first); units with too few evaluations come last, unranked."""
+    """Adds gap_pct (rate - target), ranked (enough evaluations) and rank (1 = the highest rate,
+    the best); units with too few evaluations come last, unranked."""
     frame = frame.copy()
     frame["gap_pct"] = frame["satisfaction_pct"] - target_pct
     frame["ranked"] = frame["satisfaction_den"] >= min_evaluations
-    ranked = frame[frame["ranked"]].sort_values(["gap_pct", "satisfaction_den"], ascending=[True, False])
+    ranked = frame[frame["ranked"]].sort_values(["gap_pct", "satisfaction_den"], ascending=[False, False])
     rest = frame[~frame["ranked"]].sort_values("satisfaction_den", ascending=False)
     ranked = ranked.assign(rank=range(1, len(ranked) + 1))
     rest = rest.assign(rank=pd.NA)

@@ -64,9 +64,9 @@ def rate_domain(points: pd.DataFrame, target: float | None) -> list[float]:
 
 
 def rate_chart(points: pd.DataFrame, target: float | None, colours: dict[str, str],
-               height: int = 320) -> alt.LayerChart:
+               height: int = 320, band: pd.DataFrame | None = None) -> alt.LayerChart:
     """Lines through the solid points, every point drawn (hollow and labelled when unfinished or
-    thin), the target line with its value."""
+    thin), the target line with its value; band (report_month and two bounds): a shaded interval."""
     points, order = with_month_labels(points)
     points = points.assign(
         ratio=[f"{n:,} / {d:,}" for n, d in zip(points["num"], points["den"])],
@@ -92,6 +92,15 @@ def rate_chart(points: pd.DataFrame, target: float | None, colours: dict[str, st
     notes = (points[points["note"] != ""].drop_duplicates("report_month")
              .assign(top=domain[1]))
     layers = [lines, dots]
+    if band is not None and not band.empty:
+        low, high = [c for c in band.columns if c != "report_month"][:2]
+        labels = dict(zip(points["report_month"], points["month_text"]))
+        first = points[points["series"] == points["series"].iloc[0]]
+        solid = set(first.loc[first["solid"], "report_month"])  # no band over a thin month
+        shaded = band[band["report_month"].isin(solid)]
+        shaded = shaded.assign(month_text=shaded["report_month"].map(labels))
+        layers.insert(0, alt.Chart(shaded).mark_area(opacity=0.16, color="#2f6db5").encode(
+            x=x, y=alt.Y(f"{low}:Q", scale=alt.Scale(domain=domain, clamp=True)), y2=f"{high}:Q"))
     if not notes.empty:
         layers.append(alt.Chart(notes).mark_text(dy=-8, fontSize=12, color="#8a5a00", baseline="bottom")
                       .encode(x=x, y=alt.Y("top:Q", scale=alt.Scale(domain=domain, clamp=True)),
