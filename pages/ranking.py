@@ -108,12 +108,14 @@ left, right = st.columns(2)
 with left:
     st.markdown(f"#### 通报候选（{len(bulletin)} 个）")
     for row in bulletin.itertuples():
-        robust = ("" if pd.isna(row.stability) else
-                  f"（稳健度 {row.stability:.0%}：案件重新抽样、权重上下浮动 20% 的 1,000 次中仍为候选的比例）")
+        robust = "" if pd.isna(row.stability) else f"（稳健度 {row.stability:.0%}）"
         thin = f"　⚠ 样本少：{row.thin}" if row.thin else ""
         st.markdown(f"- **{row.entity_name}**：{row.reason}{robust}{thin}")
     if bulletin.empty:
         st.markdown("本期没有通报候选。")
+    else:
+        st.caption("稳健度：各乡镇的信访件重新抽样（有放回）、同时各项权重和扣分上下浮动 20%，1,000 次中"
+                   "仍为候选的比例。⚠ 样本少：所依据的件数不足 10 件的指标，名次可能因个别案件而大幅变动。")
 with right:
     st.markdown(f"#### 挂牌督办候选（{len(supervise)} 个）")
     for row in supervise.itertuples():

@@ -10,7 +10,7 @@ def figure_card(slot, label: str, value: str, detail: str = "", change: str | No
                 change_is_good: bool | None = None, help_text: str = "") -> None:
     """One card in `slot` (a column); every text is escaped."""
     colour = NEUTRAL if change_is_good is None else (GOOD if change_is_good else BAD)
-    change_html = (f"<div style='color:{colour};font-size:0.95rem;margin-top:4px'>"
+    change_html = (f"<div class='fc-change' style='color:{colour};margin-top:4px'>"
                    f"{html.escape(change or '')}</div>")
     slot.markdown(
         f"<div class='figure-card' title='{html.escape(help_text, quote=True)}' "

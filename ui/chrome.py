@@ -21,6 +21,7 @@ CSS = """
 .figure-card .fc-value { white-space: nowrap; font-size: clamp(1.25rem, 1.55vw, 2.1rem); }
 .figure-card .fc-label, .figure-card .fc-detail { white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
+.figure-card .fc-change { word-break: keep-all; font-size: clamp(0.8rem, 0.95vw, 0.95rem); }
 .colour-count .cc-value { white-space: nowrap; font-size: clamp(1.4rem, 1.9vw, 2.4rem);
   font-weight: 700; line-height: 1.15; }
 /* Buttons keep their whole label. */
