@@ -96,7 +96,10 @@ left, right = st.columns([1, 2])
 left.markdown(f"**本月销号 {int(cleared.sum()):,} 件**")
 show_table(left, keys[cleared.values][["信访件编号", "属地", "包案领导", "销号日期"]], "本月没有销号的重点案件。",
            hide_index=True, width="stretch",
-           column_config={"销号日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+           column_config={"信访件编号": st.column_config.TextColumn(width=145),
+                          "属地": st.column_config.TextColumn(width=90),
+                          "包案领导": st.column_config.TextColumn(width=150),
+                          "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=95)})
 still_open = keys[~cleared.values & (keys["状态"] != "绿")]
 right.markdown(f"**仍在化解 {len(still_open):,} 件**（按紧迫程度排列）")
 fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
