@@ -7,11 +7,53 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from data.database import DatabaseError, check_connection, database_url, make_engine, migrate
+from data.database import (
+    PROJECT_DIR, DatabaseError, check_connection, database_url, make_engine, migrate,
+)
 
-app = typer.Typer(help="信访督导看板命令行工具", no_args_is_help=True, add_completion=False)
+LOG_PATH = PROJECT_DIR / "data" / "cli-errors.log"  # unexpected failures of commands, git-ignored
+
+
+class _ExplainedGroup(TyperGroup):
+    """Every command runs through here: an unexpected failure ends in a Chinese message and exit
+    code 2, its details (no personal data, see data/failures.py) in LOG_PATH, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place that explains them
+            typer.echo(f"错误：{_explain(exc, ctx)}", err=True)
+            raise typer.Exit(code=2)
+
+
+def _explain(exc: BaseException, ctx: click.Context) -> str:
+    import logging
+
+    from data.failures import LOGGER, explain
+
+    try:
+        LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(LOG_PATH, encoding="utf-8")
+        place = str(LOG_PATH)
+    except OSError:
+        handler, place = logging.NullHandler(), "（日志文件无法写入）"
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    LOGGER.addHandler(handler)
+    try:
+        return explain(exc, f"cli.py {ctx.invoked_subcommand or ''}".strip(), log_place="日志 " + place)
+    finally:
+        LOGGER.removeHandler(handler)
+        handler.close()
+
+
+app = typer.Typer(help="信访督导看板命令行工具", no_args_is_help=True, add_completion=False,
+                  cls=_ExplainedGroup, pretty_exceptions_enable=False)
 
 
 def _engine(url: Optional[str]):
@@ -23,6 +65,26 @@ def _engine(url: Optional[str]):
 def _fail(message: str) -> None:
     typer.echo(f"错误：{message}", err=True)
     raise typer.Exit(code=2)
+
+
+def _scope(engine, user: Optional[str]):
+    """The jurisdiction of --user (its account must exist and be enabled); the whole database
+    when no --user is given (the server's shell is trusted)."""
+    from data.accounts import get_account
+    from queries.scope import EVERYTHING, ScopeError, scope_of_region
+
+    if not user:
+        return EVERYTHING
+    account = get_account(engine, user)
+    if account is None:
+        _fail(f"没有名为“{user}”的可用账号")
+    try:
+        return scope_of_region(engine, account.region_code)
+    except ScopeError as exc:
+        _fail(str(exc))
+
+
+USER_OPTION = typer.Option(None, "--user", help="按该账号的辖区输出（默认全库）")
 
 
 def _parse_day(text: Optional[str], option: str) -> Optional[date]:
@@ -60,6 +122,9 @@ def demo(
         f"其中部门 {summary.departments} 个；信访件 {summary.cases:,} 件，重点案件 "
         f"{summary.key_cases:,} 件，评价 {summary.evaluations:,} 条，办理记录 {summary.events:,} 条。"
         f"用时 {time.perf_counter() - started:.1f} 秒。")
+    from data.accounts import add_demo_accounts, announce_accounts, ensure_first_admin
+
+    announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
 
 
 @app.command()
@@ -71,6 +136,27 @@ def serve(
     """启动看板（等同于 streamlit run app.py，另外保证首次打开任一页面网址都直接显示该页）。"""
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as streamlit_cli
+
+    from data.accounts import add_demo_accounts, announce_accounts, ensure_first_admin
+    from data.database import is_default_url
+
+    # Create and migrate the database (and the demo, on the embedded default) before the server
+    # starts, so the first page opens at once and the passwords created are printed here.
+    url = database_url()
+    try:
+        engine = _engine(url)
+        migrate(engine)
+        if is_default_url(url) and not engine.connect().exec_driver_sql(
+                "SELECT 1 FROM regions LIMIT 1").first():
+            from data.demo import generate
+
+            typer.echo("首次启动：正在创建数据库并生成演示数据……")
+            generate(engine)
+            announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
+        announce_accounts(ensure_first_admin(engine))
+        engine.dispose()
+    except DatabaseError as exc:
+        _fail(str(exc))
 
     # app.py routes every page with st.navigation; without this, Streamlit treats pages/ as its
     # old page folder until the first run has called st.navigation.
@@ -222,6 +308,7 @@ def alerts(
     as_of: Optional[str] = typer.Option(None, "--as-of", help="预警日期 YYYY-MM-DD，默认数据截止日"),
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     as_json: bool = typer.Option(False, "--json", help="每条预警输出一行 JSON"),
+    user: Optional[str] = USER_OPTION,
 ) -> None:
     """列出预警：同类聚集、集体访激增、越级和集体访上升、重复信访。"""
     import json
@@ -234,7 +321,7 @@ def alerts(
     try:
         engine = _engine(url)
         day = day or dataset_as_of(engine, date.today())
-        frame = all_alerts(engine, Filters(start=day, end=day, as_of=day))
+        frame = all_alerts(engine, Filters(start=day, end=day, as_of=day, scope=_scope(engine, user)))
         names = region_names(engine)
     except (DatabaseError, ValueError) as exc:
         _fail(str(exc))
@@ -257,6 +344,41 @@ def alerts(
         typer.echo(f"共 {len(frame)} 条预警（截至 {day:%Y-%m-%d}）。")
 
 
+@app.command("backup")
+def backup_command(
+    out: Path = typer.Option(..., help="备份文件，例如 /backup/xinfang-20250601.db"),
+    url: Optional[str] = typer.Option(None, help="数据库地址；默认取 DATABASE_URL 或 data/ 下的 SQLite 文件"),
+) -> None:
+    """备份 SQLite 数据库（在线备份：看板运行时也可执行，得到一致的副本）。PostgreSQL 用 pg_dump。"""
+    from data.backup import backup
+
+    try:
+        facts = backup(url or database_url(), out)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    typer.echo(f"已备份到 {facts.path}：信访件 {facts.case_count:,} 件，{facts.size_bytes / 1e6:.1f} MB，"
+               f"数据库结构版本 {facts.revision}。")
+
+
+@app.command("restore")
+def restore_command(
+    file: Path = typer.Argument(..., help="由 cli.py backup 生成的备份文件"),
+    url: Optional[str] = typer.Option(None, help="要恢复到的数据库地址；默认取 DATABASE_URL 或 data/ 下的 SQLite 文件"),
+    force: bool = typer.Option(False, "--force", help="数据库已存在时确认用备份替换（替换前另存一份）"),
+) -> None:
+    """从备份恢复 SQLite 数据库：先检查备份完整、属于本系统，已有数据库须加 --force 才替换。"""
+    from data.backup import restore
+
+    try:
+        facts, kept = restore(file, url or database_url(), force)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    if kept:
+        typer.echo(f"原数据库已另存为 {kept}。")
+    typer.echo(f"已从 {file} 恢复：信访件 {facts.case_count:,} 件。正在运行的看板请重新启动"
+               "（或等待几分钟缓存过期）后查看。")
+
+
 export_app = typer.Typer(help="导出报表", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
@@ -272,31 +394,56 @@ def _write(out: Path, data: bytes) -> None:
     typer.echo(f"已导出：{out}（{len(data):,} 字节）")
 
 
+def _month(engine, month: Optional[str]) -> tuple[str, date]:
+    """The month asked for ('YYYY-MM', 'previous' or None for the last complete month) and the
+    day figures are taken."""
+    from queries.dispatch import last_complete_month
+    from queries.filters import parse_month
+    from queries.reference import dataset_as_of
+
+    today = dataset_as_of(engine, date.today())
+    month = last_complete_month(today) if month in (None, "previous") else month
+    parse_month(month)
+    return month, today
+
+
+def _mail(subject: str, file_name: str, data: bytes) -> None:
+    from exports.delivery import DeliveryError, send_file, smtp_settings
+
+    try:
+        settings = smtp_settings()
+        send_file(settings, subject, f"{subject}，见附件。（信访督导看板自动发送）", file_name, data)
+    except DeliveryError as exc:
+        _fail(str(exc))
+    typer.echo(f"已发送至：{'、'.join(settings.recipients)}")
+
+
 @export_app.command("dispatch")
 def export_dispatch(
-    month: Optional[str] = typer.Option(None, help="调度月份 YYYY-MM，默认上一个完整月份"),
+    month: Optional[str] = typer.Option(None, help="调度月份 YYYY-MM 或 previous（上一个完整月份，默认）"),
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     out: Path = typer.Option(..., help="输出文件 .xlsx"),
     county: Optional[str] = typer.Option(None, help="只导出一个县（市、区），填区划代码"),
+    user: Optional[str] = USER_OPTION,
+    mail: bool = typer.Option(False, "--mail", help="另按 secrets.toml 的 [smtp] 发送邮件"),
 ) -> None:
     """导出月度调度会材料（Excel：本月概况、单位进度、逾期清单、重点案件）。"""
     from exports.dispatch_pack import dispatch_pack
-    from queries.dispatch import last_complete_month
-    from queries.filters import Filters, parse_month
-    from queries.reference import dataset_as_of
+    from queries.filters import Filters
 
     if out.suffix.lower() != ".xlsx":
         _fail(f"--out 应为 .xlsx 文件：{out}")
     try:
         engine = _engine(url)
-        today = dataset_as_of(engine, date.today())
-        month = month or last_complete_month(today)
-        parse_month(month)
-        place = Filters(start=today, end=today, as_of=today, county=county) if county else None
+        month, today = _month(engine, month)
+        place = Filters(start=today, end=today, as_of=today, county=county,
+                        scope=_scope(engine, user))
         data = dispatch_pack(engine, month, today, place)
-    except (DatabaseError, ValueError) as exc:
+    except (DatabaseError, ValueError, PermissionError) as exc:
         _fail(str(exc))
     _write(out, data)
+    if mail:
+        _mail(f"{month} 调度会材料", out.name, data)
 
 
 @export_app.command("ranking")
@@ -305,6 +452,7 @@ def export_ranking(
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     out: Path = typer.Option(..., help="输出文件：.xlsx 为排名表，.docx 为通报草稿"),
     level: str = typer.Option("township", help="township 乡镇、county 县（市、区）或 unit 责任单位"),
+    user: Optional[str] = USER_OPTION,
 ) -> None:
     """导出排名（Excel）或通报草稿（Word），使用数据库中保存的评分办法。"""
     from exports.ranking_reports import LEVEL_NAMES, ranking_report
@@ -317,10 +465,168 @@ def export_ranking(
         _fail(f"--level 应为 township、county 或 unit：{level}")
     try:
         engine = _engine(url)
-        data = ranking_report(engine, period, dataset_as_of(engine, date.today()), fmt, level)
+        data = ranking_report(engine, period, dataset_as_of(engine, date.today()), fmt, level,
+                              place=_scope(engine, user))
     except (DatabaseError, ValueError) as exc:
         _fail(str(exc))
     _write(out, data)
+
+
+user_app = typer.Typer(help="账号管理（本机命令行视为可信）", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _password_from_stdin(password_stdin: bool) -> Optional[str]:
+    if not password_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        _fail("--password-stdin：标准输入中没有密码")
+    return password
+
+
+@user_app.command("add")
+def user_add(
+    name: str = typer.Argument(..., help="用户名"),
+    role: str = typer.Option(..., help="admin 管理员、leader 领导、staff 工作人员或 viewer 查看人员"),
+    region: str = typer.Option(..., help="辖区代码：市、县（市、区）或乡镇（街道）"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码（作为正式密码）"),
+    display_name: str = typer.Option("", help="姓名"),
+    email: str = typer.Option("", help="电子邮箱（统一身份认证按此对应账号）"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+) -> None:
+    """新增账号；不给密码时生成随机密码（首次登录须修改）。"""
+    from data.accounts import AccountError, add_account
+
+    given = _password_from_stdin(password_stdin)
+    try:
+        engine = _engine(url)
+        password = add_account(engine, name, role, region, password=given, display_name=display_name,
+                               email=email, by="命令行")
+    except (DatabaseError, AccountError) as exc:
+        _fail(str(exc))
+    if given is None:
+        typer.echo(f"已新增账号 {name}，初始密码：{password}（首次登录须修改）")
+    else:
+        typer.echo(f"已新增账号 {name}。")
+
+
+@user_app.command("list")
+def user_list(url: Optional[str] = typer.Option(None, help="数据库地址"),
+              as_json: bool = typer.Option(False, "--json", help="每个账号一行 JSON")) -> None:
+    """列出账号（不含密码）。"""
+    import json
+
+    from data.accounts import ROLE_LABELS, list_accounts
+
+    try:
+        rows = list_accounts(_engine(url))
+    except DatabaseError as exc:
+        _fail(str(exc))
+    for row in rows:
+        state = "停用" if row["disabled"] else "须改密码" if row["must_change_password"] else "正常"
+        if as_json:
+            typer.echo(json.dumps({"username": row["username"], "role": row["role"],
+                                   "region": row["region_code"], "state": state,
+                                   "email": row["email"]}, ensure_ascii=False))
+        else:
+            typer.echo(f"{row['username']}\t{ROLE_LABELS.get(row['role'], row['role'])}\t"
+                       f"{row['region_code']}\t{state}")
+
+
+def _set_disabled(name: str, url: Optional[str], disabled: bool) -> None:
+    from data.accounts import AccountError, set_disabled
+
+    try:
+        set_disabled(_engine(url), name, disabled, by="命令行")
+    except (DatabaseError, AccountError) as exc:
+        _fail(str(exc))
+    typer.echo(f"已{'停用' if disabled else '启用'}账号 {name}。")
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="用户名"),
+                 url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
+    """停用账号（已登录的会话在下一次操作时退出）。"""
+    _set_disabled(name, url, True)
+
+
+@user_app.command("enable")
+def user_enable(name: str = typer.Argument(..., help="用户名"),
+                url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
+    """重新启用账号。"""
+    _set_disabled(name, url, False)
+
+
+@user_app.command("reset-password")
+def user_reset_password(
+    name: str = typer.Argument(..., help="用户名"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取新密码（作为正式密码）"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+) -> None:
+    """重置密码（同时解除锁定）；不给密码时生成随机密码（下次登录须修改）。"""
+    from data.accounts import AccountError, reset_password
+
+    given = _password_from_stdin(password_stdin)
+    try:
+        password = reset_password(_engine(url), name, given, by="命令行")
+    except (DatabaseError, AccountError) as exc:
+        _fail(str(exc))
+    typer.echo(f"已重置 {name} 的密码" + ("。" if given else f"：{password}（下次登录须修改）"))
+
+
+@app.command("audit")
+def audit_command(
+    since: Optional[str] = typer.Option(None, help="起始日期 YYYY-MM-DD"),
+    user: Optional[str] = typer.Option(None, "--user", help="只看该用户"),
+    action: Optional[str] = typer.Option(None, help="只看该操作，例如 sign_in、download"),
+    as_json: bool = typer.Option(False, "--json", help="每条一行 JSON（at、user、action、target、detail、result）"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+) -> None:
+    """列出审计日志（从旧到新）。"""
+    import json
+
+    from data.audit import ACTIONS
+    from queries.audit import audit_entries
+
+    day = _parse_day(since, "--since")
+    try:
+        frame = audit_entries(_engine(url), since=day, username=user, action=action, limit=None)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    for row in frame.iloc[::-1].itertuples():
+        at = str(row.at)[:19]
+        if as_json:
+            typer.echo(json.dumps({"at": at, "user": row.username, "action": row.action,
+                                   "target": row.target, "detail": json.loads(row.detail or "{}"),
+                                   "result": row.result}, ensure_ascii=False))
+        else:
+            typer.echo(f"{at}  {row.username}  {ACTIONS.get(row.action, row.action)}  "
+                       f"{row.target or ''}  {row.result}")
+@app.command()
+def report(
+    month: Optional[str] = typer.Option(None, help="月份 YYYY-MM 或 previous（上一个完整月份，默认）"),
+    out: Optional[Path] = typer.Option(None, help="输出文件 .docx，默认 分析报告-<月份>.docx"),
+    region: Optional[str] = typer.Option(None, help="只写一个县（市、区），填区划代码；默认全辖区"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+    mail: bool = typer.Option(False, "--mail", help="另按 secrets.toml 的 [smtp] 发送邮件"),
+    user: Optional[str] = USER_OPTION,
+) -> None:
+    """月度分析报告（Word，公文格式）：总体情况、满意度、责任单位、排名与通报候选、预警、重点案件，附趋势图和态势图。"""
+    from exports.monthly_report import monthly_report, report_place
+
+    try:
+        engine = _engine(url)
+        month, today = _month(engine, month)
+        out = out or Path(f"分析报告-{month}" + (f"-{region}" if region else "") + ".docx")
+        if out.suffix.lower() != ".docx":
+            _fail(f"--out 应为 .docx 文件：{out}")
+        data = monthly_report(engine, month, today, report_place(region, today, _scope(engine, user)))
+    except (DatabaseError, ValueError, PermissionError) as exc:
+        _fail(str(exc))
+    _write(out, data)
+    if mail:
+        _mail(f"{month} 信访工作分析报告", out.name, data)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import Engine, text
 
-from data import rollups, schema
+from data import rollups, schema, search_index
 from data.database import bulk_insert, migrate, write_setting
 from data.geography import PROFILES, Place, build_places, flatten
 from queries import defaults
@@ -189,6 +189,7 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         for start in range(0, len(event_rows), CHUNK):
             bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note"),
                         event_rows[start:start + CHUNK])
+        search_index.rebuild(conn)
         if rollup:
             rollups.rebuild(conn)
         write_setting(conn, defaults.DEMO_BANNER_KEY, "demo")
@@ -201,7 +202,7 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
                               "(SELECT MAX(id) FROM units))"))
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
+            rollups.analyze(conn)
     return DemoSummary(profile, len(places), len(townships),
                        sum(1 for p in places if p.level == "village"), len(unit_rows),
                        len(department_ids), len(case_rows), len(key_rows), len(eval_rows),
@@ -481,5 +482,6 @@ def scale_up(engine: Engine, copies: int) -> int:
         if conn.dialect.name == "postgresql":
             conn.execute(text("ANALYZE cases"))
             conn.execute(text("ANALYZE evaluations"))
+        search_index.rebuild(conn)
         rollups.rebuild(conn)
         return conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()

@@ -330,7 +330,16 @@ def analyze(conn: Connection, light: bool = False) -> None:
     if conn.dialect.name == "sqlite":
         conn.execute(text("PRAGMA optimize" if light else "ANALYZE"))
     elif not light:
-        conn.execute(text("ANALYZE"))
+        # This schema's tables only: a bare ANALYZE reads every schema of the database (and two
+        # of them at once can deadlock on the catalog).
+        from sqlalchemy import inspect
+
+        from data.schema import metadata
+
+        present = set(inspect(conn).get_table_names())
+        for table in metadata.sorted_tables:
+            if table.name in present:
+                conn.execute(text(f"ANALYZE {table.name}"))
 
 
 def refresh(conn: Connection, months: Iterable[date]) -> None:
@@ -349,5 +358,8 @@ def refresh(conn: Connection, months: Iterable[date]) -> None:
 
 
 def rebuild_all(engine: Engine) -> None:
+    from data import search_index
+
     with engine.begin() as conn:
+        search_index.rebuild(conn)
         rebuild(conn)

@@ -13,7 +13,8 @@ from queries.dispatch import (
     dispatch_summary, month_filters, overdue_cases, unit_progress, year_so_far,
 )
 from queries.filters import Filters, month_label
-from queries.reference import jurisdiction_name, region_names
+from queries.reference import region_names, scope_name
+from queries.scope import Scope
 from queries.situation_map import key_case_board
 
 UNIT_KINDS = {"township": "乡镇（街道）", "department": "部门"}
@@ -132,8 +133,9 @@ def dispatch_workbook(review: DispatchReview, jurisdiction: str, names: dict[str
     ])
 
 
-def dispatch_pack(engine: Engine, month: str, today, place: Filters | None = None) -> bytes:
-    """The pack for a month ('YYYY-MM'), straight from the database (for scheduled runs)."""
+def dispatch_pack(engine: Engine, month: str, today, place: Filters | Scope) -> bytes:
+    """The pack for a month ('YYYY-MM') over a scope (and place), straight from the database (for
+    scheduled runs)."""
     filters = month_filters(month, today, place)
-    return dispatch_workbook(load_review(engine, filters), jurisdiction_name(engine),
+    return dispatch_workbook(load_review(engine, filters), scope_name(engine, filters.scope),
                              region_names(engine))

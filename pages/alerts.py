@@ -5,10 +5,10 @@ import pandas as pd
 import streamlit as st
 
 from queries.alerts import AlertSettings, alert_cases, all_alerts
-from queries.filters import Filters
 from queries.reference import region_names
 from queries.situation_map import township_areas
 from ui.database import cached_query
+from ui.personal import petitioner_panel
 from ui.map_deck import alerts_deck
 from ui.page import start_page
 from ui.tables import show_table
@@ -53,8 +53,7 @@ settings = replace(defaults, cluster_alert_p=alert_p, cluster_anomaly_p=max(anom
                    jump_anomaly_pct=min(jump_anomaly, jump_alert), jump_min_count=int(jump_min),
                    repeat_min_cases=int(repeat_min))
 
-at = Filters(start=day, end=day, as_of=day, county=filters.county, township=filters.township,
-             category=filters.category)
+at = replace(filters, start=day, end=day, as_of=day)
 alerts = cached_query(all_alerts, at, settings)
 levels = alerts["level"].value_counts()
 cols = st.columns(4)
@@ -83,7 +82,7 @@ with left:
                  column_config={"首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
 with right:
     st.subheader("预警分布")
-    areas = cached_query(township_areas)
+    areas = cached_query(township_areas, filters.scope)
     if filters.county:
         areas = areas[areas["county_code"] == filters.county]
     st.pydeck_chart(alerts_deck(areas, alerts, names), height=420)
@@ -97,7 +96,7 @@ else:
                           format_func=lambda i: f"[{alerts.iloc[i]['level']}] "
                           f"{names.get(alerts.iloc[i]['area_code'], alerts.iloc[i]['area_code'])} "
                           f"{alerts.iloc[i]['category']} {alerts.iloc[i]['kind']}")
-    cases = cached_query(alert_cases, tuple(alerts.iloc[choice]["case_nos"]))
+    cases = cached_query(alert_cases, filters.scope, tuple(alerts.iloc[choice]["case_nos"]))
     st.dataframe(pd.DataFrame({
         "信访件编号": cases["case_no"], "登记日期": cases["received_on"],
         "属地": [names.get(t, t) for t in cases["township_code"]], "内容分类": cases["category"],
@@ -105,3 +104,7 @@ else:
         "责任单位": cases["unit_name"], "状态": cases["status"], "诉求摘要": cases["summary"],
     }), hide_index=True, width="stretch", column_config={
         "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    if not cases.empty:
+        st.markdown("**信访人信息**（默认脱敏）")
+        case_no = st.selectbox("信访件", list(cases["case_no"]), key="alert_case_pick")
+        petitioner_panel(engine, filters.scope, case_no, "alert_petitioner")

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from exports.battle_table import COLOUR_FILLS, battle_table_frame
-from queries.reference import is_demo_data, jurisdiction_name, region_names
+from queries.reference import is_demo_data, region_names, scope_name
 from ui.database import cached_query
 from ui.page import start_page
 from ui.situation_view import build_deck, colour_counts, legend_html, map_data
@@ -27,7 +27,7 @@ st.html("""<style>
 
 engine, filters = start_page("", banner=False, caption=False)
 names = cached_query(region_names)
-st.markdown(f"<div class='bigscreen-title'>{html.escape(cached_query(jurisdiction_name))}"
+st.markdown(f"<div class='bigscreen-title'>{html.escape(cached_query(scope_name, filters.scope))}"
             f"重点信访案件挂图作战（截至 {filters.as_of:%Y年%m月%d日}）"
             f"{DEMO_NOTE if cached_query(is_demo_data) else ''}</div>", unsafe_allow_html=True)
 

@@ -11,25 +11,32 @@ from data.importer import (
 )
 from data.region_import import REGION_ALIASES, REGION_REQUIRED, plan_regions, write_regions
 from queries.reference import is_demo_data
+from data import audit
+from ui.auth import current_account, require_permission
 from ui.database import cached_query, clear_cached_queries
+from ui.errors import show_failure
+from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("数据导入")
 # Said here in Chinese: Streamlit's own uploader texts are English and hidden (ui/chrome.py).
 UPLOAD_NOTE = "将文件拖到下方框内，或点击“选择文件”；单个文件不超过 200 MB。"
+account = current_account()
+require_permission(account, "import", "导入数据")
 
 st.markdown(
     "上传本单位信访信息系统导出的信访件清单（.xlsx、.xls 或 .csv，UTF-8 或 GBK 编码均可）。系统自动找到表头"
     "（表头上方可以有标题行），按常用列名识别各列，逐行检查后再一次性写入；有问题的行可以改好文件重新上传，"
     "也可以勾选“跳过有问题的行”。按信访件编号更新：重复导入同一文件不会产生重复记录，导出的新状态会更新原记录。")
 
-if cached_query(is_demo_data):
+if cached_query(is_demo_data) and account.may("remove_demo"):
     with st.container(border=True):
         st.markdown("**当前数据库中是演示数据。** 导入真实数据前，建议先清除演示信访件"
                     "（保留区划和单位名单，真实数据按乡镇名称或代码对应）。")
         confirm = st.checkbox("我确认清除全部演示信访件、重点案件和评价记录", key="confirm_remove_demo")
         if st.button("清除演示数据", disabled=not confirm, key="remove_demo"):
             removed = remove_demo_cases(engine)
+            audit.record(engine, account.username, "demo_remove", "演示数据", {"cases": removed})
             clear_cached_queries()
             st.success(f"已清除 {removed:,} 件演示信访件。")
 
@@ -49,11 +56,11 @@ def import_cases(upload) -> None:
         frame = read_table(upload.getvalue(), upload.name)
         header_row, found = find_header(frame)
     except ImportError_ as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
 
     headers = [str(v).strip() if pd.notna(v) else "" for v in frame.iloc[header_row]]
-    st.success(f"读取 {upload.name}：表头在第 {int(frame.index[header_row]) + 1} 行，"
+    st.success(f"读取 {md_text(upload.name)}：表头在第 {int(frame.index[header_row]) + 1} 行，"
                f"数据 {len(frame) - header_row - 1:,} 行。")
     with st.expander("列的对应关系（未识别的列可以手工指定）", expanded=any(f not in found for f in REQUIRED)):
         mapping = {}
@@ -77,7 +84,7 @@ def import_cases(upload) -> None:
             "值": [p.value for p in plan.problems], "问题": [p.message for p in plan.problems],
         }), hide_index=True, width="stretch", height=300)
         if plan.unknown_townships:
-            st.warning("以下问题属地不在乡镇（街道）名单中：" + "、".join(plan.unknown_townships[:50]))
+            st.warning("以下问题属地不在乡镇（街道）名单中：" + md_text("、".join(plan.unknown_townships[:50])))
         skip = st.checkbox(f"跳过有问题的 {len(plan.problem_rows()):,} 行，只导入其余 {len(plan.rows):,} 行",
                            key="skip_bad_rows",
                            disabled=any(p.row is None for p in plan.problems))
@@ -89,7 +96,7 @@ def import_cases(upload) -> None:
             try:
                 result = write_plan(engine, plan)
             except Exception as exc:  # the transaction rolled back: nothing was written
-                st.error(f"导入失败，未写入任何数据：{exc}")
+                show_failure(exc, "/import", prefix="导入失败，未写入任何数据。")
             else:
                 clear_cached_queries()
                 st.success(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
@@ -101,7 +108,7 @@ def checked_plan(upload, planner):
     try:
         plan = planner(read_table(upload.getvalue(), upload.name))
     except ImportError_ as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return None
     if plan.problems:
         st.error(f"发现 {len(plan.problems):,} 个问题，未写入任何数据：")
@@ -143,7 +150,7 @@ def import_regions(upload) -> None:
             f"更新已有区划 {plan.updated} 个。新增的乡镇（街道）同时作为责任单位加入名单。")
     if plan.not_listed:
         st.warning(f"{len(plan.not_listed)} 个已有乡镇（街道）不在本名单中，将保留："
-                   + "、".join(plan.not_listed[:50]))
+                   + md_text("、".join(plan.not_listed[:50])))
     if st.button("导入区划名单", type="primary", key="do_regions"):
         redrawn = write_regions(engine, plan)
         clear_cached_queries()
@@ -175,11 +182,11 @@ def import_boundaries(upload) -> None:
     plan = plan_boundaries(engine, content, None if name_prop == "（无）" else name_prop,
                            None if code_prop == "（无）" else code_prop, gcj)
     for problem in plan.problems:
-        st.error(problem.text())
+        st.error(md_text(problem.text()))
     if plan.unmatched:
-        st.warning(f"{len(plan.unmatched)} 个要素对应不到乡镇（街道）：" + "、".join(plan.unmatched[:50]))
+        st.warning(f"{len(plan.unmatched)} 个要素对应不到乡镇（街道）：" + md_text("、".join(plan.unmatched[:50])))
     if plan.missing:
-        st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + "、".join(plan.missing[:50]))
+        st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + md_text("、".join(plan.missing[:50])))
     if plan.matched and not plan.problems:
         st.info(f"{len(plan.matched)} 个乡镇（街道）的边界可以导入。")
         if st.button("导入边界", type="primary", key="do_boundaries"):
@@ -199,7 +206,13 @@ with tabs[2]:
     import_list(st.file_uploader("选择重点案件清单", type=["xlsx", "xls", "csv"], key="key_file"),
                 KEY_CASE_LIST)
 with tabs[3]:
-    import_regions(st.file_uploader("选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"],
+    if not account.may("manage_accounts"):
+        st.info("区划名单和边界决定全辖区的地图和统计范围，只有管理员可以导入。")
+    else:
+        import_regions(st.file_uploader("选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"],
                                     key="region_file"))
 with tabs[4]:
-    import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"], key="geo_file"))
+    if not account.may("manage_accounts"):
+        st.info("区划名单和边界决定全辖区的地图和统计范围，只有管理员可以导入。")
+    else:
+        import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"], key="geo_file"))

@@ -5,18 +5,23 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from data import audit
 from data.database import write_setting
 from exports.battle_table import COLOUR_FILLS
 from exports.dispatch_pack import (
     cleared_this_month, dispatch_workbook, key_case_table, load_review, overdue_table, pack_title,
     units_table,
 )
+from exports.monthly_report import monthly_report, report_place
 from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
-from queries.reference import case_date_range, jurisdiction_name, read_number_setting, region_names
+from queries.reference import case_date_range, read_number_setting, region_names, scope_name
 from ui.cards import figure_card
+from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
+from ui.downloads import download_button
 from ui.formatting import count_text, yoy_count_text
+from ui.markup import md_text
 from ui.page import start_page
 from ui.tables import show_table
 from ui.trends import count_notes
@@ -44,7 +49,7 @@ month = st.selectbox("调度月份", months, index=months.index(default) if defa
 review_filters = month_filters(month, today, filters)
 review = cached_query(load_review, review_filters, SHOWN_OVERDUE)
 s = review.summary
-st.caption(f"调度范围：{review_filters.caption(names)}（按月末状态统计；侧边栏的统计期间不影响本页）")
+st.caption(f"调度范围：{md_text(review_filters.caption(names))}（按月末状态统计；侧边栏的统计期间不影响本页）")
 
 cols = st.columns(6)
 figure_card(cols[0], "新增（增量）", count_text(s["new_count"]),
@@ -116,9 +121,12 @@ target = cached_query(read_number_setting, TARGET_KEY)
 with st.expander("存量目标"):
     new_target = st.number_input("月末存量目标（件，0 表示不设）", min_value=0, step=10,
                                  value=int(target or 0), key="backlog_target")
-    if st.button("保存目标", key="save_target") and new_target != (target or 0):
+    may_save = current_account().may("save_scheme")
+    if st.button("保存目标", key="save_target", disabled=not may_save) and new_target != (target or 0):
         with engine.begin() as conn:
             write_setting(conn, TARGET_KEY, str(int(new_target)))
+            audit.record(engine, current_account().username, "scheme_change", TARGET_KEY,
+                         {"backlog_target": int(new_target)}, conn=conn)
         clear_cached_queries()
         st.rerun()
 year = count_notes(review.year, today)
@@ -152,10 +160,18 @@ left.altair_chart((bars + partial).properties(height=300), width="stretch")
 right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
 right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
 
-jurisdiction = cached_query(jurisdiction_name)
-st.download_button(
-    "下载调度会材料（Excel）",  # built on click, with the whole overdue list
+jurisdiction = cached_query(scope_name, filters.scope)
+downloads = st.columns([1, 1, 3])
+download_button(
+    downloads[0], "下载调度会材料（Excel）",  # built on click, with the whole overdue list
     lambda: dispatch_workbook(replace(review, overdue=overdue_cases(engine, review_filters)),
                               jurisdiction, names),
-    file_name=f"{pack_title(jurisdiction, review_filters)}.xlsx", type="primary",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    f"{pack_title(jurisdiction, review_filters)}.xlsx", "调度会材料", review_filters.caption(names),
+    type="primary")
+report_scope = report_place(filters.county, today, filters.scope)
+download_button(
+    downloads[1], "下载月度分析报告（Word）",  # built on click: charts and map rendered on this machine
+    lambda: monthly_report(engine, month, today, report_scope),
+    f"{names.get(filters.county or '', '') or jurisdiction}{month_label(parse_month(month))}"
+    "信访工作分析报告（草稿）.docx", "月度分析报告", review_filters.caption(names),
+    help="公文格式；范围为侧边栏所选的县（市、区）或本账号辖区，签发存档见“乡镇排名与通报”页")

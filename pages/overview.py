@@ -8,6 +8,7 @@ from queries.overview import area_breakdown, headline_figures, monthly_trend
 from queries.reference import region_names
 from ui.database import cached_query
 from ui.cards import figure_card
+from ui.drill import SEARCH_PAGE, search_link, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
@@ -19,11 +20,13 @@ headline = cached_query(headline_figures, filters).set_index("period")
 now, before = headline.loc["current"], headline.loc["year_earlier"]
 
 
-def show_count(slot, label, count_col, unit="件", persons_col=None, help_text=""):
+def show_count(slot, label, count_col, unit="件", persons_col=None, help_text="", drill=None):
     detail = f"{int(now[persons_col]):,} 人次" if persons_col else ""
     figure_card(slot, label, count_text(now[count_col], unit), detail,
                 yoy_count_text(now[count_col], before[count_col]),
                 is_improvement(now[count_col], before[count_col], higher_is_better=False), help_text)
+    if drill is not None:
+        search_link(slot, f"查看{label}信访件", filters, **drill)
 
 
 def show_rate(slot, key, higher_is_better=True):
@@ -36,11 +39,15 @@ def show_rate(slot, key, higher_is_better=True):
 
 st.subheader("信访总量与越级、集体访")
 row = st.columns(5)
-show_count(row[0], "信访总量", "case_count", persons_col="person_count")
-show_count(row[1], "集体访", "collective_count", unit="批", persons_col="collective_person_count")
-show_count(row[2], "越级访·到市", "to_city_count", persons_col="to_city_person_count")
-show_count(row[3], "越级访·到省", "to_province_count", persons_col="to_province_person_count")
-show_count(row[4], "越级访·进京", "to_beijing_count", persons_col="to_beijing_person_count")
+show_count(row[0], "信访总量", "case_count", persons_col="person_count", drill={})
+show_count(row[1], "集体访", "collective_count", unit="批", persons_col="collective_person_count",
+           drill={"collective": "1"})
+show_count(row[2], "越级访·到市", "to_city_count", persons_col="to_city_person_count",
+           drill={"escalation": "到市"})
+show_count(row[3], "越级访·到省", "to_province_count", persons_col="to_province_person_count",
+           drill={"escalation": "到省"})
+show_count(row[4], "越级访·进京", "to_beijing_count", persons_col="to_beijing_person_count",
+           drill={"escalation": "进京"})
 
 st.subheader("办理质效")
 row = st.columns(7)
@@ -49,8 +56,12 @@ show_rate(row[1], "ontime_close")
 show_rate(row[2], "participation")
 show_rate(row[3], "satisfaction")
 show_rate(row[4], "repeat", higher_is_better=False)
-show_count(row[5], "在办", "open_count", help_text="本期登记、截至统计日尚未办结的件数")
-show_count(row[6], "逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数")
+show_count(row[5], "在办", "open_count", help_text="本期登记、截至统计日尚未办结的件数",
+           drill={"status": "在办"})
+show_count(row[6], "逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数",
+           drill={"status": "逾期"})
+search_link(row[3], "查看不满意件", filters, status="不满意")
+search_link(row[4], "查看重复件", filters, repeat="1")
 st.caption("比率下方为分子 / 分母。同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
            f"满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%。")
 
@@ -104,8 +115,16 @@ if not areas.empty:
     }).sort_values("信访件数", ascending=False)
     percent = st.column_config.NumberColumn(format="%.1f%%")
     count = st.column_config.NumberColumn(format="localized")
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
-        **{k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")},
-        **{k: count for k in ("信访件数", "人次", "集体访批次", "到省", "进京", "逾期未结")}})
+    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+                          selection_mode="single-row", key="overview_areas",
+                          column_config={
+                              **{k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")},
+                              **{k: count for k in ("信访件数", "人次", "集体访批次", "到省", "进京",
+                                                    "逾期未结")}})
+    st.caption("点选一行，在综合查询中查看该地区的信访件。")
+    if picked is not None and picked.selection.rows:
+        area = list(areas["area_code"])[table.index[picked.selection.rows[0]]]
+        st.switch_page(SEARCH_PAGE, query_params=search_params(
+            filters, **({"township": area} if filters.county else {"county": area})))
 else:
     st.info("所选期间和范围内没有信访件。")

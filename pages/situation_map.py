@@ -4,10 +4,12 @@ import streamlit as st
 
 from exports.battle_table import COLOUR_FILLS, battle_table_frame, battle_table_xlsx
 from queries.filters import add_months, month_end
-from queries.reference import jurisdiction_name, region_names
+from queries.reference import region_names, scope_name
 from queries.situation_map import as_of_month_end
 from ui.database import cached_query
+from ui.downloads import download_button
 from ui.map_deck import METRICS
+from ui.markup import md_text
 from ui.page import start_page
 from ui.situation_view import build_deck, colour_counts, colour_key, legend_html, map_data
 from ui.tables import show_table
@@ -60,7 +62,7 @@ schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else Fals
 st.markdown(legend_html(None if show_density else metric, bins, schematic), unsafe_allow_html=True)
 st.caption(f"重点案件圆点：{colour_key()}。已销号（绿）的点较小，可用上方开关隐藏。")
 if selected:
-    st.info(f"已选中：{names.get(selected, selected)}（上方颜色件数和下表均为该乡镇的重点案件）。"
+    st.info(f"已选中：{md_text(names.get(selected, selected))}（上方颜色件数和下表均为该乡镇的重点案件）。"
             "点击地图空白处或其他乡镇可更换。")
 
 st.subheader(f"作战图：重点案件清单（{len(board_shown):,} 件）")
@@ -91,11 +93,10 @@ show_table(st, styled, "所选范围和时点没有重点案件。", hide_index=
                "工作要求": st.column_config.TextColumn(width="large"),
            })
 title_place = names.get(selected, "") if selected else ""
-title = (f"{cached_query(jurisdiction_name)}{title_place}重点信访案件作战图"
+title = (f"{cached_query(scope_name, filters.scope)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")
 caption = filters.caption(names)
 download = battle_table_frame(board_shown, names)
 # The file is built when the button is clicked, not on every rerun of the page.
-st.download_button("下载作战图（Excel）", lambda: battle_table_xlsx(download, title, caption),
-                   file_name=f"作战图_{view_filters.as_of:%Y%m%d}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+download_button(st, "下载作战图（Excel）", lambda: battle_table_xlsx(download, title, caption),
+                f"作战图_{view_filters.as_of:%Y%m%d}.xlsx", "作战图", caption)

@@ -12,6 +12,8 @@ from sqlalchemy import Engine
 
 from data.schema import ARRIVAL_MEASURES
 from queries.execute import fetch_frame
+from queries.personal import mask_name
+from queries.scope import Scope
 from queries.filters import Filters, add_months
 
 ALERT, ANOMALY = "告警", "异常"
@@ -70,15 +72,6 @@ def first_improbable(expected: float, threshold: float, most: int) -> int:
             return k
         term *= expected / k
     return most
-
-
-def mask_name(name: str | None) -> str:
-    """张三丰 -> 张*丰, 李四 -> 李*."""
-    if not isinstance(name, str) or not name:  # None, or NaN from an empty column
-        return "—"
-    if len(name) <= 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _place_clause(filters: Filters) -> tuple[str, dict]:
@@ -437,18 +430,20 @@ def all_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Alert
     return frame.drop(columns="level_order").reset_index(drop=True)
 
 
-def alert_cases(engine: Engine, case_nos: tuple[str, ...]) -> pd.DataFrame:
+def alert_cases(engine: Engine, scope: Scope, case_nos: tuple[str, ...]) -> pd.DataFrame:
     """case_no, received_on, township_code, category, channel, person_count, is_collective,
-    escalation, unit_name, status, summary of the cases behind an alert (no personal data)."""
+    escalation, unit_name, status, summary of the cases behind an alert (no personal data), those
+    inside the scope only."""
     if not case_nos:
         return pd.DataFrame(columns=["case_no", "received_on", "township_code", "category", "channel",
                                      "person_count", "is_collective", "escalation", "unit_name",
                                      "status", "summary"])
-    params = {f"n{i}": n for i, n in enumerate(case_nos)}
+    where, params = scope.where("c")
+    params.update({f"n{i}": n for i, n in enumerate(case_nos)})
     marks = ", ".join(f":n{i}" for i in range(len(case_nos)))
     return fetch_frame(engine, f"""
 SELECT c.case_no, c.received_on, c.township_code, c.category, c.channel, c.person_count,
        c.is_collective, c.escalation, u.name AS unit_name, c.status, c.summary
 FROM cases c LEFT JOIN units u ON u.id = c.unit_id
-WHERE c.case_no IN ({marks}) ORDER BY c.received_on, c.case_no""", params,
+WHERE c.case_no IN ({marks}) AND {where} ORDER BY c.received_on, c.case_no""", params,
                        date_columns=("received_on",))

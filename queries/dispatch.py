@@ -13,22 +13,22 @@ from queries.dialect import days_between
 from queries.execute import fetch_frame
 from queries.figures import case_figures
 from queries.filters import Filters, add_months, month_end, parse_month
+from queries.scope import Scope
 from queries.rates import DEADLINE, pct
 
 OPEN_AT = "(c.received_on <= :{d} AND (c.closed_on IS NULL OR c.closed_on > :{d}))"
 
 
-def month_filters(month: str, today: date, place: Filters | None = None) -> Filters:
+def month_filters(month: str, today: date, place: Filters | Scope) -> Filters:
     """The filters of one month, taken at its end (or today, for the current month), with the
-    place and category of `place`."""
+    scope, place and category of `place` (or just a scope)."""
     start = parse_month(month)
     end = min(month_end(start), today)
     if start > today:
         raise ValueError(f"{month} 尚未开始")
-    base = Filters(start=start, end=end, as_of=end)
-    if place is None:
-        return base
-    return replace(base, county=place.county, township=place.township, category=place.category)
+    if isinstance(place, Scope):
+        return Filters(start=start, end=end, as_of=end, scope=place)
+    return replace(place, start=start, end=end, as_of=end)
 
 
 def last_complete_month(today: date) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Mapping
 
+from queries.scope import Scope, ScopeError
+
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
 
@@ -44,17 +46,31 @@ class Filters:
     county: str | None = None
     township: str | None = None
     category: str | None = None
+    scope: Scope | None = None
+
+    def __post_init__(self) -> None:
+        """Deny by default: no scope is an error; a place outside the scope is an error; the
+        scope's own county and township are forced into every clause."""
+        if not isinstance(self.scope, Scope):
+            raise ScopeError("查询未指定权限范围（辖区），已拒绝执行")
+        if not self.scope.allows(self.county, self.township):
+            raise ScopeError("所选地区超出账号的辖区范围")
+        if self.scope.county:
+            object.__setattr__(self, "county", self.scope.county)
+        if self.scope.township:
+            object.__setattr__(self, "township", self.scope.township)
 
     @classmethod
     def for_months(cls, start_month: str, end_month: str, as_of: date, county: str | None = None,
-                   township: str | None = None, category: str | None = None) -> "Filters":
+                   township: str | None = None, category: str | None = None, *,
+                   scope: Scope | None = None) -> "Filters":
         """Whole months from start_month to end_month, the last one cut at as_of."""
         start = parse_month(start_month)
         end = month_end(parse_month(end_month))
         if end < start:
             raise ValueError(f"起始月份 {start_month} 晚于截止月份 {end_month}")
         return cls(start=start, end=min(end, as_of), as_of=as_of, county=county or None,
-                   township=township or None, category=category or None)
+                   township=township or None, category=category or None, scope=scope)
 
     @property
     def start_month(self) -> str:
@@ -108,10 +124,10 @@ class Filters:
         return " · ".join(parts)
 
 
-def default_filters(as_of: date, months: int = 12) -> Filters:
-    """The last `months` whole months up to and including as_of's month."""
+def default_filters(as_of: date, scope: Scope, months: int = 12) -> Filters:
+    """The last `months` whole months up to and including as_of's month, over the scope."""
     start = add_months(as_of.replace(day=1), -(months - 1))
-    return Filters.for_months(start.strftime("%Y-%m"), as_of.strftime("%Y-%m"), as_of)
+    return Filters.for_months(start.strftime("%Y-%m"), as_of.strftime("%Y-%m"), as_of, scope=scope)
 
 
 
@@ -147,12 +163,12 @@ def previous_period(text: str) -> str:
     return str(start.year - 1)
 
 
-def period_filters(text: str, as_of: date, place: "Filters | None" = None) -> Filters:
-    """Filters for a month, quarter or year, taken at as_of, with the place and category of `place`."""
+def period_filters(text: str, as_of: date, place: "Filters | Scope") -> Filters:
+    """Filters for a month, quarter or year, taken at as_of, with the scope, place and category
+    of `place` (or just a scope)."""
     start, end, _label = parse_period(text)
     if start > as_of:
         raise ValueError(f"期间 {text} 尚未开始（数据截至 {as_of:%Y-%m-%d}）")
-    return Filters(start=start, end=min(end, as_of), as_of=as_of,
-                   county=place.county if place else None,
-                   township=place.township if place else None,
-                   category=place.category if place else None)
+    if isinstance(place, Scope):
+        return Filters(start=start, end=min(end, as_of), as_of=as_of, scope=place)
+    return replace(place, start=start, end=min(end, as_of), as_of=as_of)

@@ -8,15 +8,28 @@ from sqlalchemy import Engine
 
 from queries import defaults
 from queries.execute import fetch_frame
+from queries.scope import Scope
 
 
-def region_list(engine: Engine, level: str, parent_code: str | None = None) -> pd.DataFrame:
-    """code, name, parent_code, lon, lat, population of the regions of one level, by code."""
+def region_list(engine: Engine, level: str, scope: Scope, parent_code: str | None = None
+                ) -> pd.DataFrame:
+    """code, name, parent_code, lon, lat, population of the regions of one level inside the
+    scope, by code."""
     sql = "SELECT code, name, parent_code, lon, lat, population FROM regions WHERE level = :level"
     params: dict = {"level": level}
     if parent_code:
         sql += " AND parent_code = :parent"
         params["parent"] = parent_code
+    limits = {"county": ("code", None), "township": ("parent_code", "code"),
+              "village": (None, "parent_code")}.get(level, (None, None))
+    if level == "city" and not scope.is_everything:
+        sql += " AND 1 = 0"
+    if scope.county and limits[0]:
+        sql += f" AND {limits[0]} = :s_county"
+        params["s_county"] = scope.county
+    if scope.township and limits[1]:
+        sql += f" AND {limits[1]} = :s_township"
+        params["s_township"] = scope.township
     return fetch_frame(engine, sql + " ORDER BY code", params)
 
 
@@ -33,6 +46,27 @@ SELECT name FROM regions WHERE level IN ('city', 'county') AND
   (parent_code IS NULL OR parent_code NOT IN (SELECT code FROM regions))
 ORDER BY CASE level WHEN 'city' THEN 0 ELSE 1 END, code""")
     return str(frame["name"].iloc[0]) if len(frame) else ""
+
+
+def scope_name(engine: Engine, scope: Scope) -> str:
+    """The name of a scope's region: the whole jurisdiction, a county, or a county and township."""
+    if scope.is_everything:
+        return jurisdiction_name(engine)
+    names = region_names(engine)
+    if scope.township:
+        return f"{names.get(scope.county or '', '')}{names.get(scope.township, scope.township)}"
+    return names.get(scope.county or "", scope.region_code)
+def default_authority(jurisdiction: str) -> str:
+    """The issuing authority (发文机关) when the office has not set one."""
+    return f"{jurisdiction}信访工作联席会议办公室"
+
+
+def issuing_authority(engine: Engine) -> str:
+    """The 发文机关 of circulars and reports: the office's setting, else the default."""
+    frame = fetch_frame(engine, "SELECT value FROM settings WHERE key = :key",
+                        {"key": defaults.AUTHORITY_KEY})
+    value = str(frame["value"].iloc[0]).strip() if len(frame) else ""
+    return value or default_authority(jurisdiction_name(engine))
 
 
 def category_list(engine: Engine) -> list[str]:

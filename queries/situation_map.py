@@ -11,6 +11,7 @@ from queries.dialect import days_between
 from queries.execute import fetch_frame
 from queries.figures import case_figures
 from data.schema import GRID_DEGREES
+from queries.scope import Scope
 from queries.filters import Filters, month_end
 from queries import steps
 from queries.rates import DEADLINE, add_rate_pct
@@ -63,17 +64,21 @@ def colour_sql(dialect_name: str) -> str:
   ELSE 'grey' END"""
 
 
-def township_areas(engine: Engine) -> pd.DataFrame:
-    """code, name, county_code, lon, lat, population, boundary (GeoJSON text), boundary_schematic."""
-    return fetch_frame(engine, """
+def township_areas(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """code, name, county_code, lon, lat, population, boundary (GeoJSON text), boundary_schematic
+    of the townships inside the scope."""
+    where, params = scope.where("r", county_column="parent_code", township_column="code")
+    return fetch_frame(engine, f"""
 SELECT code, name, parent_code AS county_code, lon, lat, population, boundary, boundary_schematic
-FROM regions WHERE level = 'township' ORDER BY code""")
+FROM regions r WHERE level = 'township' AND {where} ORDER BY code""", params)
 
 
-def county_outlines(engine: Engine) -> pd.DataFrame:
-    """code, name, lon, lat, boundary (GeoJSON text) of every county."""
-    return fetch_frame(engine, "SELECT code, name, lon, lat, boundary FROM regions "
-                               "WHERE level = 'county' ORDER BY code")
+def county_outlines(engine: Engine, scope: Scope) -> pd.DataFrame:
+    """code, name, lon, lat, boundary (GeoJSON text) of the counties inside the scope (none for a
+    township's scope: its own area is the outline)."""
+    where, params = scope.where("r", county_column="code", township_column="code")
+    return fetch_frame(engine, f"SELECT code, name, lon, lat, boundary FROM regions r "
+                               f"WHERE level = 'county' AND {where} ORDER BY code", params)
 
 
 MAP_MEASURES = ("case_count", "person_count", "open_count", "overdue_count", "satisfaction_num",

@@ -9,12 +9,13 @@ from data.database import make_engine
 from data.demo import PLANTED_KEY, generate
 from queries.alerts import cluster_alerts
 from queries.filters import Filters
+from tests.scoping import all_filters
 
 END = date(2025, 12, 31)
 
 
 def at(day: date) -> Filters:
-    return Filters(start=day, end=day, as_of=day)
+    return all_filters(start=day, end=day, as_of=day)
 
 
 def test_recall_on_planted_clusters(tmp_path):

@@ -9,11 +9,13 @@ from queries.alerts import (
     AlertSettings, alert_cases, all_alerts, cluster_alerts, jump_alerts, mask_name, poisson_tail,
     repeat_petitioner_alerts,
 )
-from queries.filters import Filters
+
 from tests.fixture_cases import case_row, load_places
+from tests.scoping import all_filters
+from queries.scope import EVERYTHING
 
 DAY = date(2025, 6, 30)
-AT = Filters(start=DAY, end=DAY, as_of=DAY)
+AT = all_filters(start=DAY, end=DAY, as_of=DAY)
 
 
 def load(engine, cases):
@@ -102,7 +104,7 @@ def test_repeat_petitioner_masked(empty_engine):
     assert row["petitioner"] == "张*丰" and row["observed"] == 5 and row["level"] == "异常"
     combined = all_alerts(empty_engine, AT)
     assert "张三丰" not in combined.to_string()
-    cases = alert_cases(empty_engine, tuple(row["case_nos"]))
+    cases = alert_cases(empty_engine, EVERYTHING, tuple(row["case_nos"]))
     assert len(cases) == 5 and "petitioner_name" not in cases.columns
 
 

@@ -15,13 +15,15 @@ import pytest
 
 from data.database import PROJECT_DIR, make_engine
 from data.demo import generate
+from tests.signin import add_test_accounts, browser_sign_in
+from queries.scope import EVERYTHING
 
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = PROJECT_DIR / "test-output"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = {"overview": "信访总量", "map": "作战图：重点案件清单", "dispatch": "责任单位办理进度",
          "satisfaction": "分项比较", "ranking": "通报候选", "alerts": "预警清单",
-         "import": "选择信访件清单", "bigscreen": "最紧急的重点案件"}
+         "import": "选择信访件清单", "search": "打开案件档案", "bigscreen": "最紧急的重点案件"}
 
 
 def _free_port() -> int:
@@ -33,7 +35,13 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def database(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "app.db"
-    generate(make_engine(f"sqlite:///{db}"), profile="county", cases=6000, seed=3)
+    engine = make_engine(f"sqlite:///{db}")
+    generate(engine, profile="county", cases=6000, seed=3)
+    top = engine.connect().exec_driver_sql("SELECT code FROM regions WHERE level = 'county'").scalar()
+    town = engine.connect().exec_driver_sql(
+        "SELECT code FROM regions WHERE level = 'township' ORDER BY code").scalar()
+    add_test_accounts(engine, {"tester": ("admin", top), "town": ("staff", town)})
+    engine.dispose()
     return db
 
 
@@ -73,10 +81,12 @@ def browser():
         chromium.close()
 
 
-def open_page(browser, url: str, expect_text: str, requests: list[str]):
+def open_page(browser, url: str, expect_text: str, requests: list[str], user: str | None = "tester"):
     page = browser.new_page(viewport={"width": 1600, "height": 2200})
     page.on("request", lambda request: requests.append(request.url))
     page.goto(url)
+    if user:
+        browser_sign_in(page, user)
     page.get_by_text(expect_text).first.wait_for(timeout=120_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
@@ -120,7 +130,7 @@ DOWNLOADS = [("map", "下载作战图（Excel）", "重点信访案件作战图"
 
 
 @pytest.mark.parametrize("path,button,title", DOWNLOADS, ids=[d[1] for d in DOWNLOADS])
-def test_exports_download_and_open(server, browser, tmp_path, path, button, title):
+def test_exports_download_and_open(server, browser, database, tmp_path, path, button, title):
     from docx import Document
     from openpyxl import load_workbook
 
@@ -129,6 +139,12 @@ def test_exports_download_and_open(server, browser, tmp_path, path, button, titl
         page.get_by_role("button", name=button).click()
     target = tmp_path / info.value.suggested_filename
     info.value.save_as(target)
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:  # every download is in the audit log, with its file name
+        audited = [r[0] for r in conn.exec_driver_sql(
+            "SELECT target FROM audit_log WHERE action = 'download' AND username = 'tester'")]
+    engine.dispose()
+    assert info.value.suggested_filename in audited
     if target.suffix == ".xlsx":
         book = load_workbook(target)
         assert title in book.worksheets[0]["A1"].value
@@ -146,7 +162,7 @@ def test_clicking_a_township_narrows_the_table(server, browser, database):
     from queries.situation_map import township_areas
     from ui.map_deck import view_for
 
-    areas = township_areas(make_engine(f"sqlite:///{database}"))
+    areas = township_areas(make_engine(f"sqlite:///{database}"), EVERYTHING)
     view = view_for(areas)
     page = open_page(browser, f"{server}/map", "作战图：重点案件清单", [])
     heading = page.get_by_text(re.compile(r"作战图：重点案件清单（\d+ 件）")).first
@@ -180,6 +196,77 @@ def test_clicking_a_township_narrows_the_table(server, browser, database):
     page.close()
 
 
+def test_nothing_before_sign_in_and_lockout_message(server, browser):
+    """An unsigned visit to any page shows the sign-in form only; a wrong password gets one message."""
+    for path in PAGES:
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(f"{server}/{'' if path == 'overview' else path}?county=1")
+        page.get_by_label("用户名").wait_for(timeout=120_000)
+        page.wait_for_function(
+            "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+        text = page.locator("body").inner_text()
+        assert "请登录" in text
+        for leaked in ("信访总量", "演示数据", "筛选条件", "宜阳", "乡镇"):
+            assert leaked not in text, f"{path}: {leaked}"
+        page.close()
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    browser_sign_in(page, "tester", "wrong-password-1")
+    page.get_by_text("登录失败").first.wait_for(timeout=60_000)
+    browser_sign_in(page, "nobody-here", "wrong-password-1")
+    messages = page.get_by_text("登录失败").all_inner_texts()
+    assert len(set(messages)) == 1
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "sign_in.png"), full_page=True)
+    page.close()
+
+
+def test_township_account_sees_its_township_only(server, browser, database):
+    """A township account's overview total equals a direct count of its township, and a URL asking
+    for the whole county or another township does not widen it."""
+    import re
+
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        town, other = [r[0] for r in conn.exec_driver_sql(
+            "SELECT code FROM regions WHERE level = 'township' ORDER BY code LIMIT 2")]
+        as_of = conn.exec_driver_sql("SELECT value FROM settings WHERE key = 'as_of'").scalar() \
+            or conn.exec_driver_sql("SELECT MAX(received_on) FROM cases").scalar()
+        start = f"{str(as_of)[:4]}-01"
+        direct = conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM cases WHERE township_code = ? AND received_on >= ? "
+            "AND received_on <= ?", (town, f"{start}-01", str(as_of)[:10])).scalar()
+    engine.dispose()
+    page = open_page(browser, f"{server}/?from={start}&to={str(as_of)[:7]}&township={other}",
+                     "信访总量", [], user="town")
+    text = page.locator("body").inner_text()
+    assert "不在本账号辖区内" in text
+    total = re.search(r"信访总量\s*([\d,]+) 件", text)
+    assert total and int(total.group(1).replace(",", "")) == direct
+    page.screenshot(path=str(OUTPUT / "township_account.png"), full_page=True)
+    page.close()
+
+
+def test_overdue_card_to_a_case_file_by_clicks(server, browser):
+    """总览's 逾期未结 card -> 综合查询 (its cases, as many as the card says) -> a case file."""
+    page = open_page(browser, f"{server}/overview", "办理质效", [])
+    card_value = page.locator(".figure-card", has_text="逾期未结").locator("div").nth(1).inner_text()
+    page.get_by_role("link", name="查看逾期未结信访件").click()
+    page.get_by_text("打开案件档案").first.wait_for(timeout=120_000)
+    assert page.get_by_text(f"共 {card_value.replace(' 件', '')} 件").count() >= 1
+    page.get_by_label("打开案件档案（或点选表格中的一行）").click()
+    page.get_by_role("option").nth(1).click()
+    page.get_by_text("办理时间线").first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(2)
+    assert page.get_by_text("信访人画像").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "case_file.png"), full_page=True)
+    page.close()
+
+
 ENGLISH = ("Page not found", "Drag and drop", "Browse files", "200MB per file", "Choose an option",
            "empty", "Made with Streamlit")
 SIZES = [(1920, 1080), (1366, 768)]
@@ -188,6 +275,7 @@ SIZES = [(1920, 1080), (1366, 768)]
 def settled_page(browser, url: str, expect_text: str, width: int, height: int):
     page = browser.new_page(viewport={"width": width, "height": height})
     page.goto(url)
+    browser_sign_in(page, "tester")
     page.get_by_text(expect_text).first.wait_for(timeout=120_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)

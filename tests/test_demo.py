@@ -6,7 +6,8 @@ from sqlalchemy import text
 
 from data.demo import generate
 from queries.figures import case_figures
-from queries.filters import Filters
+
+from tests.scoping import all_months
 
 END = date(2025, 6, 30)
 
@@ -75,7 +76,7 @@ def test_city_profile_is_a_plausible_qujing(tmp_path):
         "WHERE t.level = 'township' GROUP BY r.name")).fetchall())
     assert per_county == {"麒麟区": 16, "沾益区": 11, "马龙区": 10, "陆良县": 11, "师宗县": 10,
                           "罗平县": 13, "富源县": 12, "会泽县": 25, "宣威市": 29}
-    year = Filters.for_months("2024-01", "2024-12", END)
+    year = all_months("2024-01", "2024-12", END)
     row = case_figures(engine, year).iloc[0]
     assert 17_000 <= row["case_count"] <= 23_000
     assert 10 <= row["repeat_pct"] <= 15

@@ -7,20 +7,22 @@ from sqlalchemy import text
 from queries.dispatch import (
     dispatch_summary, last_complete_month, month_filters, overdue_cases, unit_progress, year_so_far,
 )
-from queries.filters import Filters
-from tests.fixture_cases import AS_OF
 
-MARCH = month_filters("2025-03", AS_OF)
+from tests.fixture_cases import AS_OF
+from tests.scoping import all_months
+from queries.scope import EVERYTHING
+
+MARCH = month_filters("2025-03", AS_OF, EVERYTHING)
 
 
 def test_month_filters():
     assert (MARCH.start, MARCH.end, MARCH.as_of) == (date(2025, 3, 1), date(2025, 3, 31),
                                                       date(2025, 3, 31))
-    partial = month_filters("2025-03", date(2025, 3, 10))
+    partial = month_filters("2025-03", date(2025, 3, 10), EVERYTHING)
     assert partial.end == partial.as_of == date(2025, 3, 10)
     assert last_complete_month(date(2025, 1, 15)) == "2024-12"
     with pytest.raises(ValueError):
-        month_filters("2025-04", AS_OF)
+        month_filters("2025-04", AS_OF, EVERYTHING)
 
 
 def test_summary_crosses_month_ends(fixture_engine):
@@ -72,7 +74,7 @@ def test_year_so_far(fixture_engine):
 
 
 def test_place_filter_applies(fixture_engine):
-    county = month_filters("2025-03", AS_OF, Filters.for_months("2025-01", "2025-03", AS_OF,
+    county = month_filters("2025-03", AS_OF, all_months("2025-01", "2025-03", AS_OF,
                                                                 county="100200"))
     row = dispatch_summary(fixture_engine, county).iloc[0]
     assert (row["backlog_start_count"], row["closed_count"], row["backlog_end_count"]) == (3, 1, 2)
@@ -85,7 +87,7 @@ def test_meeting_pack_cell_by_cell(fixture_engine):
 
     from exports.dispatch_pack import dispatch_pack
 
-    book = load_workbook(io.BytesIO(dispatch_pack(fixture_engine, "2025-03", AS_OF)))
+    book = load_workbook(io.BytesIO(dispatch_pack(fixture_engine, "2025-03", AS_OF, EVERYTHING)))
     assert book.sheetnames == ["本月概况", "单位进度", "逾期清单", "重点案件"]
     summary = book["本月概况"]
     assert summary["A1"].value == "测试市2025年3月信访工作调度会材料：本月概况"

@@ -7,9 +7,10 @@ from queries.ranking import (
     township_ranking,
 )
 from tests.fixture_cases import AS_OF
+from queries.scope import EVERYTHING
 
-Q1 = period_filters("2025-Q1", AS_OF)
-Q4 = period_filters(previous_period("2025-Q1"), AS_OF)
+Q1 = period_filters("2025-Q1", AS_OF, EVERYTHING)
+Q4 = period_filters(previous_period("2025-Q1"), AS_OF, EVERYTHING)
 SMALL = RankingScheme(min_cases=1, bottom_min=1, bottom_share=0.1)
 
 
@@ -135,7 +136,7 @@ def test_excel_and_word_exports(fixture_engine):
     from exports.ranking_reports import ranking_report
 
     book = load_workbook(io.BytesIO(ranking_report(fixture_engine, "2025-Q1", AS_OF, "xlsx",
-                                                   scheme=SMALL)))
+                                                   scheme=SMALL, place=EVERYTHING)))
     sheet = book["排名"]
     assert sheet["A1"].value == "测试市2025年第一季度乡镇（街道）信访工作综合排名"
     headers = [c.value for c in sheet[3]]
@@ -150,18 +151,18 @@ def test_excel_and_word_exports(fixture_engine):
     assert sheet.page_setup.orientation == "landscape" and sheet.freeze_panes == "A4"
 
     doc = Document(io.BytesIO(ranking_report(fixture_engine, "2025-Q1", AS_OF, "docx",
-                                             scheme=SMALL)))
+                                             scheme=SMALL, place=EVERYTHING)))
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "关于2025年第一季度信访工作情况的通报" in text and "综合得分" in text
     cells = [[c.text for c in row.cells] for row in doc.tables[0].rows]
     assert cells[0][0] == "名称" and {cells[1][0], cells[2][0]} == {"甲县一镇", "乙县三镇"}
     assert any("进京访 1 件" in row[-1] for row in cells[1:])
-    title_run = doc.paragraphs[0].runs[0]
-    assert title_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "宋体"
-    body_run = doc.paragraphs[3].runs[0]
-    assert body_run._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋"
+    title = next(p for p in doc.paragraphs if p.text.startswith("关于"))
+    assert title.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    body = next(p for p in doc.paragraphs if p.text.startswith("根据"))
+    assert body.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia")) == "仿宋_GB2312"
     normal = doc.styles["Normal"].element.rPr.rFonts
-    assert normal.get(qn("w:eastAsia")) == "仿宋"
+    assert normal.get(qn("w:eastAsia")) == "仿宋_GB2312"
 
 
 def test_cli_export_ranking(tmp_path):

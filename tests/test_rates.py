@@ -3,12 +3,13 @@ import pandas as pd
 import pytest
 
 from queries.figures import case_figures
-from queries.filters import Filters
+
 from queries.overview import headline_figures, monthly_trend
 from queries.rates import pct, wilson_interval
 from tests.fixture_cases import AS_OF
+from tests.scoping import all_months
 
-PERIOD = Filters.for_months("2025-01", "2025-03", AS_OF)
+PERIOD = all_months("2025-01", "2025-03", AS_OF)
 
 
 def test_headline_counts_and_rates(fixture_engine):
@@ -41,13 +42,13 @@ def test_headline_counts_and_rates(fixture_engine):
 
 
 def test_filters_narrow_by_place_and_category(fixture_engine):
-    county = Filters.for_months("2025-01", "2025-03", AS_OF, county="100200")
+    county = all_months("2025-01", "2025-03", AS_OF, county="100200")
     row = case_figures(fixture_engine, county).iloc[0]
     assert row["case_count"] == 3 and row["overdue_count"] == 1
     assert (row["ontime_close_num"], row["ontime_close_den"]) == (1, 2)
-    township = Filters.for_months("2025-01", "2025-03", AS_OF, county="100100", township="100100002")
+    township = all_months("2025-01", "2025-03", AS_OF, county="100100", township="100100002")
     assert case_figures(fixture_engine, township).iloc[0]["case_count"] == 5
-    category = Filters.for_months("2025-01", "2025-03", AS_OF, category="劳动和社会保障")
+    category = all_months("2025-01", "2025-03", AS_OF, category="劳动和社会保障")
     assert case_figures(fixture_engine, category).iloc[0]["case_count"] == 1
 
 
@@ -71,7 +72,7 @@ def test_groupings(fixture_engine):
 
 
 def test_empty_period_gives_no_rate(fixture_engine):
-    empty = Filters.for_months("2023-01", "2023-02", AS_OF)
+    empty = all_months("2023-01", "2023-02", AS_OF)
     row = case_figures(fixture_engine, empty).iloc[0]
     assert row["case_count"] == 0
     assert pd.isna(row["satisfaction_pct"])
@@ -94,7 +95,7 @@ def test_evaluation_window_ends_after_day_30(fixture_engine, as_of, expired):
     from datetime import date
 
     day = date.fromisoformat(as_of)
-    filters = Filters.for_months("2025-01", "2025-01", day, township="100100002", county="100100")
+    filters = all_months("2025-01", "2025-01", day, township="100100002", county="100100")
     row = case_figures(fixture_engine, filters).iloc[0]
     # 二镇 in January: C2 (rated 02-05) and C3.
     assert (row["participation_num"], row["participation_den"]) == (1, 2 if expired else 1)
@@ -109,7 +110,7 @@ def test_key_clear_rate_defined_with_the_others(fixture_engine):
     # 一镇: A2 (on the list, 化解中) and C1 (crossed off 03-05): 1 of 2.
     assert (frame.loc["100100001", "key_clear_num"], frame.loc["100100001", "key_clear_den"]) == (1, 2)
     assert frame.loc["100100001", "key_clear_pct"] == pytest.approx(50.0)
-    feb = ranking_indicators(fixture_engine, Filters.for_months("2025-02", "2025-02", AS_OF), "county")
+    feb = ranking_indicators(fixture_engine, all_months("2025-02", "2025-02", AS_OF), "county")
     # February, 甲县: both on the list, none crossed off in it.
     row = feb.set_index("entity").loc["100100"]
     assert (row["key_clear_num"], row["key_clear_den"]) == (0, 2)

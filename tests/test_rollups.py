@@ -13,7 +13,9 @@ from sqlalchemy import text
 from data import rollups
 from queries import steps
 from queries.figures import case_figures
-from queries.filters import Filters
+
+from tests.scoping import all_filters, all_months
+from queries.scope import EVERYTHING
 
 GROUPINGS = [(), ("month",), ("county",), ("township",), ("unit",), ("category",), ("channel",),
              ("method",), ("township", "month"), ("county", "month"), ("county", "unit")]
@@ -37,21 +39,21 @@ def assert_same(engine, filters, by):
 def test_fixture_figures_from_rollups(fixture_engine, as_of):
     for (county, township), by in product([(None, None), ("100100", None), (None, "100200001")],
                                           GROUPINGS):
-        filters = Filters.for_months("2025-01", as_of.strftime("%Y-%m"), as_of, county, township)
+        filters = all_months("2025-01", as_of.strftime("%Y-%m"), as_of, county, township)
         assert_same(fixture_engine, filters, by)
 
 
 def test_rollups_not_used_where_they_cannot_answer(fixture_engine):
     as_of = date(2025, 3, 31)
-    assert not steps.usable(Filters.for_months("2025-01", "2025-03", as_of, category="民政"),
+    assert not steps.usable(all_months("2025-01", "2025-03", as_of, category="民政"),
                             ("township",))
-    assert not steps.usable(Filters.for_months("2025-01", "2025-03", as_of), ("category", "unit"))
-    assert not steps.usable(Filters(date(2025, 1, 10), date(2025, 3, 31), as_of))
-    assert not steps.usable(Filters(date(2025, 1, 1), date(2025, 3, 20), as_of))
+    assert not steps.usable(all_months("2025-01", "2025-03", as_of), ("category", "unit"))
+    assert not steps.usable(all_filters(date(2025, 1, 10), date(2025, 3, 31), as_of))
+    assert not steps.usable(all_filters(date(2025, 1, 1), date(2025, 3, 20), as_of))
     # A category filter is answered by the category cube; per township, by the case table.
-    figures = case_figures(fixture_engine, Filters.for_months("2025-01", "2025-03", as_of,
+    figures = case_figures(fixture_engine, all_months("2025-01", "2025-03", as_of,
                                                              category="城乡建设"))
-    by_town = case_figures(fixture_engine, Filters.for_months("2025-01", "2025-03", as_of,
+    by_town = case_figures(fixture_engine, all_months("2025-01", "2025-03", as_of,
                                                              category="城乡建设"), "township")
     assert by_town["case_count"].sum() == figures["case_count"].iloc[0]
     with fixture_engine.connect() as conn:
@@ -76,7 +78,7 @@ def test_demo_figures_from_rollups(demo_engine):
     for as_of in days:
         start = date(as_of.year - 1, as_of.month, 1) if as_of.month < 12 else date(as_of.year, 1, 1)
         for township, by in product([None, town], GROUPINGS):
-            filters = Filters.for_months(start.strftime("%Y-%m"), as_of.strftime("%Y-%m"), as_of,
+            filters = all_months(start.strftime("%Y-%m"), as_of.strftime("%Y-%m"), as_of,
                                          township=township)
             assert_same(demo_engine, filters, by)
             assert_same(demo_engine, filters.year_earlier(), by)
@@ -130,8 +132,8 @@ def test_import_keeps_rollups_in_step(fixture_engine):
         today=as_of)
     write_list(fixture_engine, evaluations, EVALUATION_LIST)
     for by in GROUPINGS:
-        assert_same(fixture_engine, Filters.for_months("2025-01", "2025-03", as_of), by)
-    headline = case_figures(fixture_engine, Filters.for_months("2025-02", "2025-02", as_of))
+        assert_same(fixture_engine, all_months("2025-01", "2025-03", as_of), by)
+    headline = case_figures(fixture_engine, all_months("2025-02", "2025-02", as_of))
     assert headline["satisfaction_den"].iloc[0] >= 1
     kept = snapshot(fixture_engine)  # what the imports left equals a full recomputation
     rollups.rebuild_all(fixture_engine)
@@ -145,9 +147,9 @@ def test_dispatch_review_from_rollups(demo_engine, monkeypatch):
         county = conn.execute(text("SELECT MIN(code) FROM regions WHERE level = 'county'")).scalar()
     cases = []
     for month, county_code in product(["2025-01", "2025-06", "2025-12"], [None, county]):
-        place = Filters.for_months(month, month, date(2025, 12, 31), county_code)
+        place = all_months(month, month, date(2025, 12, 31), county_code)
         cases.append(dispatch.month_filters(month, date(2025, 12, 31), place))
-    cases.append(dispatch.month_filters("2025-12", date(2025, 12, 17)))  # the current, partial month
+    cases.append(dispatch.month_filters("2025-12", date(2025, 12, 17), EVERYTHING))  # the current, partial month
     functions = (dispatch.dispatch_summary, dispatch.unit_progress, dispatch.year_so_far)
     fast = [[f(demo_engine, filters) for f in functions] for filters in cases]
     monkeypatch.setattr(steps, "cube_for", lambda *args, **kwargs: None)
@@ -162,8 +164,8 @@ def test_dispatch_review_from_rollups(demo_engine, monkeypatch):
 def test_density_grid_from_rollups(demo_engine):
     from queries.situation_map import _density_from_cases, case_density
 
-    for filters in (Filters.for_months("2025-01", "2025-12", date(2025, 12, 31)),
-                    Filters.for_months("2025-03", "2025-12", date(2025, 12, 17))):
+    for filters in (all_months("2025-01", "2025-12", date(2025, 12, 31)),
+                    all_months("2025-03", "2025-12", date(2025, 12, 17))):
         fast = case_density(demo_engine, filters)
         slow = _density_from_cases(demo_engine, filters, 0.02)
         slow[["lon", "lat"]] = slow[["lon", "lat"]].astype(float).round(6)
@@ -182,7 +184,7 @@ SELECT township_code, category, COUNT(*) AS case_count,
        SUM(CASE WHEN escalation = '进京' THEN 1 ELSE 0 END) AS to_beijing_count
 FROM cases WHERE received_on BETWEEN '2025-03-09' AND '2025-10-02'
 GROUP BY township_code, category ORDER BY township_code, category"""), conn)
-    fast = counts_between(demo_engine, Filters(date(2025, 1, 1), date(2025, 12, 31),
+    fast = counts_between(demo_engine, all_filters(date(2025, 1, 1), date(2025, 12, 31),
                                                date(2025, 12, 31)),
                           date(2025, 3, 9), date(2025, 10, 2), ("township_code", "category"))
     fast = fast[fast["case_count"] > 0].sort_values(["township_code", "category"])
@@ -193,7 +195,7 @@ GROUP BY township_code, category ORDER BY township_code, category"""), conn)
 def test_several_spans_and_days_in_one_query(demo_engine):
     from queries.alerts import arrival_spans, counts_between
 
-    filters = Filters(date(2025, 1, 1), date(2025, 12, 31), date(2025, 12, 31))
+    filters = all_filters(date(2025, 1, 1), date(2025, 12, 31), date(2025, 12, 31))
     spans = {"a": (date(2025, 3, 9), date(2025, 10, 2)), "b": (date(2024, 12, 1), date(2025, 3, 8)),
              "c": (date(2025, 10, 2), date(2025, 10, 2))}
     together = arrival_spans(demo_engine, filters, spans, ("county_code", "township_code"))
@@ -221,7 +223,7 @@ def test_overdue_list_limited_matches_count(demo_engine):
     from queries.dispatch import dispatch_summary, month_filters, overdue_cases
 
     for month in ("2025-06", "2025-12"):
-        filters = month_filters(month, date(2026, 1, 31))
+        filters = month_filters(month, date(2026, 1, 31), EVERYTHING)
         full = overdue_cases(demo_engine, filters)
         assert len(full) == dispatch_summary(demo_engine, filters).iloc[0]["overdue_end_count"] > 5
         first = overdue_cases(demo_engine, filters, limit=5)
@@ -238,7 +240,7 @@ def test_overdue_list_limited_matches_count(demo_engine):
 def test_map_figures_from_rollups(demo_engine, monkeypatch):
     from queries.situation_map import township_map_figures
 
-    filters = Filters.for_months("2025-01", "2025-12", date(2025, 12, 17))
+    filters = all_months("2025-01", "2025-12", date(2025, 12, 17))
     fast = township_map_figures(demo_engine, filters)
     monkeypatch.setattr(steps, "cube_for", lambda *args, **kwargs: None)
     slow = township_map_figures(demo_engine, filters)
@@ -251,7 +253,7 @@ def test_satisfaction_figures_read_only_their_measures(demo_engine, monkeypatch)
     """The satisfaction page reads a few counts from the rollups; they equal the case table's."""
     from queries import satisfaction
 
-    filters = Filters.for_months("2025-01", "2025-12", date(2025, 12, 17))
+    filters = all_months("2025-01", "2025-12", date(2025, 12, 17))
     calls = [(satisfaction.satisfaction_trend, ()),
              *[(satisfaction.satisfaction_breakdown, (by,)) for by in satisfaction.BREAKDOWNS],
              (satisfaction.satisfaction_by_area_month, ("township",))]

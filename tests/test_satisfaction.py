@@ -2,14 +2,15 @@
 import pandas as pd
 import pytest
 
-from queries.filters import Filters
+
 from queries.satisfaction import (
     dissatisfied_cases, rank_against_target, satisfaction_breakdown, satisfaction_by_area_month,
     satisfaction_trend,
 )
 from tests.fixture_cases import AS_OF
+from tests.scoping import all_months
 
-PERIOD = Filters.for_months("2025-01", "2025-03", AS_OF)
+PERIOD = all_months("2025-01", "2025-03", AS_OF)
 
 
 def test_trend_with_zero_and_tiny_samples(fixture_engine):

@@ -5,13 +5,15 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from queries.filters import Filters
+
 from queries.situation_map import (
     DUE_SOON_DAYS, as_of_month_end, key_case_board, supervision_colour, township_areas,
     township_map_figures,
 )
 from tests.fixture_cases import AS_OF
 from ui.map_deck import county_features, pin_records, situation_deck, township_features, view_for
+from tests.scoping import all_filters, all_months
+from queries.scope import EVERYTHING
 
 DAY = date(2025, 6, 30)
 LISTED = date(2025, 1, 1)
@@ -48,7 +50,7 @@ def test_yellow_behind_schedule_with_tolerance():
 
 
 def test_board_on_fixture(fixture_engine):
-    period = Filters.for_months("2025-01", "2025-03", AS_OF)
+    period = all_months("2025-01", "2025-03", AS_OF)
     board = key_case_board(fixture_engine, period)
     assert list(board["case_no"]) == ["A2", "C1"]
     a2 = board.iloc[0]
@@ -65,7 +67,7 @@ def test_board_on_fixture(fixture_engine):
 
 
 def test_township_figures(fixture_engine):
-    period = Filters.for_months("2025-01", "2025-03", AS_OF)
+    period = all_months("2025-01", "2025-03", AS_OF)
     frame = township_map_figures(fixture_engine, period).set_index("township_code")
     assert frame.loc["100200001", "case_count"] == 3
     assert frame.loc["100200001", "overdue_count"] == 1
@@ -132,7 +134,7 @@ def test_bins_repeat_no_value_and_classes_follow_the_ramp():
 
 
 def test_township_areas_query(fixture_engine):
-    assert len(township_areas(fixture_engine)) == 3
+    assert len(township_areas(fixture_engine, EVERYTHING)) == 3
 
 
 def test_battle_table_workbook(fixture_engine):
@@ -142,7 +144,7 @@ def test_battle_table_workbook(fixture_engine):
 
     from exports.battle_table import battle_table_frame, battle_table_xlsx
 
-    period = Filters.for_months("2025-01", "2025-03", AS_OF)
+    period = all_months("2025-01", "2025-03", AS_OF)
     table = battle_table_frame(key_case_board(fixture_engine, period), {"100100001": "一镇"})
     book = load_workbook(io.BytesIO(battle_table_xlsx(table, "测试市重点信访案件作战图", "2025年1月至2025年3月")))
     sheet = book["作战图"]
@@ -186,7 +188,7 @@ def test_colours_of_a_whole_board_follow_the_rule(empty_engine):
         load_places(conn)
         conn.execute(schema.cases.insert(), cases)
         conn.execute(schema.key_cases.insert(), keys)
-    board = key_case_board(empty_engine, Filters(date(2025, 1, 1), day, day))
+    board = key_case_board(empty_engine, all_filters(date(2025, 1, 1), day, day))
     assert len(board) == len(expected)
     assert dict(zip(board["case_no"], board["colour"])) == expected
     urgency = board["colour"].map({"red": 0, "blue": 1, "yellow": 2, "grey": 3, "green": 4})

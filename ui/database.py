@@ -7,12 +7,14 @@ from datetime import date
 import streamlit as st
 from sqlalchemy import Engine
 
+from data.accounts import add_demo_accounts, announce_accounts, ensure_first_admin
 from data.database import (
     DatabaseError, check_connection, database_url, is_default_url, make_engine, migrate,
 )
 from queries import defaults
 from queries.execute import fetch_frame
 from queries.reference import dataset_as_of, is_demo_data
+from ui.markup import md_text
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,7 +27,14 @@ def _engine_for(url: str) -> Engine:
 
         with st.spinner("首次启动：正在创建数据库、生成演示数据并计算汇总表（约一分钟）……"):
             generate(engine)
+            announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
+    announce_accounts(ensure_first_admin(engine))
     return engine
+
+
+def engine_for_url(url: str) -> Engine:
+    """The app's engine of a database URL (built once)."""
+    return _engine_for(url)
 
 
 def app_engine() -> Engine:
@@ -33,7 +42,7 @@ def app_engine() -> Engine:
     try:
         return _engine_for(database_url())
     except DatabaseError as exc:
-        st.error(f"数据库不可用：{exc}")
+        st.error(md_text(f"数据库不可用：{exc}"))
         st.stop()
 
 

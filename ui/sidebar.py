@@ -5,9 +5,12 @@ import streamlit as st
 
 from queries.filters import Filters, add_months, month_label, parse_month
 from queries.reference import case_date_range, category_list, region_list, region_names
+from ui.auth import current_scope
 from ui.database import cached_query, data_as_of
+from ui.markup import md_text
 
 ALL = ""
+SHARED_KEYS = ("from", "to", "county", "township", "category")
 
 
 def _month_options(as_of) -> list[str]:
@@ -38,11 +41,11 @@ def _read_url(months, counties, townships_of, categories) -> list[str]:
             problems.append(f"链接中的统计期间无效（{exc}），已改用最近 12 个月。")
     county = params.get("county", ALL)
     if county and county not in counties:
-        problems.append(f"链接中的县（市、区）代码“{county}”不存在，已显示全辖区。")
+        problems.append(f"链接中的县（市、区）代码“{county}”不存在或不在本账号辖区内，已显示本辖区。")
         county = ALL
     township = params.get("township", ALL)
     if township and township not in townships_of(county):
-        problems.append(f"链接中的乡镇（街道）代码“{township}”不在所选范围内，已忽略。")
+        problems.append(f"链接中的乡镇（街道）代码“{township}”不存在或不在本账号辖区内，已显示本辖区。")
         township = ALL
     category = params.get("category", ALL)
     if category and category not in categories:
@@ -58,14 +61,20 @@ def sidebar_filters() -> Filters:
     as_of = data_as_of()
     months = _month_options(as_of)
     names = cached_query(region_names)
-    counties = list(cached_query(region_list, "county")["code"])
+    scope = current_scope()
+    counties = list(cached_query(region_list, "county", scope)["code"])
 
     def townships_of(county: str) -> list[str]:
-        frame = cached_query(region_list, "township", county or None)
+        frame = cached_query(region_list, "township", scope, county or None)
         return list(frame["code"])
 
     categories = cached_query(category_list)
-    if not st.session_state.get("f_ready"):
+    # Read the URL once per session; again whenever a link brought other filters than those last
+    # written (a drill-down from a figure); and again when a run failed before the widgets were
+    # drawn (database lost): Streamlit then forgot their state, the URL still holds the view.
+    shared = {k: st.query_params.get(k, ALL) for k in SHARED_KEYS}
+    followed = any(shared.values()) and shared != st.session_state.get("f_written", shared)
+    if not st.session_state.get("f_ready") or followed or "f_from" not in st.session_state:
         st.session_state["f_problems"] = _read_url(months, counties, townships_of, categories)
         st.session_state["f_ready"] = True
     if st.session_state.get("f_from") not in months or st.session_state.get("f_to") not in months:
@@ -92,9 +101,12 @@ def sidebar_filters() -> Filters:
 
     wanted = {"from": start, "to": end, "county": county, "township": township,
               "category": category}
-    current = {k: v for k, v in wanted.items() if v}
+    # A page's own parameters (综合查询's search) stay beside the shared ones.
+    current = {**{k: v for k, v in st.query_params.items() if k not in wanted},
+               **{k: v for k, v in wanted.items() if v}}
+    st.session_state["f_written"] = wanted
     if dict(st.query_params) != current:
         st.query_params.from_dict(current)
     for problem in st.session_state.get("f_problems", []):
-        st.warning(problem)
-    return Filters.for_months(start, end, as_of, county, township, category)
+        st.warning(md_text(problem))
+    return Filters.for_months(start, end, as_of, county, township, category, scope=scope)

@@ -22,8 +22,8 @@ def map_data(view_filters: Filters, with_density: bool):
     """(areas, counties, figures, board, density) for the view. The areas are coloured over the
     whole county or jurisdiction even when the sidebar names one township (context), the key
     cases follow the sidebar exactly."""
-    areas = cached_query(township_areas)
-    counties = cached_query(county_outlines)
+    areas = cached_query(township_areas, view_filters.scope)
+    counties = cached_query(county_outlines, view_filters.scope)
     if view_filters.county:
         areas = areas[areas["county_code"] == view_filters.county]
         counties = counties[counties["code"] == view_filters.county]

@@ -16,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    from data.rollups import analyze
+
     op.drop_index("ix_cases_open", "cases")
     op.create_index("ix_cases_open", "cases", ["closed_on", "due_on", "extended_due_on", "received_on"])
     op.drop_index("ix_cases_received_on", "cases")
@@ -23,7 +25,7 @@ def upgrade() -> None:
     op.create_index("ix_cases_received_position", "cases", ["received_on", "lon", "lat"])
     op.drop_index("ix_case_events_case_no", "case_events")
     op.create_index("ix_case_events_case_kind_day", "case_events", ["case_no", "kind", "happened_on"])
-    op.execute("ANALYZE")  # planner statistics for the new indexes
+    analyze(op.get_bind())  # planner statistics for the new indexes
 
 
 def downgrade() -> None:

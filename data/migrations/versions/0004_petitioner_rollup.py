@@ -15,6 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    from data.rollups import analyze
+
     op.create_table(
         "rollup_petitioners",
         sa.Column("petitioner_key", sa.String(64), primary_key=True),
@@ -31,7 +33,7 @@ def upgrade() -> None:
     from data.rollups import fill_petitioners
 
     fill_petitioners(op.get_bind())
-    op.execute("ANALYZE")
+    analyze(op.get_bind())  # planner statistics for the new indexes
 
 
 def downgrade() -> None:

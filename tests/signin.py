@@ -1,0 +1,78 @@
+"""Signing in, as a user does: accounts for the test databases, and the form in AppTest and Chromium."""
+from __future__ import annotations
+
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from data.accounts import add_account
+from data.database import PROJECT_DIR
+
+PASSWORD = "Pruefung-2025x"
+# name -> (role, region code) on the hand-computed fixture (tests/fixture_cases.py).
+FIXTURE_ACCOUNTS = {
+    "city": ("admin", "100000"),
+    "jia_leader": ("leader", "100100"),
+    "yizhen_staff": ("staff", "100100001"),
+    "sanzhen_viewer": ("viewer", "100200001"),
+}
+
+
+def add_test_accounts(engine, accounts: dict[str, tuple[str, str]] | None = None) -> None:
+    for name, (role, region) in (accounts or FIXTURE_ACCOUNTS).items():
+        add_account(engine, name, role, region, password=PASSWORD, must_change=False, by="测试")
+
+
+def sign_in(at: AppTest, username: str, password: str = PASSWORD) -> AppTest:
+    """Fills the sign-in form and submits it."""
+    [box for box in at.text_input if box.label == "用户名"][0].input(username)
+    [box for box in at.text_input if box.label == "密码"][0].input(password)
+    [b for b in at.button if b.label == "登录"][0].click()
+    return at.run()
+
+
+_pages_manager_init = PagesManager.__init__
+
+
+def _served_like_cli(self, *args, **kwargs) -> None:
+    """AppTest switches Streamlit's old pages-folder mode back on before every run (pages/
+    exists); `cli.py serve` switches it off before the server starts. Run the app as served."""
+    _pages_manager_init(self, *args, **kwargs)
+    PagesManager.uses_pages_directory = False
+
+
+PagesManager.__init__ = _served_like_cli
+
+
+def signed_in_app(path: str = "app.py", user: str | None = "city", timeout: int = 120,
+                  **params) -> AppTest:
+    """The app (or one page) opened with URL parameters and signed in as `user` (None: not signed in)."""
+    at = AppTest.from_file(str(PROJECT_DIR / path), default_timeout=timeout)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    if user is not None:
+        sign_in(at, user)
+        assert not at.exception, at.exception
+    return at
+
+
+def browser_sign_in(page, username: str, password: str = PASSWORD) -> None:
+    """The sign-in form in Chromium: fill both boxes and press 登录."""
+    page.get_by_label("用户名").wait_for(timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    if page.get_by_role("dialog").count():  # a notice over the page (e.g. an unknown address)
+        page.keyboard.press("Escape")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+
+
+def add_admin(engine, name: str = "city") -> None:
+    """An administrator over the whole database (its top region), whatever the database holds."""
+    with engine.connect() as conn:
+        top = conn.exec_driver_sql(
+            "SELECT code FROM regions WHERE level IN ('city', 'county') "
+            "ORDER BY CASE level WHEN 'city' THEN 0 ELSE 1 END, code").scalar()
+    add_test_accounts(engine, {name: ("admin", top)})
