@@ -16,7 +16,8 @@ MAP_HEIGHT = 800
 DEMO_NOTE = "<span style='font-size:1.2rem;color:#b8860b'>　演示数据，非真实信访数据</span>"
 
 st.html("""<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header,
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], header,
 [data-testid="stHeader"] { display: none !important; }
 .block-container { padding: 0.8rem 1.4rem !important; }
 .bigscreen-title { font-size: 2.4rem; font-weight: 800; color: #8b1a1a; margin: 0; }
