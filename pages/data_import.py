@@ -19,6 +19,8 @@ from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("数据导入")
+# Said here in Chinese: Streamlit's own uploader texts are English and hidden (ui/chrome.py).
+UPLOAD_NOTE = "将文件拖到下方框内，或点击“选择文件”；单个文件不超过 200 MB。"
 account = current_account()
 require_permission(account, "import", "导入数据")
 
@@ -68,7 +70,8 @@ def import_cases(upload) -> None:
             current = found.get(field_name)
             choice = cols[i % 4].selectbox(
                 FIELD_LABELS[field_name] + ("（必需）" if field_name in REQUIRED else ""), options,
-                index=options.index(current) if current in options else 0, key=f"map_{field_name}")
+                index=options.index(current) if current in options else 0, key=f"map_{field_name}",
+                placeholder="请选择")
             if choice != "（不导入）":
                 mapping[field_name] = choice
 
@@ -169,10 +172,10 @@ def import_boundaries(upload) -> None:
         return
     cols = st.columns(3)
     options = ["（无）", *props]
-    name_prop = cols[0].selectbox("名称属性", options, key="geo_name",
+    name_prop = cols[0].selectbox("名称属性", options, key="geo_name", placeholder="请选择",
                                   index=next((i for i, p in enumerate(options) if "name" in p.lower()
                                               or "名称" in p), 0))
-    code_prop = cols[1].selectbox("代码属性", options, key="geo_code",
+    code_prop = cols[1].selectbox("代码属性", options, key="geo_code", placeholder="请选择",
                                   index=next((i for i, p in enumerate(options) if "code" in p.lower()
                                               or "代码" in p), 0))
     gcj = cols[2].checkbox("坐标为 GCJ-02（高德、腾讯等地图导出），转换为 WGS-84", key="geo_gcj")
@@ -192,6 +195,7 @@ def import_boundaries(upload) -> None:
             st.success(f"已更新 {written} 个乡镇（街道）的边界，这些区域不再标注为示意范围。")
 
 
+st.caption(UPLOAD_NOTE)
 tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇和村名单", "乡镇（街道）边界"])
 with tabs[0]:
     import_cases(st.file_uploader("选择信访件清单", type=["xlsx", "xls", "csv"], key="import_file"))

@@ -12,6 +12,7 @@ from ui.drill import SEARCH_PAGE, search_link, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
+from ui.trends import count_notes, rate_chart, rate_points
 
 engine, filters = start_page("总览")
 names = cached_query(region_names)
@@ -70,33 +71,31 @@ if trend.empty:
     st.info("所选期间没有信访件。")
 else:
     left, right = st.columns(2)
-    volume = trend[["report_month", "case_count", "year_earlier_case_count"]].melt(
-        "report_month", var_name="series", value_name="count")
-    volume["series"] = volume["series"].map({"case_count": "本期", "year_earlier_case_count": "上年同期"})
-    bars = alt.Chart(volume[volume["series"] == "本期"]).mark_bar(color="#2f6db5").encode(
-        x=alt.X("report_month:N", title="月份"), y=alt.Y("count:Q", title="信访件数"),
-        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("count:Q", title="本期件数", format=",")])
-    line = alt.Chart(volume[volume["series"] == "上年同期"]).mark_line(
-        color="#e08a2c", point=True, strokeDash=[5, 3]).encode(
-        x="report_month:N", y="count:Q",
-        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("count:Q", title="上年同期件数", format=",")])
-    left.markdown("**信访件数（柱：本期，虚线：上年同期）**")
-    left.altair_chart((bars + line).properties(height=320), width="stretch")
+    volume = count_notes(trend[["report_month", "case_count", "year_earlier_case_count"]],
+                         filters.as_of)
+    order = list(dict.fromkeys(volume["month_text"]))
+    x = alt.X("month_text:O", title=None, sort=order, axis=alt.Axis(labelAngle=0))
+    tips = [alt.Tooltip("report_month:N", title="月份"),
+            alt.Tooltip("case_count:Q", title="本期件数", format=","),
+            alt.Tooltip("year_earlier_case_count:Q", title="上年同期件数", format=","),
+            alt.Tooltip("note:N", title="说明")]
+    bars = alt.Chart(volume).mark_bar().encode(
+        x=x, y=alt.Y("case_count:Q", title="信访件数"), tooltip=tips,
+        color=alt.condition("datum.note == ''", alt.value("#2f6db5"), alt.value("#a9c1e3")))
+    line = alt.Chart(volume).mark_line(color="#e08a2c", point=True, strokeDash=[5, 3]).encode(
+        x=x, y="year_earlier_case_count:Q", tooltip=tips)
+    partial = alt.Chart(volume[volume["note"] != ""]).mark_text(
+        dy=-6, baseline="bottom", color="#8a5a00", fontSize=12).encode(
+        x=x, y="case_count:Q", text="note:N")
+    left.markdown("**信访件数（柱：本期，浅色柱为本月至今；虚线：上年同期）**")
+    left.altair_chart((bars + line + partial).properties(height=320), width="stretch")
 
-    rates = trend[["report_month", "ontime_close_pct", "satisfaction_pct", "timely_accept_pct"]].melt(
-        "report_month", var_name="rate", value_name="pct").dropna()
-    rates["rate"] = rates["rate"].map({"ontime_close_pct": "按期办结率", "satisfaction_pct": "满意率",
-                                       "timely_accept_pct": "及时受理率"})
-    target = alt.Chart(pd.DataFrame({"target": [defaults.SATISFACTION_TARGET_PCT]})).mark_rule(
-        color="#c0392b", strokeDash=[4, 4]).encode(y="target:Q")
-    lines = alt.Chart(rates).mark_line(point=True).encode(
-        x=alt.X("report_month:N", title="月份"),
-        y=alt.Y("pct:Q", title="百分比（%）", scale=alt.Scale(zero=False)),
-        color=alt.Color("rate:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("rate:N", title="指标"),
-                 alt.Tooltip("pct:Q", title="数值（%）", format=".1f")])
-    right.markdown(f"**三率走势（红虚线：满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%）**")
-    right.altair_chart((lines + target).properties(height=320), width="stretch")
+    points = rate_points(trend, {"timely_accept": "及时受理率", "ontime_close": "按期办结率",
+                                 "satisfaction": "满意率"}, filters.as_of)
+    right.markdown(f"**三率走势（红虚线：满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%；"
+                   f"空心点：本月至今或分母不足 {defaults.TREND_MIN_DENOMINATOR} 件）**")
+    right.altair_chart(rate_chart(points, defaults.SATISFACTION_TARGET_PCT, {
+        "及时受理率": "#7a4fa3", "按期办结率": "#2f6db5", "满意率": "#1e7b34"}), width="stretch")
 
 areas = cached_query(area_breakdown, filters)
 st.subheader("分乡镇（街道）情况" if filters.county else "分县（市、区）情况")
@@ -115,11 +114,17 @@ if not areas.empty:
         "逾期未结": areas["overdue_count"],
     }).sort_values("信访件数", ascending=False)
     percent = st.column_config.NumberColumn(format="%.1f%%")
+    count = st.column_config.NumberColumn(format="localized")
     picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
                           selection_mode="single-row", key="overview_areas",
-                          column_config={k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")})
+                          column_config={
+                              **{k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")},
+                              **{k: count for k in ("信访件数", "人次", "集体访批次", "到省", "进京",
+                                                    "逾期未结")}})
     st.caption("点选一行，在综合查询中查看该地区的信访件。")
     if picked is not None and picked.selection.rows:
         area = list(areas["area_code"])[table.index[picked.selection.rows[0]]]
         st.switch_page(SEARCH_PAGE, query_params=search_params(
             filters, **({"township": area} if filters.county else {"county": area})))
+else:
+    st.info("所选期间和范围内没有信访件。")

@@ -59,7 +59,8 @@ kind = controls[1].radio("期间", ["month", "quarter", "year"], index=1, horizo
 options = period_options(kind)
 complete = [p for p in options if parse_period(p)[1] < today] or options
 period = controls[2].selectbox("排名期间", options, index=options.index(complete[0]),
-                               format_func=lambda p: parse_period(p)[2], key="rank_period")
+                               format_func=lambda p: parse_period(p)[2], key="rank_period",
+                               placeholder="请选择")
 
 saved = cached_query(read_scheme)
 if "rank_scheme" not in st.session_state:
@@ -122,10 +123,14 @@ left, right = st.columns(2)
 with left:
     st.markdown(f"#### 通报候选（{len(bulletin)} 个）")
     for row in bulletin.itertuples():
-        robust = "" if pd.isna(row.stability) else f"（权重上下浮动 20% 时仍为候选的比例：{row.stability:.0%}）"
-        st.markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}")
+        robust = "" if pd.isna(row.stability) else f"（稳健度 {row.stability:.0%}）"
+        thin = f"　⚠ 样本少：{md_text(row.thin)}" if row.thin else ""
+        st.markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}{thin}")
     if bulletin.empty:
         st.markdown("本期没有通报候选。")
+    else:
+        st.caption("稳健度：各乡镇的信访件重新抽样（有放回）、同时各项权重和扣分上下浮动 20%，1,000 次中"
+                   "仍为候选的比例。⚠ 样本少：所依据的件数不足 10 件的指标，名次可能因个别案件而大幅变动。")
 with right:
     st.markdown(f"#### 挂牌督办候选（{len(supervise)} 个）")
     for row in supervise.itertuples():
@@ -133,25 +138,39 @@ with right:
     if supervise.empty:
         st.markdown("本期没有连续两期处于末位区间的单位。")
 
-table = ranking_table(frame, names, level)
+full_table = ranking_table(frame, names, level)
+view = st.columns([2, 1, 3])
+which = view[0].radio("显示", ["all", "top", "bottom"], horizontal=True, key="rank_view",
+                      format_func={"all": "全部", "top": "前 N 名", "bottom": "后 N 名（最差的在前）"}.get)
+count = int(view[1].number_input("N", min_value=1, max_value=max(1, ranked), value=min(10, max(1, ranked)),
+                                 step=1, key="rank_n", disabled=which == "all"))
+shown = frame["ranked"]
+if which == "top":
+    keep = frame.index[shown][:count]
+elif which == "bottom":
+    keep = frame.index[shown][-count:][::-1]
+else:
+    keep = frame.index
+table = full_table.loc[keep].reset_index(drop=True)
 highlight = list((table["通报候选"] == "是") | (table["挂牌督办候选"] == "是"))
-grey = list(~frame["ranked"])
+grey = list(~frame.loc[keep, "ranked"])
 styled = table.style.apply(lambda row: [
     "background-color:#f8d7da" if highlight[row.name] else ("color:#9a9a9a" if grey[row.name] else "")
     for _ in row], axis=1)
 percent = st.column_config.NumberColumn(format="%.1f%%")
-st.dataframe(styled, hide_index=True, width="stretch", height=520, column_config={
+st.dataframe(styled, hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)), column_config={
     **{label_: percent for label_, _b in RATE_INDICATORS.values()},
     "综合得分": st.column_config.NumberColumn(format="%.2f"),
     "排名变化": st.column_config.NumberColumn(format="%+d", help="与上一期相比，正数为上升"),
 })
-st.caption("红底：通报或挂牌督办候选；灰色：信访件少于最少件数，不参与排名。每项指标后的“排名”为该指标单项排名。"
+st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红底：通报或挂牌督办候选；"
+           "灰色：信访件少于最少件数，不参与排名。每项指标后的“排名”为该指标单项排名。"
            "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。")
 
 title = f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名"
 downloads = st.columns([1, 1, 4])
 download_button(
-    downloads[0], "下载排名（Excel）", lambda: ranking_workbook(table, title, scheme.describe()),
+    downloads[0], "下载排名（Excel）", lambda: ranking_workbook(full_table, title, scheme.describe()),
     f"{title}.xlsx", "排名", current.caption(names), type="primary")  # built on click
 download_button(
     downloads[1], "下载通报草稿（Word）",

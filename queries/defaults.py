@@ -11,4 +11,6 @@ DEMO_BANNER_KEY = "data_source"  # settings key: "demo" while the demo data is l
 AUTHORITY_KEY = "issuing_authority"  # settings key: 发文机关 of circulars and reports
 AS_OF_KEY = "as_of"              # settings key: the demo's fixed "today", when generated with --end
 CACHE_TTL_SECONDS = 300   # how long a page keeps a query result
+SMALL_SAMPLE_CASES = 10   # an indicator resting on fewer cases than this is flagged 样本少 beside a candidate
+TREND_MIN_DENOMINATOR = 30  # a month whose rate rests on fewer cases is drawn hollow and labelled 样本少
 SESSION_IDLE_MINUTES = 30  # a signed-in session signs out after this long without any action

@@ -83,19 +83,19 @@ def sidebar_filters() -> Filters:
     with st.sidebar:
         st.markdown("### 筛选条件")
         label = lambda m: month_label(parse_month(m))  # noqa: E731
-        start = st.selectbox("统计期间：起始月份（按登记日期）", months, key="f_from", format_func=label)
-        end = st.selectbox("统计期间：截止月份", months, key="f_to", format_func=label)
+        start = st.selectbox("统计期间：起始月份（按登记日期）", months, key="f_from", placeholder="请选择", format_func=label)
+        end = st.selectbox("统计期间：截止月份", months, key="f_to", placeholder="请选择", format_func=label)
         if start > end:
             st.warning("起始月份晚于截止月份，已按互换后的期间统计。")
             start, end = end, start
-        county = st.selectbox("县（市、区）", [ALL, *counties], key="f_county",
+        county = st.selectbox("县（市、区）", [ALL, *counties], key="f_county", placeholder="请选择",
                               format_func=lambda c: names.get(c, c) if c else "全部")
         township_options = [ALL, *townships_of(county)]
         if st.session_state.get("f_township") not in township_options:
             st.session_state["f_township"] = ALL
-        township = st.selectbox("乡镇（街道）", township_options, key="f_township",
+        township = st.selectbox("乡镇（街道）", township_options, key="f_township", placeholder="请选择",
                                 format_func=lambda c: names.get(c, c) if c else "全部")
-        category = st.selectbox("内容分类", [ALL, *categories], key="f_category",
+        category = st.selectbox("内容分类", [ALL, *categories], key="f_category", placeholder="请选择",
                                 format_func=lambda c: c or "全部")
         st.caption(f"数据截至 {as_of:%Y年%m月%d日}")
 
