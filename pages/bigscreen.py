@@ -2,7 +2,6 @@
 large type, nothing else."""
 import html
 
-import pandas as pd
 import streamlit as st
 
 from exports.battle_table import COLOUR_FILLS, battle_table_frame
