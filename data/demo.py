@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import Engine, text
 
-from data import rollups, schema
+from data import rollups, schema, search_index
 from data.database import bulk_insert, migrate, write_setting
 from data.geography import PROFILES, Place, build_places, flatten
 from data.importing.batches import Source, close_batch, open_batch
@@ -196,6 +196,7 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
             bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note",
                                                    "batch_id"),
                         [(*r, batch_id) for r in event_rows[start:start + CHUNK]])
+        search_index.rebuild(conn)
         close_batch(conn, batch_id, len(case_rows))
         if rollup:
             rollups.rebuild(conn)
@@ -490,5 +491,6 @@ def scale_up(engine: Engine, copies: int) -> int:
         if conn.dialect.name == "postgresql":
             conn.execute(text("ANALYZE cases"))
             conn.execute(text("ANALYZE evaluations"))
+        search_index.rebuild(conn)
         rollups.rebuild(conn)
         return conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()

@@ -18,9 +18,13 @@ from data.importing.reading import read_table
 from data.importing.regions import REGION_ALIASES, REGION_REQUIRED, plan_regions, write_regions
 from ui.auth import current_account, require_permission
 from ui.database import clear_cached_queries
+from ui.errors import show_failure
+from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("数据导入")
+# Said here in Chinese: Streamlit's own uploader texts are English and hidden (ui/chrome.py).
+UPLOAD_NOTE = "将文件拖到下方框内，或点击“选择文件”；单个文件不超过 200 MB。"
 account = current_account()
 require_permission(account, "import", "导入数据")
 WHO = account.username or "页面"  # who imported, recorded with every batch
@@ -48,7 +52,7 @@ def demo_removal() -> None:
     try:
         demo_cases = demo_case_count(engine)
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     if not demo_cases or not account.may("remove_demo"):
         return
@@ -60,7 +64,7 @@ def demo_removal() -> None:
             try:
                 removed = remove_demo_cases(engine, on_wait=waiting)
             except ImportRefused as exc:
-                st.error(str(exc))
+                st.error(md_text(exc))
             else:
                 audit.record(engine, account.username, "demo_remove", "演示数据", {"cases": removed})
                 finished()
@@ -84,7 +88,7 @@ def read_once(upload, slot: str):
             kept = (digest, None, str(exc))
         st.session_state[f"read_{slot}"] = kept
     if kept[2]:
-        st.error(kept[2])
+        st.error(md_text(kept[2]))
         return None
     return kept[1], digest
 
@@ -116,11 +120,11 @@ def import_cases(upload) -> None:
     try:
         header_row, found = find_header(frame)
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
 
     headers = [str(v).strip() if pd.notna(v) else "" for v in frame.iloc[header_row]]
-    st.success(f"读取 {upload.name}：表头在第 {int(frame.index[header_row]) + 1} 行，"
+    st.success(f"读取 {md_text(upload.name)}：表头在第 {int(frame.index[header_row]) + 1} 行，"
                f"数据 {len(frame) - header_row - 1:,} 行。")
     with st.expander("列的对应关系（未识别的列可以手工指定）", expanded=any(f not in found for f in REQUIRED)):
         mapping = {}
@@ -130,7 +134,8 @@ def import_cases(upload) -> None:
             current = found.get(field_name)
             choice = cols[i % 4].selectbox(
                 FIELD_LABELS[field_name] + ("（必需）" if field_name in REQUIRED else ""), options,
-                index=options.index(current) if current in options else 0, key=f"map_{field_name}")
+                index=options.index(current) if current in options else 0, key=f"map_{field_name}",
+                placeholder="请选择")
             if choice != "（不导入）":
                 mapping[field_name] = choice
 
@@ -138,7 +143,7 @@ def import_cases(upload) -> None:
         plan = planned("cases", (digest, tuple(sorted(mapping.items())), header_row),
                        lambda: plan_import(engine, frame, mapping, header_row))
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     if plan.problems:
         st.error(f"发现 {len(plan.problems):,} 个问题，涉及 {len(plan.problem_rows()):,} 行；"
@@ -148,7 +153,7 @@ def import_cases(upload) -> None:
             "值": [p.value for p in plan.problems], "问题": [p.message for p in plan.problems],
         }), hide_index=True, width="stretch", height=300)
         if plan.unknown_townships:
-            st.warning("以下问题属地不在乡镇（街道）名单中：" + "、".join(plan.unknown_townships[:50]))
+            st.warning("以下问题属地不在乡镇（街道）名单中：" + md_text("、".join(plan.unknown_townships[:50])))
         skip = st.checkbox(f"跳过有问题的 {len(plan.problem_rows()):,} 行，只导入其余 {len(plan.rows):,} 行",
                            key="skip_bad_rows",
                            disabled=any(p.row is None for p in plan.problems))
@@ -160,7 +165,9 @@ def import_cases(upload) -> None:
             try:
                 result = write_plan(engine, plan, Source(upload.name, digest, WHO), waiting)
             except ImportRefused as exc:  # the transaction rolled back: nothing was written
-                st.error(str(exc))
+                st.error(md_text(exc))
+            except Exception as exc:  # noqa: BLE001 - explained in Chinese, logged on the server
+                show_failure(exc, "/import", prefix="导入失败，未写入任何数据。")
             else:
                 audit.record(engine, account.username, "import_write", upload.name,
                              {"batch": result.batch_id, "rows": len(plan.rows)})
@@ -179,7 +186,7 @@ def checked_plan(upload, slot: str, planner):
     try:
         plan = planned(slot, (digest,), lambda: planner(frame))
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return None
     if plan.problems:
         st.error(f"发现 {len(plan.problems):,} 个问题，未写入任何数据：")
@@ -204,7 +211,7 @@ def import_list(upload, spec) -> None:
         try:
             result = write_list(engine, plan, spec, source, waiting)
         except ImportRefused as exc:
-            st.error(str(exc))
+            st.error(md_text(exc))
         else:
             audit.record(engine, account.username, "import_write", source.file_name,
                          {"batch": result.batch_id, "rows": len(plan.rows)})
@@ -230,12 +237,12 @@ def import_regions(upload) -> None:
             f"更新已有区划 {plan.updated} 个。新增的乡镇（街道）同时作为责任单位加入名单。")
     if plan.not_listed:
         st.warning(f"{len(plan.not_listed)} 个已有乡镇（街道）不在本名单中，将保留："
-                   + "、".join(plan.not_listed[:50]))
+                   + md_text("、".join(plan.not_listed[:50])))
     if st.button("导入区划名单", type="primary", key="do_regions"):
         try:
             redrawn = write_regions(engine, plan, source, waiting)
         except ImportRefused as exc:
-            st.error(str(exc))
+            st.error(md_text(exc))
             return
         audit.record(engine, account.username, "import_write", source.file_name,
                      {"rows": len(plan.rows)})
@@ -262,30 +269,30 @@ def import_boundaries(upload) -> None:
             kept = ((digest, gcj), None, str(exc))
         st.session_state["read_geo"] = kept
     if kept[2]:
-        st.error(kept[2])
+        st.error(md_text(kept[2]))
         return
     features = kept[1]
     props = property_names(features)
     cols = st.columns(2)
     options = ["（无）", *props]
-    name_prop = cols[0].selectbox("名称属性", options, key="geo_name",
+    name_prop = cols[0].selectbox("名称属性", options, key="geo_name", placeholder="请选择",
                                   index=next((i for i, p in enumerate(options) if "name" in p.lower()
                                               or "名称" in p), 0))
-    code_prop = cols[1].selectbox("代码属性", options, key="geo_code",
+    code_prop = cols[1].selectbox("代码属性", options, key="geo_code", placeholder="请选择",
                                   index=next((i for i, p in enumerate(options) if "code" in p.lower()
                                               or "代码" in p), 0))
     try:
         plan = plan_boundaries(engine, None, None if name_prop == "（无）" else name_prop,
                                None if code_prop == "（无）" else code_prop, gcj, features=features)
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     for problem in plan.problems:
-        st.error(problem.text())
+        st.error(md_text(problem.text()))
     if plan.unmatched:
-        st.warning(f"{len(plan.unmatched)} 个要素对应不到乡镇（街道）：" + "、".join(plan.unmatched[:50]))
+        st.warning(f"{len(plan.unmatched)} 个要素对应不到乡镇（街道）：" + md_text("、".join(plan.unmatched[:50])))
     if plan.missing:
-        st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + "、".join(plan.missing[:50]))
+        st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + md_text("、".join(plan.missing[:50])))
     if plan.matched and not plan.problems:
         st.info(f"{len(plan.matched)} 个乡镇（街道）的边界可以导入（顶点 {plan.vertices_read:,} 个，"
                 f"按地图需要简化为 {plan.vertices_kept:,} 个）。")
@@ -293,7 +300,7 @@ def import_boundaries(upload) -> None:
             try:
                 written = write_boundaries(engine, plan, Source(upload.name, digest, WHO), waiting)
             except ImportRefused as exc:
-                st.error(str(exc))
+                st.error(md_text(exc))
                 return
             audit.record(engine, account.username, "import_write", upload.name, {"townships": written})
             finished()
@@ -305,7 +312,7 @@ def batch_history() -> None:
     try:
         rows = list_batches(engine)
     except ImportRefused as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
     if not rows:
         st.caption("还没有导入记录。")
@@ -330,7 +337,7 @@ def batch_history() -> None:
         try:
             done = undo_batch(engine, chosen, on_wait=waiting)
         except ImportRefused as exc:
-            st.error(str(exc))
+            st.error(md_text(exc))
         else:
             audit.record(engine, account.username, "import_undo", f"第 {done.batch_id} 批",
                          {"removed": done.removed, "restored": done.restored})
@@ -338,6 +345,7 @@ def batch_history() -> None:
             st.success(f"已撤销第 {done.batch_id} 批：删除 {done.removed:,} 条、恢复 {done.restored:,} 条。")
 
 
+st.caption(UPLOAD_NOTE)
 tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇和村名单", "乡镇（街道）边界", "导入记录"])
 with tabs[0]:
     import_cases(st.file_uploader("选择信访件清单", type=["xlsx", "xls", "csv"], key="import_file"))

@@ -8,5 +8,8 @@ SATISFACTION_TARGET_PCT = 95.0  # the seeds quote 95.31% (Qujing) and 95.5% (Yiy
 MIN_RANKED_CASES = 15     # units with fewer cases are not ranked (one practice, quarterly)
 TRAILING_MONTHS = 12      # the default period: the last twelve months
 from data.schema import AS_OF_KEY, DEMO_BANNER_KEY  # noqa: E402,F401 - settings keys, kept by the schema
+AUTHORITY_KEY = "issuing_authority"  # settings key: 发文机关 of circulars and reports
 CACHE_TTL_SECONDS = 300   # how long a page keeps a query result
+SMALL_SAMPLE_CASES = 10   # an indicator resting on fewer cases than this is flagged 样本少 beside a candidate
+TREND_MIN_DENOMINATOR = 30  # a month whose rate rests on fewer cases is drawn hollow and labelled 样本少
 SESSION_IDLE_MINUTES = 30  # a signed-in session signs out after this long without any action

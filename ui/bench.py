@@ -103,6 +103,42 @@ def baselines(engine, streamed: bool = False) -> dict:
             "bench_process_rss_before_pandas_mb": round(before, 1)}
 
 
+def time_searches(engine, repeats: int = 3) -> dict:
+    """综合查询 over the default view (the last twelve months, everywhere): by a whole case number,
+    a part of one, a whole phone number, a two-character word and a four-character phrase; each
+    the true count plus the first rows drawn, best of `repeats`. {name: {"text", "count", "s"}}."""
+    from sqlalchemy import text
+
+    from queries.filters import default_filters
+    from queries.scope import EVERYTHING
+    from queries.search import CaseQuery, search_cases, search_count
+
+    with engine.connect() as conn:
+        as_of = conn.execute(text("SELECT MAX(received_on) FROM cases")).scalar()
+        as_of = as_of if hasattr(as_of, "year") else __import__("datetime").date.fromisoformat(as_of)
+        middle = conn.execute(text("SELECT MAX(id) / 2 FROM cases")).scalar()
+        case_no, phone, summary = conn.execute(text(
+            "SELECT case_no, petitioner_phone, summary FROM cases WHERE id >= :m ORDER BY id LIMIT 1"),
+            {"m": middle}).one()
+    issue = summary.split("反映", 1)[-1]
+    filters = default_filters(as_of, EVERYTHING)
+    texts = {"number": case_no, "number_part": case_no[-8:], "phone": phone, "word_2": issue[:2],
+             "phrase_4": issue[:4]}
+    timings = {}
+    for name, value in texts.items():
+        query = CaseQuery(text=value)
+        best = None
+        for _ in range(repeats):
+            started = time.perf_counter()
+            count = search_count(engine, filters, query)
+            search_cases(engine, filters, query)
+            elapsed = time.perf_counter() - started
+            best = elapsed if best is None else min(best, elapsed)
+        timings[name] = {"text": value if name != "phone" else "（完整电话号码）", "count": count,
+                         "s": round(best, 4)}
+    return timings
+
+
 def run(url: str, cases: int, backend: str) -> dict:
     """The whole measurement: the pages in a child process, then the baselines here."""
     child = subprocess.run(
@@ -114,8 +150,9 @@ def run(url: str, cases: int, backend: str) -> dict:
     pages = json.loads(child.stdout.strip().splitlines()[-1])
     from data.database import make_engine
 
-    result = {"cases": cases, "backend": backend, **pages,
-              **baselines(make_engine(url), streamed=cases > 2_000_000)}
+    engine = make_engine(url)
+    result = {"cases": cases, "backend": backend, **pages, "searches": time_searches(engine),
+              **baselines(engine, streamed=cases > 2_000_000)}
     total = max(p["queries_s"] for p in result["pages"].values())
     result["slowest_page_queries_s"] = total
     result["groupby_over_slowest_page"] = round(result["baseline_groupby_s"] / total, 1) if total else None
@@ -130,6 +167,8 @@ def table(result: dict) -> str:
     for name, page in result["pages"].items():
         lines.append(f"{name:<14}{page['queries_s']:>12.3f}{page['script_s']:>12.3f}"
                      f"{page['query_count']:>8}  {page['slowest_query'] or ''}")
+    for name, search in result.get("searches", {}).items():
+        lines.append(f"综合查询 {name:<12}{search['s']:>8.3f} s  {search['count']:>9,} 件  {search['text']}")
     lines += [f"基准：全表 GROUP BY {result['baseline_groupby_s']:.3f} s；"
               f"全表读入 pandas {result['baseline_pandas_s']:.2f} s（{result['baseline_pandas_mb']:.0f} MB）",
               f"最慢页面的查询：GROUP BY 的 1/{result['groupby_over_slowest_page']}，"

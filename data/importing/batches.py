@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Iterator
 from sqlalchemy import Connection, Date, DateTime, Engine, func, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
-from data import rollups, schema
+from data import rollups, schema, search_index
 from data.database import write_setting
 from data.importing.checks import ImportRefused
 
@@ -269,6 +269,7 @@ def undo_batch(engine: Engine, batch_id: int,
                                     f"{what}。请先撤销第 {later} 批（及其后依赖它的批次）。")
         case_keys = sorted({r.row_key for r in own if FAMILIES[r.table_name] == "case"})
         months, petitioners = _case_facts(conn, case_keys)
+        ids_before = case_ids(conn, case_keys)
         removed = restored = 0
         for name in CHILDREN_FIRST:
             table, key = TABLES[name], KEYS[name]
@@ -292,6 +293,7 @@ def undo_batch(engine: Engine, batch_id: int,
         if case_keys:
             after_months, after_keys = _case_facts(conn, case_keys)
             _recompute(conn, months | after_months, petitioners | after_keys, removed)
+            search_index.refresh(conn, sorted(set(ids_before) | set(case_ids(conn, case_keys))))
         if found.kind in ("regions", "boundaries") and conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
                               "COALESCE((SELECT MAX(id) FROM units), 1))"))
@@ -316,6 +318,15 @@ def _recompute(conn: Connection, months: set[date], keys: set[str], removed: int
         rollups.refresh(conn, months)
         rollups.recount_petitioners(conn, keys)
     return left
+
+
+def case_ids(conn: Connection, case_nos: list[str]) -> list[int]:
+    """The ids of these cases as they are now."""
+    ids: list[int] = []
+    for start in range(0, len(case_nos), CHUNK):
+        ids.extend(r[0] for r in conn.execute(select(schema.cases.c.id).where(
+            schema.cases.c.case_no.in_(case_nos[start:start + CHUNK]))))
+    return ids
 
 
 def _case_facts(conn: Connection, case_nos: list[str]) -> tuple[set[date], set[str]]:
@@ -358,10 +369,15 @@ def remove_demo_cases(engine: Engine, on_wait: Callable[[str], None] | None = No
             days.add(rollups.as_date(received).replace(day=1))
             if key:
                 keys.add(key)
+        ids = [r[0] for r in conn.execute(select(c.c.id).where(c.c.batch_id.in_(_demo_batches())))]
         for table in (schema.case_events, schema.evaluations, schema.key_cases):
             conn.execute(table.delete().where(table.c.case_no.in_(demo)))
         removed = conn.execute(c.delete().where(c.c.batch_id.in_(_demo_batches()))).rowcount
         left = _recompute(conn, days, keys, removed)
+        if removed >= left:
+            search_index.rebuild(conn)
+        else:
+            search_index.refresh(conn, ids)
         conn.execute(schema.settings.delete().where(schema.settings.c.key.in_(
             [schema.AS_OF_KEY, "demo_profile", "demo_seed", "planted_clusters"])))
         write_setting(conn, schema.DEMO_BANNER_KEY, "real" if left else "empty")

@@ -11,9 +11,9 @@ from typing import Callable
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from data import rollups, schema
+from data import rollups, schema, search_index
 from data.database import write_setting
-from data.importing.batches import Source, batch, close_batch, explained, remember
+from data.importing.batches import Source, batch, case_ids, close_batch, explained, remember
 from data.importing.checks import (
     DEADLINE_YEARS, MAX_PERSONS, ImportRefused, Problem, best_header, clean, day_problem,
     header_names, parse_date, text_problem, whole_number, years_after,
@@ -332,6 +332,7 @@ def write_plan(engine: Engine, plan: ImportPlan, source: Source = UNNAMED,
                          [{**e, "batch_id": batch_id} for e in plan.evaluations])
         rollups.refresh(conn, touched)
         rollups.recount_petitioners(conn, {k for k in keys if k})
+        search_index.refresh(conn, case_ids(conn, numbers))
         write_setting(conn, schema.DEMO_BANNER_KEY, "real")
         conn.execute(schema.settings.delete().where(schema.settings.c.key == schema.AS_OF_KEY))
         close_batch(conn, batch_id, len(plan.rows))
