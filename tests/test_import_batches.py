@@ -131,7 +131,7 @@ def test_migration_marks_an_all_demo_database(tmp_path):
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as conn:
         config.attributes["connection"] = conn
-        command.downgrade(config, "0005")
+        command.downgrade(config, "0008")
     migrate(engine)
     assert scalar(engine, "SELECT COUNT(*) FROM cases WHERE batch_id IN "
                           "(SELECT id FROM import_batches WHERE is_demo)") == 300
