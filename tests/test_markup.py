@@ -131,7 +131,7 @@ def test_hostile_township_named_in_ranking_and_map(hostile_db):
     assert_inert(bodies(at))
 
     at = run("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
-    at.session_state["situation_map"] = {"selection": {
+    at.session_state["situation_map_all_all"] = {"selection": {
         "indices": {"townships": [0]},
         "objects": {"townships": [{"properties": {"code": "100100001"}}]}}}
     at.run()
