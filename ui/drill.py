@@ -20,7 +20,11 @@ def search_params(filters: Filters, **search) -> dict[str, str]:
 
 def search_link(slot, label: str, filters: Filters, **search) -> None:
     """A link in `slot` that opens 综合查询 on the cases behind a figure."""
-    params = search_params(filters, **search)
+    params_link(slot, label, search_params(filters, **search))
+
+
+def params_link(slot, label: str, params: dict[str, str]) -> None:
+    """A link in `slot` that opens 综合查询 with these URL parameters."""
     try:
         slot.page_link(SEARCH_PAGE, label=label, query_params=params)
     except StreamlitPageNotFoundError:  # the page runs alone, before the router registered the others
