@@ -1,7 +1,7 @@
 """综合查询: one search box and filters, the cases found (共 N 件), and the case file of one of them.
 
 The search and the open case live in the URL (q, status, channel, repeat, escalation, key,
-collective, village, unit, case) next to the sidebar's filters, so a drilled view is a link.
+collective, village, unit, and from drill-down links basis, method and cases; case) next to the sidebar's filters, so a drilled view is a link.
 """
 from __future__ import annotations
 
