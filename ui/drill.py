@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from queries.filters import Filters, add_months
+from ui.markup import md_text
 
 SEARCH_PAGE = "pages/search.py"
 
@@ -24,7 +25,9 @@ def search_link(slot, label: str, filters: Filters, **search) -> None:
 
 
 def params_link(slot, label: str, params: dict[str, str]) -> None:
-    """A link in `slot` that opens 综合查询 with these URL parameters."""
+    """A link in `slot` that opens 综合查询 with these URL parameters (the label, which may name a
+    place, is Markdown either way: escaped)."""
+    label = md_text(label)
     try:
         slot.page_link(SEARCH_PAGE, label=label, query_params=params)
     except StreamlitPageNotFoundError:  # the page runs alone, before the router registered the others
