@@ -8,6 +8,7 @@ from queries.alerts import AlertSettings, alert_cases, all_alerts
 from queries.reference import region_names
 from queries.situation_map import township_areas
 from ui.database import cached_query
+from ui.drill import alert_params, open_search, params_link
 from ui.personal import petitioner_panel
 from ui.map_deck import alerts_deck
 from ui.page import start_page
@@ -74,12 +75,17 @@ with left:
     })
     if len(table) > SHOWN_ALERTS:  # ranked by severity: the most severe first
         st.caption(f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
-    show_table(st, table.head(SHOWN_ALERTS).style.map(
+    picked = show_table(st, table.head(SHOWN_ALERTS).style.map(
         lambda v: "background-color:#d62728;color:white" if v == "告警" else
         ("background-color:#f09600;color:white" if v == "异常" else ""), subset=["级别"])
         .format(precision=1, subset=["预计"]), f"{day:%Y-%m-%d} 没有预警。",
-                 hide_index=True, width="stretch", height=420,
+                 hide_index=True, width="stretch", height=420, on_select="rerun",
+                 selection_mode="single-row", key="alert_table",
                  column_config={"首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    if len(table):
+        st.caption("点选一条预警，在综合查询中查看其信访件。")
+    if picked is not None and picked.selection.rows:
+        open_search(alert_params(filters, alerts.iloc[picked.selection.rows[0]]["case_nos"]))
 with right:
     st.subheader("预警分布")
     areas = cached_query(township_areas, filters.scope)
@@ -105,6 +111,8 @@ else:
     }), hide_index=True, width="stretch", column_config={
         "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
     if not cases.empty:
+        params_link(st, f"在综合查询中查看这 {len(cases):,} 件",
+                    alert_params(filters, alerts.iloc[choice]["case_nos"]))
         st.markdown("**信访人信息**（默认脱敏）")
         case_no = st.selectbox("信访件", list(cases["case_no"]), key="alert_case_pick")
         petitioner_panel(engine, filters.scope, case_no, "alert_petitioner")

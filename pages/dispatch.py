@@ -20,6 +20,7 @@ from ui.cards import figure_card
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
+from ui.drill import case_params, dispatch_figure_params, open_search, params_link, unit_row_params
 from ui.formatting import count_text, yoy_count_text
 from ui.markup import md_text
 from ui.page import start_page
@@ -65,6 +66,10 @@ figure_card(cols[4], "月末存量", count_text(s["backlog_end_count"]),
             "减存量" if delta < 0 else ("存量上升" if delta > 0 else "存量持平"),
             None if delta == 0 else delta < 0)
 figure_card(cols[5], "逾期未结", count_text(s["overdue_end_count"]), "月末已超期限仍未办结")
+for slot, figure, label in ((cols[0], "new", "查看新增件"), (cols[1], "closed", "查看办结件"),
+                            (cols[3], "backlog_start", "查看月初存量"), (cols[4], "backlog_end", "查看月末存量"),
+                            (cols[5], "overdue_end", "查看逾期未结件")):
+    params_link(slot, label, dispatch_figure_params(review_filters, figure))
 verdict = ("存量下降、增量得到控制" if delta < 0 and s["new_count"] <= s["new_last_year_count"]
            else "存量下降，但新增多于去年同月" if delta < 0
            else "存量未降，需加大化解力度")
@@ -74,25 +79,36 @@ st.subheader("责任单位办理进度")
 units = units_table(review)
 percent = st.column_config.NumberColumn(format="%.1f%%")
 count = st.column_config.NumberColumn(format="localized")
-show_table(
+picked_unit = show_table(
     st, units.style.map(lambda v: "background-color:#f8d7da;color:#a00;font-weight:bold"
                         if isinstance(v, (int, float)) and v > 0 else "", subset=["逾期未结"]),
     "本月没有需要列出的责任单位。", hide_index=True, width="stretch", height=380,
     column_config={"按期办结率": percent, "上月按期办结率": percent,
                    **{c: count for c in ("本月交办", "本月办结", "其中按期", "其中逾期", "逾期未结") if c in units},
                    "变化（百分点）": st.column_config.NumberColumn(format="%+.1f"),
-                   "平均办理天数": st.column_config.NumberColumn(format="%.1f")})
+                   "平均办理天数": st.column_config.NumberColumn(format="%.1f")},
+    on_select="rerun", selection_mode="single-row", key="dispatch_units")
 st.caption("按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
-           "截至月末计算；“上月”为截至上月末的同一口径。")
+           "截至月末计算；“上月”为截至上月末的同一口径。点选一行，在综合查询中查看该单位月末逾期未结的"
+           "信访件（没有逾期的单位：本月交办的信访件）。")
+if picked_unit is not None and picked_unit.selection.rows:
+    unit = review.units.iloc[picked_unit.selection.rows[0]]
+    open_search(unit_row_params(review_filters, unit["unit_id"], unit["overdue_open_count"]))
 
 st.subheader(f"逾期未结清单（{int(s['overdue_end_count']):,} 件）")
 if s["overdue_end_count"] > len(review.overdue):
     st.caption(f"下表显示逾期最久的 {len(review.overdue):,} 件；全部清单见下载的调度会材料。")
 overdue = overdue_table(review, names)
-show_table(st, overdue, "月末没有逾期未结的信访件。", hide_index=True, width="stretch", height=320, column_config={
-    "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-    "办理期限": st.column_config.DateColumn(format="YYYY-MM-DD"),
-    "最近督办日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+picked_case = show_table(
+    st, overdue, "月末没有逾期未结的信访件。", hide_index=True, width="stretch", height=320, column_config={
+        "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "办理期限": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "最近督办日期": st.column_config.DateColumn(format="YYYY-MM-DD")},
+    on_select="rerun", selection_mode="single-row", key="dispatch_overdue")
+if picked_case is not None and picked_case.selection.rows:
+    open_search(case_params(review_filters, overdue["信访件编号"].iloc[picked_case.selection.rows[0]]))
+elif len(overdue):
+    st.caption("点选一行，打开该件的案件档案。")
 
 st.subheader("重点案件")
 keys = key_case_table(review, names)

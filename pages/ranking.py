@@ -19,6 +19,7 @@ from queries.ranking import (
 from queries.reference import case_date_range, issuing_authority, region_names, scope_name
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
+from ui.drill import open_search, ranking_row_params
 from ui.downloads import download_button
 from ui.markup import md_text
 from ui.page import start_page
@@ -158,14 +159,18 @@ styled = table.style.apply(lambda row: [
     "background-color:#f8d7da" if highlight[row.name] else ("color:#9a9a9a" if grey[row.name] else "")
     for _ in row], axis=1)
 percent = st.column_config.NumberColumn(format="%.1f%%")
-st.dataframe(styled, hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)), column_config={
+picked = st.dataframe(styled, hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)),
+                      on_select="rerun", selection_mode="single-row", key="rank_table", column_config={
     **{label_: percent for label_, _b in RATE_INDICATORS.values()},
     "综合得分": st.column_config.NumberColumn(format="%.2f"),
     "排名变化": st.column_config.NumberColumn(format="%+d", help="与上一期相比，正数为上升"),
 })
 st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红底：通报或挂牌督办候选；"
            "灰色：信访件少于最少件数，不参与排名。每项指标后的“排名”为该指标单项排名。"
-           "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。")
+           "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。"
+           "点选一行，在综合查询中查看其本期登记的信访件。")
+if picked is not None and picked.selection.rows:
+    open_search(ranking_row_params(current, level, frame.loc[keep, "entity"].iloc[picked.selection.rows[0]]))
 
 title = f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名"
 downloads = st.columns([1, 1, 4])

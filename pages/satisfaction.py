@@ -12,6 +12,7 @@ from queries.satisfaction import (
 )
 from ui.cards import figure_card
 from ui.database import cached_query
+from ui.drill import dissatisfied_params, params_link
 from ui.formatting import is_improvement, pct_text, yoy_rate_text
 from ui.page import start_page
 from ui.tables import show_table
@@ -162,3 +163,5 @@ show_table(st, pd.DataFrame({
     "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
     "评价日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
 st.caption(f"共 {len(cases):,} 件（最多显示 500 件，按评价日期从新到旧）。不显示信访人个人信息。")
+params_link(st, "在综合查询中查看这些不满意件（可打开案件档案）",
+            dissatisfied_params(filters, None if dimension == "all" else dimension, value))

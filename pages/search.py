@@ -1,19 +1,19 @@
 """综合查询: one search box and filters, the cases found (共 N 件), and the case file of one of them.
 
 The search and the open case live in the URL (q, status, channel, repeat, escalation, key,
-collective, village, unit, case) next to the sidebar's filters, so a drilled view is a link.
+collective, village, unit, and from drill-down links basis, method and cases; case) next to the sidebar's filters, so a drilled view is a link.
 """
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from data.schema import CHANNELS
+from data.schema import CHANNELS, EVAL_METHODS
 from exports.excel import Sheet, workbook_bytes
 from queries.reference import region_list, region_names
 from queries.search import (
-    ESCALATION_CHOICES, SHOWN_ROWS, STATUSES, CaseQuery, case_record, case_timeline,
-    petitioner_history, search_cases, search_count,
+    BASES, ESCALATION_CHOICES, MAX_CASE_NOS, SHOWN_ROWS, STATUSES, case_query_from_params,
+    case_record, case_timeline, petitioner_history, search_cases, search_count,
 )
 from ui.database import cached_query
 from ui.downloads import download_button
@@ -23,7 +23,7 @@ from ui.personal import petitioner_panel
 ALL = ""
 YES_NO = {ALL: "全部", "1": "是", "0": "否"}
 URL_KEYS = ("q", "status", "channel", "repeat", "escalation", "key", "collective", "village",
-            "unit", "case")
+            "unit", "basis", "method", "cases", "case")
 
 engine, filters = start_page("综合查询")
 names = cached_query(region_names)
@@ -37,9 +37,10 @@ def _read_url() -> list[str]:
         return []
     problems = []
     checks = {"status": STATUSES, "channel": CHANNELS, "escalation": ESCALATION_CHOICES,
-              "repeat": ("1", "0"), "key": ("1", "0"), "collective": ("1", "0")}
+              "repeat": ("1", "0"), "key": ("1", "0"), "collective": ("1", "0"),
+              "basis": tuple(BASES), "method": EVAL_METHODS}
     labels = {"status": "办理状态", "channel": "信访形式", "escalation": "越级层级", "repeat": "重复件",
-              "key": "重点案件", "collective": "集体访"}
+              "key": "重点案件", "collective": "集体访", "basis": "统计口径", "method": "评价方式"}
     for key, allowed in checks.items():
         if url[key] and url[key] not in allowed:
             problems.append(f"链接中的{labels[key]}“{url[key]}”无效，已改为全部。")
@@ -47,6 +48,9 @@ def _read_url() -> list[str]:
     if url["unit"] and not url["unit"].isdigit():
         problems.append(f"链接中的责任单位编号“{url['unit']}”无效，已改为全部。")
         url["unit"] = ALL
+    if len([n for n in url["cases"].split(",") if n.strip()]) > MAX_CASE_NOS:
+        problems.append(f"链接中的信访件编号超过 {MAX_CASE_NOS} 件，已改为不限定。")
+        url["cases"] = ALL
     st.session_state.update({f"s_{k}": v for k, v in url.items()})
     st.session_state["s_url"] = url
     return problems
@@ -76,24 +80,22 @@ row = st.columns(4)
 row[0].selectbox("重复件", list(YES_NO), key="s_repeat", format_func=YES_NO.get)
 row[1].selectbox("重点案件", list(YES_NO), key="s_key", format_func=YES_NO.get)
 row[2].selectbox("集体访", list(YES_NO), key="s_collective", format_func=YES_NO.get)
-unit = st.session_state.get("s_unit", ALL)
-if unit:
-    row[3].caption(f"限定责任单位（编号 {unit}）")
-    if row[3].button("取消单位限定", key="s_unit_clear"):
-        st.session_state["s_unit"] = ALL
-        st.rerun()
-
-
-def _flag(value: str) -> bool | None:
-    return None if value == ALL else value == "1"
-
+# Limits that only a drill-down link sets: shown, each with a button that lifts it.
+LINK_ONLY = {"unit": "责任单位（编号 {}）", "basis": "统计口径：{}", "method": "评价方式：{}",
+             "cases": "{}"}
+for key, template in LINK_ONLY.items():
+    value = st.session_state.get(f"s_{key}", ALL)
+    if value:
+        shown = BASES[value][0] if key == "basis" else value
+        if key == "cases":
+            shown = f"指定的 {len([n for n in value.split(',') if n.strip()])} 件（不受统计期间限制）"
+        row[3].caption(f"限定{template.format(shown)}")
+        if row[3].button("取消此限定", key=f"s_{key}_clear"):
+            st.session_state[f"s_{key}"] = ALL
+            st.rerun()
 
 state = st.session_state
-query = CaseQuery(text=state["s_q"], status=state["s_status"] or None,
-                  channel=state["s_channel"] or None, repeat=_flag(state["s_repeat"]),
-                  escalation=state["s_escalation"] or None, key_case=_flag(state["s_key"]),
-                  collective=_flag(state["s_collective"]), village=state["s_village"] or None,
-                  unit_id=int(unit) if unit else None)
+query = case_query_from_params({k: str(state.get(f"s_{k}", "") or "") for k in URL_KEYS})
 
 written = {k: str(state.get(f"s_{k}", "") or "") for k in URL_KEYS}
 st.session_state["s_url"] = written

@@ -7,6 +7,7 @@ from queries.filters import add_months, month_end
 from queries.reference import region_names, scope_name
 from queries.situation_map import as_of_month_end
 from ui.database import cached_query
+from ui.drill import case_params, open_search, params_link, search_link
 from ui.downloads import download_button
 from ui.map_deck import METRICS
 from ui.markup import md_text
@@ -41,7 +42,7 @@ view_filters = filters if stood is None else as_of_month_end(filters, stood)
 areas, counties, figures, board, density = map_data(view_filters, show_density)
 # A map click belongs to the sidebar's choice it was made under: a new choice starts afresh.
 map_key = f"situation_map_{filters.county or 'all'}_{filters.township or 'all'}"
-selected = None
+selected = pin = None
 for obj in ((((st.session_state.get(map_key) or {}).get("selection") or {}).get("objects") or {})
             .get("townships", [])):
     selected = obj.get("properties", obj).get("code")
@@ -49,6 +50,7 @@ for obj in ((((st.session_state.get(map_key) or {}).get("selection") or {}).get(
             .get("key_cases", [])):  # a pin: its township
     match = board.loc[board["case_no"] == obj.get("case_no"), "township_code"]
     selected = match.iloc[0] if len(match) else selected
+    pin = obj.get("case_no") if len(match) else None
 if filters.township and selected != filters.township:
     selected = None  # the sidebar has already chosen the township
 board_shown = board[board["township_code"] == selected] if selected else board
@@ -64,9 +66,13 @@ st.caption(f"重点案件圆点：{colour_key()}。已销号（绿）的点较�
 if selected:
     st.info(f"已选中：{md_text(names.get(selected, selected))}（上方颜色件数和下表均为该乡镇的重点案件）。"
             "点击地图空白处或其他乡镇可更换。")
+    links = st.columns([1, 1, 2])
+    search_link(links[0], f"查看{names.get(selected, selected)}本期信访件", view_filters, township=selected)
+    if pin:
+        params_link(links[1], f"打开案件档案：{pin}", case_params(view_filters, pin))
 
 st.subheader(f"作战图：重点案件清单（{len(board_shown):,} 件）")
-st.caption("排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。"
+st.caption("排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。点选一行打开案件档案。"
            "诉求摘要、内容分类见下载的作战图。"
            + ("" if stood is None else "　进度为最新填报值，阶段和销号日期为所选月末的情况。"))
 table = battle_table_frame(board_shown, names)
@@ -77,8 +83,8 @@ fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
 styled = table[PAGE_COLUMNS].head(SHOWN_ROWS).style.map(
     lambda v: f"background-color:{fills.get(v, '')};color:white;font-weight:bold" if v in fills
     else "", subset=["状态"])
-show_table(st, styled, "所选范围和时点没有重点案件。", hide_index=True, width="stretch", height=420,
-           column_config={
+picked = show_table(st, styled, "所选范围和时点没有重点案件。", hide_index=True, width="stretch", height=420,
+           on_select="rerun", selection_mode="single-row", key="battle_table", column_config={
                "状态": st.column_config.TextColumn(width=60),
                "信访件编号": st.column_config.TextColumn(width=150),
                "属地": st.column_config.TextColumn(width=110),
@@ -92,6 +98,8 @@ show_table(st, styled, "所选范围和时点没有重点案件。", hide_index=
                "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=100),
                "工作要求": st.column_config.TextColumn(width="large"),
            })
+if picked is not None and picked.selection.rows:
+    open_search(case_params(view_filters, table["信访件编号"].iloc[picked.selection.rows[0]]))
 title_place = names.get(selected, "") if selected else ""
 title = (f"{cached_query(scope_name, filters.scope)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Mapping
 
 import pandas as pd
 from sqlalchemy import Engine
@@ -24,6 +25,18 @@ STATUSES = ("在办", "逾期", "办结", "已评价", "不满意")
 ESCALATION_CHOICES = ("越级", "到市", "到省", "进京")
 SHOWN_ROWS = 500  # rows drawn under 共 N 件; the count is always the true total
 MIN_TEXT_CHARS = 2
+MAX_CASE_NOS = 500  # the longest list of case numbers a link may carry
+# Which cases the period stands for (None: registered in it). Every one keeps the place, the
+# category and the scope; all but registration reach back to cases registered before the period.
+OPEN_AT_END = "c.received_on <= :f_end AND (c.closed_on IS NULL OR c.closed_on > :f_end)"
+BASES = {
+    "dispatched": ("本期交办", "c.received_on <= :f_end AND c.dispatched_on >= :f_start "
+                               "AND c.dispatched_on <= :f_end"),
+    "closed": ("本期办结", "c.received_on <= :f_end AND c.closed_on >= :f_start "
+                           "AND c.closed_on <= :f_end"),
+    "backlog": ("期末未办结（存量）", OPEN_AT_END),
+    "overdue": ("期末逾期未结", f"{OPEN_AT_END} AND COALESCE(c.extended_due_on, c.due_on) < :f_end"),
+}
 
 
 @dataclass(frozen=True)
@@ -39,9 +52,18 @@ class CaseQuery:
     collective: bool | None = None
     village: str | None = None
     unit_id: int | None = None
+    basis: str | None = None  # one of BASES
+    method: str | None = None  # evaluated by this method
+    case_nos: tuple[str, ...] = ()  # just these cases (the period then does not apply)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", (self.text or "").strip())
+        object.__setattr__(self, "case_nos", tuple(dict.fromkeys(
+            n.strip() for n in self.case_nos if n and n.strip())))
+        if self.basis is not None and self.basis not in BASES:
+            raise ValueError(f"统计口径“{self.basis}”无效，可选：{'、'.join(BASES)}")
+        if len(self.case_nos) > MAX_CASE_NOS:
+            raise ValueError(f"信访件编号清单超过 {MAX_CASE_NOS} 件")
         if self.status is not None and self.status not in STATUSES:
             raise ValueError(f"办理状态“{self.status}”无效，可选：{'、'.join(STATUSES)}")
         if self.escalation is not None and self.escalation not in ESCALATION_CHOICES:
@@ -51,6 +73,24 @@ class CaseQuery:
     def text_too_short(self) -> bool:
         """A one-character text can only be a whole name, phone or ID number, not a word."""
         return 0 < len(self.text) < MIN_TEXT_CHARS
+
+
+def case_query_from_params(params: Mapping[str, str]) -> CaseQuery:
+    """The CaseQuery of 综合查询's URL parameters (q, status, channel, repeat, escalation, key,
+    collective, village, unit, basis, method, cases), values already checked; empty: any."""
+    def flag(key: str) -> bool | None:
+        value = params.get(key) or ""
+        return None if value == "" else value == "1"
+
+    unit = params.get("unit") or ""
+    return CaseQuery(
+        text=params.get("q") or "", status=params.get("status") or None,
+        channel=params.get("channel") or None, repeat=flag("repeat"),
+        escalation=params.get("escalation") or None, key_case=flag("key"),
+        collective=flag("collective"), village=params.get("village") or None,
+        unit_id=int(unit) if unit else None, basis=params.get("basis") or None,
+        method=params.get("method") or None,
+        case_nos=tuple((params.get("cases") or "").split(",")))
 
 
 def _like(value: str) -> str:
@@ -87,8 +127,16 @@ def _text_ids(dialect: str, query: CaseQuery) -> tuple[str, dict]:
 
 
 def _where(engine: Engine, filters: Filters, query: CaseQuery) -> tuple[str, dict]:
-    where, params = filters.where("c")
+    where, params = filters.place_where("c")
+    params.update(f_start=filters.start, f_end=filters.end)
     clauses = [where]
+    if query.case_nos:
+        params.update({f"n{i}": n for i, n in enumerate(query.case_nos)})
+        clauses.append(f"c.case_no IN ({', '.join(f':n{i}' for i in range(len(query.case_nos)))})")
+    elif query.basis:
+        clauses.append(BASES[query.basis][1])
+    else:
+        clauses.append("c.received_on >= :f_start AND c.received_on <= :f_end")
     if query.text:
         ids, text_params = _text_ids(engine.dialect.name, query)
         clauses.append(f"c.id IN ({ids})")
@@ -116,6 +164,10 @@ def _where(engine: Engine, filters: Filters, query: CaseQuery) -> tuple[str, dic
     if query.unit_id is not None:
         clauses.append("c.unit_id = :unit_id")
         params["unit_id"] = int(query.unit_id)
+    if query.method:
+        clauses.append("EXISTS (SELECT 1 FROM evaluations e WHERE e.case_no = c.case_no "
+                       "AND e.evaluated_on <= :as_of AND e.method = :method)")
+        params["method"] = query.method
     deadline = "COALESCE(c.extended_due_on, c.due_on)"
     still_open = "(c.closed_on IS NULL OR c.closed_on > :as_of)"
     status = {

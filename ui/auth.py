@@ -104,7 +104,7 @@ def _sign_in_form(engine: Engine) -> None:
     notice = st.session_state.pop(NOTICE_KEY, "")
     if notice:
         st.info(notice)
-    with st.form("sign_in", clear_on_submit=False):
+    with st.columns([1, 2, 1])[1], st.form("sign_in", clear_on_submit=False):
         st.markdown("#### 请登录")
         username = st.text_input("用户名", max_chars=64)
         password = st.text_input("密码", type="password", max_chars=256)

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from queries.filters import Filters
+from queries.filters import Filters, add_months
+from ui.markup import md_text
 
 SEARCH_PAGE = "pages/search.py"
 
@@ -19,8 +21,66 @@ def search_params(filters: Filters, **search) -> dict[str, str]:
 
 def search_link(slot, label: str, filters: Filters, **search) -> None:
     """A link in `slot` that opens 综合查询 on the cases behind a figure."""
-    params = search_params(filters, **search)
+    params_link(slot, label, search_params(filters, **search))
+
+
+def params_link(slot, label: str, params: dict[str, str]) -> None:
+    """A link in `slot` that opens 综合查询 with these URL parameters (the label, which may name a
+    place, is Markdown either way: escaped)."""
+    label = md_text(label)
     try:
         slot.page_link(SEARCH_PAGE, label=label, query_params=params)
     except StreamlitPageNotFoundError:  # the page runs alone, before the router registered the others
         slot.markdown(f"[{label}](search?{urlencode(params)})")
+
+
+def open_search(params: dict[str, str]) -> None:
+    """Go to 综合查询 with these parameters (a row picked in a table)."""
+    st.switch_page(SEARCH_PAGE, query_params=params)
+
+
+def case_params(filters: Filters, case_no: str) -> dict[str, str]:
+    """综合查询 on one case, its file open, whenever it was registered."""
+    return search_params(filters, cases=case_no, case=case_no)
+
+
+# The dispatch review's figures: which cases each one counts (see queries/search.BASES).
+DISPATCH_FIGURES = {"new": {}, "closed": {"basis": "closed"}, "backlog_end": {"basis": "backlog"},
+                    "overdue_end": {"basis": "overdue"}}
+
+
+def dispatch_figure_params(review_filters: Filters, figure: str) -> dict[str, str]:
+    """综合查询 on the cases behind one of the month's figures (new, closed, backlog_start,
+    backlog_end, overdue_end)."""
+    if figure == "backlog_start":  # open at the end of the month before
+        before = add_months(review_filters.start, -1).strftime("%Y-%m")
+        return search_params(review_filters, basis="backlog", **{"from": before, "to": before})
+    return search_params(review_filters, **DISPATCH_FIGURES[figure])
+
+
+def unit_row_params(review_filters: Filters, unit_id: int, overdue_open_count: int) -> dict[str, str]:
+    """综合查询 on a unit's cases overdue at the month end, or, when it has none, on those
+    dispatched to it in the month."""
+    basis = "overdue" if overdue_open_count > 0 else "dispatched"
+    return search_params(review_filters, unit=str(int(unit_id)), basis=basis)
+
+
+def dissatisfied_params(filters: Filters, by: str | None, value: str | None) -> dict[str, str]:
+    """综合查询 on the 不满意 cases of one breakdown value (by: month, county, township, category,
+    channel, method; None: all)."""
+    if by is None or value is None:
+        return search_params(filters, status="不满意")
+    if by == "month":
+        return search_params(filters, status="不满意", **{"from": value, "to": value})
+    return search_params(filters, status="不满意", **{by: value})
+
+
+def ranking_row_params(period: Filters, level: str, entity: str) -> dict[str, str]:
+    """综合查询 on the cases registered in the ranking period in one township, county or unit."""
+    key = {"township": "township", "county": "county", "unit": "unit"}[level]
+    return search_params(period, **{key: str(entity)})
+
+
+def alert_params(filters: Filters, case_nos) -> dict[str, str]:
+    """综合查询 on exactly the cases behind an alert."""
+    return search_params(filters, cases=",".join(case_nos))

@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 
 
-def show_table(slot, table, empty_text: str, **kwargs) -> None:
+def show_table(slot, table, empty_text: str, **kwargs):
     """`table` (a DataFrame or a Styler) in `slot` (st or a column), or `empty_text` when it has
-    no rows."""
+    no rows; returns what st.dataframe returns (the selection, with on_select), or None."""
     frame = table.data if hasattr(table, "data") and not isinstance(table, pd.DataFrame) else table
     if len(frame) == 0:
         slot.info(empty_text)
-    else:
-        slot.dataframe(table, **kwargs)
+        return None
+    return slot.dataframe(table, **kwargs)

@@ -1,0 +1,55 @@
+"""AppTest: a row picked on the dispatch and ranking pages opens 综合查询 on its cases."""
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from tests.signin import signed_in_app
+
+
+def pick_row(at: AppTest, key: str, row: int) -> AppTest:
+    at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def url(at: AppTest) -> dict[str, str]:
+    return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+
+
+def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
+    at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
+    at.switch_page("pages/dispatch.py").run()
+    at.selectbox(key="dispatch_month").set_value("2025-03").run()
+    units = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    assert list(units["责任单位"])[:2] == ["三镇", "一镇"]
+    pick_row(at, "dispatch_units", 0)  # 三镇: B1 overdue at the end of March
+    assert at.title[0].value == "综合查询"
+    assert "共 1 件" in [s.value for s in at.subheader]
+    assert url(at)["basis"] == "overdue" and url(at)["unit"] == "3"
+    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    assert list(table["信访件编号"]) == ["B1"]
+
+
+def test_dispatch_overdue_row_opens_the_case_file(app_db):
+    at = signed_in_app("app.py", **{"from": "2025-03", "to": "2025-03"})
+    at.switch_page("pages/dispatch.py").run()
+    at.selectbox(key="dispatch_month").set_value("2025-03").run()
+    pick_row(at, "dispatch_overdue", 0)
+    assert "案件档案：B1" in [h.value for h in at.header]  # registered in January, still found
+    assert "共 1 件" in [s.value for s in at.subheader]
+
+
+def test_ranking_row_opens_the_townships_cases(app_db):
+    at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
+    at.switch_page("pages/ranking.py").run()
+    at.radio(key="rank_kind").set_value("quarter").run()
+    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    at.number_input(key="r_cases").set_value(1).run()
+    at.number_input(key="r_min").set_value(1).run()
+    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
+    pick_row(at, "rank_table", 1)  # 一镇: A1, A2, A6, C1 registered in the first quarter
+    assert at.title[0].value == "综合查询"
+    assert "共 4 件" in [s.value for s in at.subheader]
+    assert url(at)["township"] == "100100001" and url(at)["to"] == "2025-03"
