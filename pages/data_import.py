@@ -10,7 +10,8 @@ from data.importing.batches import (
 )
 from data.importing.boundaries import plan_boundaries, property_names, read_features, write_boundaries
 from data.importing.cases import (
-    COLUMN_ALIASES, FIELD_LABELS, REQUIRED, excluding, find_header, plan_import, write_plan,
+    COLUMN_ALIASES, FIELD_LABELS, REQUIRED, check_jurisdiction, excluding, find_header, plan_import,
+    write_plan,
 )
 from data.importing.checks import ImportRefused
 from data.importing.lists import EVALUATION_LIST, KEY_CASE_LIST, plan_list, write_list
@@ -141,7 +142,8 @@ def import_cases(upload) -> None:
 
     try:
         plan = planned("cases", (digest, tuple(sorted(mapping.items())), header_row),
-                       lambda: plan_import(engine, frame, mapping, header_row))
+                       lambda: check_jurisdiction(engine, plan_import(engine, frame, mapping, header_row),
+                                                  filters.scope.county, filters.scope.township))
     except ImportRefused as exc:
         st.error(md_text(exc))
         return
@@ -202,7 +204,8 @@ def import_list(upload, spec) -> None:
         st.caption("可识别的列名：" + "；".join(f"{a[0]}（{'、'.join(a[1:]) or '—'}）"
                                           for a in spec.aliases.values()))
         return
-    checked = checked_plan(upload, spec.kind, lambda frame: plan_list(engine, frame, spec))
+    checked = checked_plan(upload, spec.kind, lambda frame: check_jurisdiction(
+        engine, plan_list(engine, frame, spec), filters.scope.county, filters.scope.township))
     if checked is None:
         return
     plan, source = checked

@@ -269,6 +269,39 @@ def plan_import(engine: Engine, frame: pd.DataFrame, mapping: dict[str, str] | N
     return plan
 
 
+def check_jurisdiction(engine: Engine, plan: ImportPlan, county: str | None,
+                       township: str | None) -> ImportPlan:
+    """Adds a problem for every row outside an account's jurisdiction (a county, or a township
+    of it; None for the whole database): its 问题属地 elsewhere, or its 信访件编号 already a case
+    of another place (a file must not move a case into the jurisdiction, nor rate or list a case
+    of another place: case, evaluation and key-case lists alike)."""
+    if not county and not township:
+        return plan
+
+    def inside(row_county, row_township) -> bool:
+        return (not county or row_county == county) and (not township or row_township == township)
+
+    outside = [(row, line) for row, line in zip(plan.rows, plan.row_numbers)
+               if "township_code" in row and not inside(row["county_code"], row["township_code"])]
+    for row, line in outside:
+        plan.problems.append(Problem(line, FIELD_LABELS["township"], row["township_code"],
+                                     "问题属地不在本账号的辖区内"))
+    numbers = [row["case_no"] for row in plan.rows]
+    elsewhere: set[str] = set()
+    with explained("核对信访件所属辖区"), engine.connect() as conn:
+        for start in range(0, len(numbers), 500):
+            chunk = numbers[start:start + 500]
+            found = conn.execute(select(schema.cases.c.case_no, schema.cases.c.county_code,
+                                        schema.cases.c.township_code)
+                                 .where(schema.cases.c.case_no.in_(chunk))).fetchall()
+            elsewhere |= {no for no, c, t in found if not inside(c, t)}
+    for row, line in zip(plan.rows, plan.row_numbers):
+        if row["case_no"] in elsewhere:
+            plan.problems.append(Problem(line, FIELD_LABELS["case_no"], row["case_no"],
+                                         "该编号已是本账号辖区以外的信访件，不能由本账号导入或更改"))
+    return plan
+
+
 def excluding(plan: ImportPlan, rows: set[int]) -> ImportPlan:
     """The plan without the rows the user chose to leave out (and their problems)."""
     kept = [(r, n) for r, n in zip(plan.rows, plan.row_numbers) if n not in rows]

@@ -5,7 +5,7 @@ all demo (the data_source setting says so) gets one demo batch holding them; cas
 database stay unmarked, that is real.
 
 Revision ID: 0006
-Revises: 0008 (number 0006 was reserved for it; it runs after 0007 and 0008)
+Revises: 0005
 """
 from datetime import datetime
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0008"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """Issued circulars and reports (issued_documents): the file as sent, its scheme and figures.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
