@@ -211,9 +211,15 @@ def bench(
     url: Optional[str] = typer.Option(None, help="数据库地址；默认 data/bench-<件数>.db（SQLite）"),
     as_json: bool = typer.Option(False, "--json", help="输出一行 JSON"),
     seed: int = typer.Option(20240601, help="生成数据时的随机种子"),
+    sessions: int = typer.Option(20, help="同时浏览的会话数"),
+    walk_seconds: int = typer.Option(120, help="多会话同时浏览的时长（秒）"),
+    import_rows: int = typer.Option(100_000, help="计时导入的清单行数"),
+    only: Optional[str] = typer.Option(None, help="只测其中几项，逗号分隔：pages,browser,concurrent,"
+                                       "import,first_start"),
 ) -> None:
-    """在指定规模的数据上计时：各页面典型视图（近一年、全辖区、不用缓存）的查询和整页脚本，以及全表
-    GROUP BY 和全表读入 pandas 两个基准。库中件数不符时先生成演示数据（市级）。"""
+    """在指定规模的数据上计时：各页面典型视图（近一年、全辖区、不用缓存）的查询和整页脚本，全表
+    GROUP BY 和全表读入 pandas 两个基准；浏览器中切换页面的时间（及只显示一行字的基准页面）、多个会话同时
+    浏览、导入一年的清单、首次启动。库中件数不符时先生成演示数据（市级）。"""
     from sqlalchemy import text
 
     from data.database import PROJECT_DIR
@@ -240,7 +246,10 @@ def bench(
                 scale_up(engine, copies)
             with engine.connect() as conn:
                 cases = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
-        result = bench_module.run(url, cases, engine.dialect.name)
+        parts = tuple(p.strip() for p in only.split(",")) if only else (
+            "pages", "browser", "concurrent", "import", "first_start")
+        result = bench_module.run(url, cases, engine.dialect.name, sessions=sessions,
+                                  walk_seconds=walk_seconds, import_rows=import_rows, parts=parts)
     except (DatabaseError, ValueError, RuntimeError) as exc:
         _fail(str(exc))
     if as_json:
