@@ -62,11 +62,20 @@ def demo(
     seed: int = typer.Option(20240601, help="随机种子，同一种子生成相同数据"),
     end: Optional[str] = typer.Option(None, help="数据截止日期 YYYY-MM-DD，默认今天"),
     plant_clusters: int = typer.Option(0, help="额外植入的已知聚集事件个数（用于检验预警）"),
+    finish: bool = typer.Option(False, "--finish", help="只补齐首次启动时留待后台生成的前两年演示数据"),
 ) -> None:
     """生成演示数据（会替换已有的演示数据，不会覆盖真实数据）。"""
-    from data.demo import generate
+    from data.demo import finish_demo, generate
 
     end_day = _parse_day(end, "--end")
+    if finish:
+        try:
+            started = time.perf_counter()
+            written = finish_demo(_engine(url))
+        except (DatabaseError, ValueError, RuntimeError) as exc:
+            _fail(str(exc))
+        typer.echo(f"已补齐演示数据：信访件 {written:,} 件，用时 {time.perf_counter() - started:.1f} 秒。")
+        return
     try:
         engine = _engine(url)
         started = time.perf_counter()
@@ -106,12 +115,17 @@ def serve(
         migrate(engine)
         if is_default_url(url) and not engine.connect().exec_driver_sql(
                 "SELECT 1 FROM regions LIMIT 1").first():
-            from data.demo import generate
+            from data.demo import first_start
 
-            typer.echo("首次启动：正在创建数据库并生成演示数据……")
-            generate(engine)
+            typer.echo("首次启动：正在创建数据库并生成最近一年的演示数据……")
+            first_start(engine)
             announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
         announce_accounts(ensure_first_admin(engine))
+        from data.demo import finish_in_background, pending_before
+
+        if pending_before(engine):
+            typer.echo("前两年的演示数据正在后台生成（约一分钟），完成后同比数字随之出现。")
+            finish_in_background(url)
         engine.dispose()
     except DatabaseError as exc:
         _fail(str(exc))

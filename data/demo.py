@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,13 +18,16 @@ import numpy as np
 from sqlalchemy import Engine, text
 
 from data import rollups, schema
-from data.database import bulk_insert, migrate, write_setting
+from data.database import PROJECT_DIR, bulk_insert, migrate, write_setting
 from data.geography import PROFILES, Place, build_places, flatten
 from queries import defaults
+from queries.filters import add_months
 
 CASES_PER_YEAR = {"city": 20_000, "county": 9_000}
 PLANTED_KEY = "planted_clusters"  # settings: the clusters planted for measuring early warning
 YEARS = 3
+PENDING_KEY = "demo_pending_before"  # settings: the demo's cases before this day are still to come
+DEMO_CASES_KEY = "demo_cases"  # settings: the demo's total number of cases
 CHUNK = 50_000
 
 CHANNEL_WEIGHTS = {"网上信访": 0.40, "来访": 0.24, "来信": 0.11, "电话": 0.13, "手机App": 0.05,
@@ -135,8 +141,11 @@ def _dates(origin: int, offsets: np.ndarray) -> list:
 
 
 def generate(engine: Engine, profile: str = "city", cases: int | None = None, seed: int = 20240601,
-             end: date | None = None, plant_clusters: int = 0, rollup: bool = True) -> DemoSummary:
-    """Replaces the database's content by a demo jurisdiction; refuses to overwrite real data."""
+             end: date | None = None, plant_clusters: int = 0, rollup: bool = True,
+             defer_before: date | None = None) -> DemoSummary:
+    """Replaces the database's content by a demo jurisdiction; refuses to overwrite real data.
+    defer_before: only the cases registered from that day on are written now (with their key
+    cases, evaluations and events); finish_demo() writes the earlier ones, the same as in one go."""
     if profile not in PROFILES:
         raise ValueError(f"未知的演示档案：{profile}（可选 city 或 county）")
     end = end or date.today()
@@ -168,6 +177,10 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
 
     case_columns, case_rows, key_rows, eval_rows, event_rows, planted = _cases(
         rng, profile, total, end, townships, department_ids, plant_clusters, seed)
+    if defer_before is not None:
+        case_rows, key_rows, eval_rows, event_rows = _registered(
+            case_columns, case_rows, key_rows, eval_rows, event_rows,
+            lambda day: day >= defer_before)
 
     with engine.begin() as conn:
         for table in ("case_events", "evaluations", "key_cases", "cases", "units", "regions",
@@ -195,6 +208,9 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         write_setting(conn, defaults.AS_OF_KEY, end.isoformat())
         write_setting(conn, "demo_profile", profile)
         write_setting(conn, "demo_seed", str(seed))
+        write_setting(conn, DEMO_CASES_KEY, str(total))
+        if defer_before is not None:
+            write_setting(conn, PENDING_KEY, defer_before.isoformat())
         write_setting(conn, PLANTED_KEY, json.dumps(planted, ensure_ascii=False))
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
@@ -206,6 +222,84 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
                        sum(1 for p in places if p.level == "village"), len(unit_rows),
                        len(department_ids), len(case_rows), len(key_rows), len(eval_rows),
                        len(event_rows))
+
+
+def _registered(columns, case_rows, key_rows, eval_rows, event_rows, keep):
+    """The rows of the cases whose registration day passes `keep` (and of nothing else)."""
+    at = columns.index("received_on")
+    case_rows = [row for row in case_rows if keep(row[at])]
+    numbers = {row[0] for row in case_rows}
+    return (case_rows, [r for r in key_rows if r[0] in numbers],
+            [r for r in eval_rows if r[0] in numbers], [r for r in event_rows if r[0] in numbers])
+
+
+def first_start(engine: Engine, today: date | None = None) -> DemoSummary:
+    """The demo of a first start: the latest twelve months (and the current one) now, so the
+    server opens within seconds; finish_in_background() writes the two years before."""
+    end = today or date.today()
+    return generate(engine, end=end, defer_before=add_months(end.replace(day=1), -12))
+
+
+def finish_in_background(url: str) -> subprocess.Popen:
+    """`cli.py demo --finish` in a child process (stopped with the server, resumed at its next
+    start)."""
+    return subprocess.Popen([sys.executable, str(PROJECT_DIR / "cli.py"), "demo", "--finish"],
+                            cwd=PROJECT_DIR, env={**os.environ, "DATABASE_URL": url},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def pending_before(engine: Engine) -> date | None:
+    """The day before which the demo's cases are still to be written (None: nothing pending)."""
+    with engine.connect() as conn:
+        value = conn.execute(text("SELECT value FROM settings WHERE key = :k"),
+                             {"k": PENDING_KEY}).scalar()
+    return date.fromisoformat(value) if value else None
+
+
+def finish_demo(engine: Engine) -> int:
+    """Writes the demo's cases that generate(defer_before=...) left for later (regenerated from
+    the same profile, seed, total and end day, so the database ends as if generated in one go) and
+    refreshes the rollups of their months, in one transaction. Returns the cases written."""
+    cutoff = pending_before(engine)
+    if cutoff is None:
+        return 0
+    with engine.connect() as conn:
+        settings = dict(conn.execute(text("SELECT key, value FROM settings")).fetchall())
+    profile, seed = settings["demo_profile"], int(settings["demo_seed"])
+    end = date.fromisoformat(settings[defaults.AS_OF_KEY])
+    total = int(settings[DEMO_CASES_KEY])
+    planted = len(json.loads(settings.get(PLANTED_KEY) or "[]"))
+    rng = np.random.default_rng(seed)
+    root = build_places(profile, rng, villages_total=353 if profile == "county" else None)
+    townships = [p for p in flatten(root) if p.level == "township"]
+    department_ids = {name: len(townships) + i + 1 for i, name in enumerate(
+        CITY_DEPARTMENTS if profile == "city" else DEPARTMENTS)}
+    case_columns, case_rows, key_rows, eval_rows, event_rows, _planted = _cases(
+        rng, profile, total, end, townships, department_ids, planted, seed)
+    case_rows, key_rows, eval_rows, event_rows = _registered(
+        case_columns, case_rows, key_rows, eval_rows, event_rows, lambda day: day < cutoff)
+    at = case_columns.index("received_on")
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT value FROM settings WHERE key = :k"),
+                        {"k": PENDING_KEY}).scalar() != cutoff.isoformat():
+            return 0  # regenerated or finished meanwhile
+        for start in range(0, len(case_rows), CHUNK):
+            bulk_insert(conn, schema.cases, case_columns, case_rows[start:start + CHUNK])
+        bulk_insert(conn, schema.key_cases, ("case_no", "listed_on", "leader", "requirements",
+                                             "resolve_by", "progress_pct", "stage", "cleared_on"),
+                    key_rows)
+        for start in range(0, len(eval_rows), CHUNK):
+            bulk_insert(conn, schema.evaluations, ("case_no", "evaluated_on", "method", "result"),
+                        eval_rows[start:start + CHUNK])
+        for start in range(0, len(event_rows), CHUNK):
+            bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note"),
+                        event_rows[start:start + CHUNK])
+        rollups.refresh(conn, {row[at] for row in case_rows})
+        conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": PENDING_KEY})
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            rollups.analyze(conn)
+    return len(case_rows)
 
 
 def _plant(seed: int, count: int, received: np.ndarray, township: np.ndarray,

@@ -158,9 +158,15 @@ def run(url: str, cases: int, backend: str, sessions: int = 20, walk_seconds: in
         finally:
             server.stop()
     if "import" in parts:
-        result["import"] = measure_import(url, import_rows)
+        try:
+            result["import"] = measure_import(url, import_rows)
+        except Exception as exc:  # noqa: BLE001 - the other parts' figures are kept
+            result["import"] = {"error": str(exc)[:300]}
     if "first_start" in parts:
-        result.update(bench_browser.measure_first_start())
+        try:
+            result.update(bench_browser.measure_first_start())
+        except Exception as exc:  # noqa: BLE001
+            result["first_start_error"] = str(exc)[:300]
     engine.dispose()
     return result
 

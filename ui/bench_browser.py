@@ -182,6 +182,9 @@ class Session:
             await asyncio.sleep(0.05)
             if self.disconnected:
                 raise RuntimeError("连接断开")
+            # Two animation frames: whatever the page draws (a map's canvas) has been drawn.
+            await page.evaluate("new Promise(r => requestAnimationFrame(() => "
+                                "requestAnimationFrame(r)))")
             ready = (self.frames > frames_before and self.inflight == 0
                      and not await page.locator(STATUS).count()
                      and await page.get_by_text(text, exact=False).count() > 0)
