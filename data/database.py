@@ -63,6 +63,10 @@ def make_engine(url: str) -> Engine:
     # PostgreSQL's JIT compiler spends more than it saves on the short queries of a dashboard,
     # whose cost estimates over a large case table still trigger it.
     options = {"connect_args": {"options": "-c jit=off"}} if url.startswith("postgresql") else {}
+    if url.startswith("sqlite"):
+        # A write waits up to 30 s for another one (an import, the demo's background years)
+        # instead of failing after SQLite's default 5 s.
+        options = {"connect_args": {"timeout": 30}}
     try:
         engine = create_engine(url, pool_pre_ping=True, **options)
     except Exception as exc:  # bad URL syntax or missing driver

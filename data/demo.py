@@ -248,18 +248,34 @@ def finish_in_background(url: str) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def pending_before(engine: Engine) -> date | None:
+def pending_before(engine: Engine, conn=None) -> date | None:
     """The day before which the demo's cases are still to be written (None: nothing pending)."""
-    with engine.connect() as conn:
-        value = conn.execute(text("SELECT value FROM settings WHERE key = :k"),
-                             {"k": PENDING_KEY}).scalar()
+    if conn is None:
+        with engine.connect() as conn:
+            return pending_before(engine, conn)
+    value = conn.execute(text("SELECT value FROM settings WHERE key = :k"),
+                         {"k": PENDING_KEY}).scalar()
     return date.fromisoformat(value) if value else None
+
+
+def _insert_cases(conn, case_columns, case_rows, key_rows, eval_rows, event_rows) -> None:
+    for start in range(0, len(case_rows), CHUNK):
+        bulk_insert(conn, schema.cases, case_columns, case_rows[start:start + CHUNK])
+    bulk_insert(conn, schema.key_cases, ("case_no", "listed_on", "leader", "requirements",
+                                         "resolve_by", "progress_pct", "stage", "cleared_on"),
+                key_rows)
+    for start in range(0, len(eval_rows), CHUNK):
+        bulk_insert(conn, schema.evaluations, ("case_no", "evaluated_on", "method", "result"),
+                    eval_rows[start:start + CHUNK])
+    for start in range(0, len(event_rows), CHUNK):
+        bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note"),
+                    event_rows[start:start + CHUNK])
 
 
 def finish_demo(engine: Engine) -> int:
     """Writes the demo's cases that generate(defer_before=...) left for later (regenerated from
     the same profile, seed, total and end day, so the database ends as if generated in one go) and
-    refreshes the rollups of their months, in one transaction. Returns the cases written."""
+    refreshes the rollups of their months. Returns the cases written."""
     cutoff = pending_before(engine)
     if cutoff is None:
         return 0
@@ -276,30 +292,28 @@ def finish_demo(engine: Engine) -> int:
         CITY_DEPARTMENTS if profile == "city" else DEPARTMENTS)}
     case_columns, case_rows, key_rows, eval_rows, event_rows, _planted = _cases(
         rng, profile, total, end, townships, department_ids, planted, seed)
-    case_rows, key_rows, eval_rows, event_rows = _registered(
-        case_columns, case_rows, key_rows, eval_rows, event_rows, lambda day: day < cutoff)
     at = case_columns.index("received_on")
+    months = sorted({row[at].replace(day=1) for row in case_rows if row[at] < cutoff}, reverse=True)
+    written, expected = 0, cutoff
+    # A month per transaction, the latest first: every commit leaves whole months with their
+    # rollups (the figures exact for the cases present), and the app's own writes (a sign-in)
+    # wait a moment at most; an interrupted run resumes at the month it stopped.
+    for month in months:
+        rows = _registered(case_columns, case_rows, key_rows, eval_rows, event_rows,
+                           lambda day: month <= day < min(cutoff, add_months(month, 1)))
+        with engine.begin() as conn:
+            if pending_before(engine, conn) != expected:
+                return written  # regenerated or finished meanwhile
+            _insert_cases(conn, case_columns, *rows)
+            rollups.refresh(conn, [month])
+            write_setting(conn, PENDING_KEY, month.isoformat())
+        written, expected = written + len(rows[0]), month
     with engine.begin() as conn:
-        if conn.execute(text("SELECT value FROM settings WHERE key = :k"),
-                        {"k": PENDING_KEY}).scalar() != cutoff.isoformat():
-            return 0  # regenerated or finished meanwhile
-        for start in range(0, len(case_rows), CHUNK):
-            bulk_insert(conn, schema.cases, case_columns, case_rows[start:start + CHUNK])
-        bulk_insert(conn, schema.key_cases, ("case_no", "listed_on", "leader", "requirements",
-                                             "resolve_by", "progress_pct", "stage", "cleared_on"),
-                    key_rows)
-        for start in range(0, len(eval_rows), CHUNK):
-            bulk_insert(conn, schema.evaluations, ("case_no", "evaluated_on", "method", "result"),
-                        eval_rows[start:start + CHUNK])
-        for start in range(0, len(event_rows), CHUNK):
-            bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note"),
-                        event_rows[start:start + CHUNK])
-        rollups.refresh(conn, {row[at] for row in case_rows})
         conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": PENDING_KEY})
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             rollups.analyze(conn)
-    return len(case_rows)
+    return written
 
 
 def _plant(seed: int, count: int, received: np.ndarray, township: np.ndarray,

@@ -348,7 +348,11 @@ async def _first_sign_in(base: str, password: str) -> None:
     async with async_playwright() as playwright:
         browser = await _launch(playwright)
         session = await _new_session(browser)
-        await session.sign_in(base, "admin", password, new_password="Erstlauf-2025x")
+        try:
+            await session.sign_in(base, "admin", password, new_password="Erstlauf-2025x")
+        except Exception:
+            await session.page.screenshot(path=str(PROJECT_DIR / "test-output" / "first-start.png"))
+            raise
         if await session.page.locator(ERRORS).count():
             raise RuntimeError("总览显示错误")
         await browser.close()
