@@ -7,11 +7,53 @@ from datetime import date
 from pathlib import Path
 from typing import Optional
 
+import click
 import typer
+from typer.core import TyperGroup
 
-from data.database import DatabaseError, check_connection, database_url, make_engine, migrate
+from data.database import (
+    PROJECT_DIR, DatabaseError, check_connection, database_url, make_engine, migrate,
+)
 
-app = typer.Typer(help="信访督导看板命令行工具", no_args_is_help=True, add_completion=False)
+LOG_PATH = PROJECT_DIR / "data" / "cli-errors.log"  # unexpected failures of commands, git-ignored
+
+
+class _ExplainedGroup(TyperGroup):
+    """Every command runs through here: an unexpected failure ends in a Chinese message and exit
+    code 2, its details (no personal data, see data/failures.py) in LOG_PATH, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the one place that explains them
+            typer.echo(f"错误：{_explain(exc, ctx)}", err=True)
+            raise typer.Exit(code=2)
+
+
+def _explain(exc: BaseException, ctx: click.Context) -> str:
+    import logging
+
+    from data.failures import LOGGER, explain
+
+    try:
+        LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(LOG_PATH, encoding="utf-8")
+        place = str(LOG_PATH)
+    except OSError:
+        handler, place = logging.NullHandler(), "（日志文件无法写入）"
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    LOGGER.addHandler(handler)
+    try:
+        return explain(exc, f"cli.py {ctx.invoked_subcommand or ''}".strip(), log_place="日志 " + place)
+    finally:
+        LOGGER.removeHandler(handler)
+        handler.close()
+
+
+app = typer.Typer(help="信访督导看板命令行工具", no_args_is_help=True, add_completion=False,
+                  cls=_ExplainedGroup, pretty_exceptions_enable=False)
 
 
 def _engine(url: Optional[str]):
@@ -325,6 +367,41 @@ def alerts(
         typer.echo(f"共 {len(frame)} 条预警（截至 {day:%Y-%m-%d}）。")
 
 
+@app.command("backup")
+def backup_command(
+    out: Path = typer.Option(..., help="备份文件，例如 /backup/xinfang-20250601.db"),
+    url: Optional[str] = typer.Option(None, help="数据库地址；默认取 DATABASE_URL 或 data/ 下的 SQLite 文件"),
+) -> None:
+    """备份 SQLite 数据库（在线备份：看板运行时也可执行，得到一致的副本）。PostgreSQL 用 pg_dump。"""
+    from data.backup import backup
+
+    try:
+        facts = backup(url or database_url(), out)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    typer.echo(f"已备份到 {facts.path}：信访件 {facts.case_count:,} 件，{facts.size_bytes / 1e6:.1f} MB，"
+               f"数据库结构版本 {facts.revision}。")
+
+
+@app.command("restore")
+def restore_command(
+    file: Path = typer.Argument(..., help="由 cli.py backup 生成的备份文件"),
+    url: Optional[str] = typer.Option(None, help="要恢复到的数据库地址；默认取 DATABASE_URL 或 data/ 下的 SQLite 文件"),
+    force: bool = typer.Option(False, "--force", help="数据库已存在时确认用备份替换（替换前另存一份）"),
+) -> None:
+    """从备份恢复 SQLite 数据库：先检查备份完整、属于本系统，已有数据库须加 --force 才替换。"""
+    from data.backup import restore
+
+    try:
+        facts, kept = restore(file, url or database_url(), force)
+    except DatabaseError as exc:
+        _fail(str(exc))
+    if kept:
+        typer.echo(f"原数据库已另存为 {kept}。")
+    typer.echo(f"已从 {file} 恢复：信访件 {facts.case_count:,} 件。正在运行的看板请重新启动"
+               "（或等待几分钟缓存过期）后查看。")
+
+
 export_app = typer.Typer(help="导出报表", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
@@ -340,33 +417,56 @@ def _write(out: Path, data: bytes) -> None:
     typer.echo(f"已导出：{out}（{len(data):,} 字节）")
 
 
+def _month(engine, month: Optional[str]) -> tuple[str, date]:
+    """The month asked for ('YYYY-MM', 'previous' or None for the last complete month) and the
+    day figures are taken."""
+    from queries.dispatch import last_complete_month
+    from queries.filters import parse_month
+    from queries.reference import dataset_as_of
+
+    today = dataset_as_of(engine, date.today())
+    month = last_complete_month(today) if month in (None, "previous") else month
+    parse_month(month)
+    return month, today
+
+
+def _mail(subject: str, file_name: str, data: bytes) -> None:
+    from exports.delivery import DeliveryError, send_file, smtp_settings
+
+    try:
+        settings = smtp_settings()
+        send_file(settings, subject, f"{subject}，见附件。（信访督导看板自动发送）", file_name, data)
+    except DeliveryError as exc:
+        _fail(str(exc))
+    typer.echo(f"已发送至：{'、'.join(settings.recipients)}")
+
+
 @export_app.command("dispatch")
 def export_dispatch(
-    month: Optional[str] = typer.Option(None, help="调度月份 YYYY-MM，默认上一个完整月份"),
+    month: Optional[str] = typer.Option(None, help="调度月份 YYYY-MM 或 previous（上一个完整月份，默认）"),
     url: Optional[str] = typer.Option(None, help="数据库地址"),
     out: Path = typer.Option(..., help="输出文件 .xlsx"),
     county: Optional[str] = typer.Option(None, help="只导出一个县（市、区），填区划代码"),
     user: Optional[str] = USER_OPTION,
+    mail: bool = typer.Option(False, "--mail", help="另按 secrets.toml 的 [smtp] 发送邮件"),
 ) -> None:
     """导出月度调度会材料（Excel：本月概况、单位进度、逾期清单、重点案件）。"""
     from exports.dispatch_pack import dispatch_pack
-    from queries.dispatch import last_complete_month
-    from queries.filters import Filters, parse_month
-    from queries.reference import dataset_as_of
+    from queries.filters import Filters
 
     if out.suffix.lower() != ".xlsx":
         _fail(f"--out 应为 .xlsx 文件：{out}")
     try:
         engine = _engine(url)
-        today = dataset_as_of(engine, date.today())
-        month = month or last_complete_month(today)
-        parse_month(month)
+        month, today = _month(engine, month)
         place = Filters(start=today, end=today, as_of=today, county=county,
                         scope=_scope(engine, user))
         data = dispatch_pack(engine, month, today, place)
     except (DatabaseError, ValueError, PermissionError) as exc:
         _fail(str(exc))
     _write(out, data)
+    if mail:
+        _mail(f"{month} 调度会材料", out.name, data)
 
 
 @export_app.command("ranking")
@@ -457,30 +557,28 @@ def user_list(url: Optional[str] = typer.Option(None, help="数据库地址"),
                        f"{row['region_code']}\t{state}")
 
 
-@user_app.command("disable")
-def user_disable(name: str = typer.Argument(..., help="用户名"),
-                 url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
-    """停用账号（已登录的会话随即退出）。"""
+def _set_disabled(name: str, url: Optional[str], disabled: bool) -> None:
     from data.accounts import AccountError, set_disabled
 
     try:
-        set_disabled(_engine(url), name, True, by="命令行")
+        set_disabled(_engine(url), name, disabled, by="命令行")
     except (DatabaseError, AccountError) as exc:
         _fail(str(exc))
-    typer.echo(f"已停用账号 {name}。")
+    typer.echo(f"已{'停用' if disabled else '启用'}账号 {name}。")
+
+
+@user_app.command("disable")
+def user_disable(name: str = typer.Argument(..., help="用户名"),
+                 url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
+    """停用账号（已登录的会话在下一次操作时退出）。"""
+    _set_disabled(name, url, True)
 
 
 @user_app.command("enable")
 def user_enable(name: str = typer.Argument(..., help="用户名"),
                 url: Optional[str] = typer.Option(None, help="数据库地址")) -> None:
     """重新启用账号。"""
-    from data.accounts import AccountError, set_disabled
-
-    try:
-        set_disabled(_engine(url), name, False, by="命令行")
-    except (DatabaseError, AccountError) as exc:
-        _fail(str(exc))
-    typer.echo(f"已启用账号 {name}。")
+    _set_disabled(name, url, False)
 
 
 @user_app.command("reset-password")
@@ -528,6 +626,30 @@ def audit_command(
         else:
             typer.echo(f"{at}  {row.username}  {ACTIONS.get(row.action, row.action)}  "
                        f"{row.target or ''}  {row.result}")
+@app.command()
+def report(
+    month: Optional[str] = typer.Option(None, help="月份 YYYY-MM 或 previous（上一个完整月份，默认）"),
+    out: Optional[Path] = typer.Option(None, help="输出文件 .docx，默认 分析报告-<月份>.docx"),
+    region: Optional[str] = typer.Option(None, help="只写一个县（市、区），填区划代码；默认全辖区"),
+    url: Optional[str] = typer.Option(None, help="数据库地址"),
+    mail: bool = typer.Option(False, "--mail", help="另按 secrets.toml 的 [smtp] 发送邮件"),
+    user: Optional[str] = USER_OPTION,
+) -> None:
+    """月度分析报告（Word，公文格式）：总体情况、满意度、责任单位、排名与通报候选、预警、重点案件，附趋势图和态势图。"""
+    from exports.monthly_report import monthly_report, report_place
+
+    try:
+        engine = _engine(url)
+        month, today = _month(engine, month)
+        out = out or Path(f"分析报告-{month}" + (f"-{region}" if region else "") + ".docx")
+        if out.suffix.lower() != ".docx":
+            _fail(f"--out 应为 .docx 文件：{out}")
+        data = monthly_report(engine, month, today, report_place(region, today, _scope(engine, user)))
+    except (DatabaseError, ValueError, PermissionError) as exc:
+        _fail(str(exc))
+    _write(out, data)
+    if mail:
+        _mail(f"{month} 信访工作分析报告", out.name, data)
 
 
 if __name__ == "__main__":

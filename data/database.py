@@ -17,6 +17,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_DIR / "data" / "xinfang.db"  # the embedded default, git-ignored
 SECRETS_PATH = PROJECT_DIR / ".streamlit" / "secrets.toml"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CONNECT_TIMEOUT_S = 5  # seconds to wait for a PostgreSQL server before saying it is unreachable
 
 
 class DatabaseError(RuntimeError):
@@ -61,14 +62,23 @@ def make_engine(url: str) -> Engine:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     # PostgreSQL's JIT compiler spends more than it saves on the short queries of a dashboard,
-    # whose cost estimates over a large case table still trigger it.
-    options = {"connect_args": {"options": "-c jit=off"}} if url.startswith("postgresql") else {}
+    # whose cost estimates over a large case table still trigger it. A server that does not
+    # answer (network cut) is given up after CONNECT_TIMEOUT_S instead of the system's minutes.
+    # A connection whose network silently died is noticed by TCP keepalives and a TCP user
+    # timeout (unacknowledged data) within about a minute, not after the system's two hours.
+    options = ({"connect_args": {"options": "-c jit=off", "connect_timeout": CONNECT_TIMEOUT_S,
+                                 "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                                 "keepalives_count": 3, "tcp_user_timeout": 60_000}}
+               if url.startswith("postgresql") else {})
     if url.startswith("sqlite"):
         # A write waits up to 30 s for another one (an import, the demo's background years)
         # instead of failing after SQLite's default 5 s.
         options = {"connect_args": {"timeout": 30}}
     try:
-        engine = create_engine(url, pool_pre_ping=True, **options)
+        # pool_pre_ping: a connection the server dropped (restart, network cut) is replaced
+        # before use. hide_parameters: an error's text never carries a row's values (a
+        # petitioner's name, phone, ID number), in a log or anywhere else.
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, **options)
     except Exception as exc:  # bad URL syntax or missing driver
         raise DatabaseError(f"数据库地址无法识别：{mask_url(url)}（{exc}）") from exc
     if engine.dialect.name == "sqlite":

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 import numpy as np
 from sqlalchemy import Engine, text
 
-from data import rollups, schema
+from data import rollups, schema, search_index
 from data.database import PROJECT_DIR, bulk_insert, migrate, write_setting
 from data.geography import PROFILES, Place, build_places, flatten
 from queries import defaults
@@ -202,6 +202,7 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         for start in range(0, len(event_rows), CHUNK):
             bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note"),
                         event_rows[start:start + CHUNK])
+        search_index.rebuild(conn)
         if rollup:
             rollups.rebuild(conn)
         write_setting(conn, defaults.DEMO_BANNER_KEY, "demo")
@@ -306,6 +307,9 @@ def finish_demo(engine: Engine) -> int:
                 return written  # regenerated or finished meanwhile
             _insert_cases(conn, case_columns, *rows)
             rollups.refresh(conn, [month])
+            search_index.refresh(conn, [r[0] for r in conn.execute(text(
+                "SELECT id FROM cases WHERE received_on >= :m AND received_on < :n"),
+                {"m": month, "n": min(cutoff, add_months(month, 1))})])
             write_setting(conn, PENDING_KEY, month.isoformat())
         written, expected = written + len(rows[0]), month
     with engine.begin() as conn:
@@ -589,5 +593,6 @@ def scale_up(engine: Engine, copies: int) -> int:
         if conn.dialect.name == "postgresql":
             conn.execute(text("ANALYZE cases"))
             conn.execute(text("ANALYZE evaluations"))
+        search_index.rebuild(conn)
         rollups.rebuild(conn)
         return conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from data import rollups, schema
+from data import rollups, schema, search_index
 from data.database import write_setting
 from queries import defaults
 
@@ -399,6 +399,9 @@ def write_plan(engine: Engine, plan: ImportPlan) -> ImportResult:
         if plan.evaluations:
             conn.execute(schema.evaluations.insert(), plan.evaluations)
         rollups.refresh(conn, touched)
+        search_index.refresh(conn, [r[0] for start in range(0, len(numbers), 500)
+                                    for r in conn.execute(select(table.c.id).where(
+                                        table.c.case_no.in_(numbers[start:start + 500])))])
         write_setting(conn, defaults.DEMO_BANNER_KEY, "real")
         conn.execute(schema.settings.delete().where(schema.settings.c.key == defaults.AS_OF_KEY))
     return ImportResult(inserted, updated, unchanged)
@@ -422,6 +425,7 @@ def remove_demo_cases(engine: Engine) -> int:
                       schema.rollup_arrivals, schema.rollup_arrivals_monthly,
                       schema.rollup_petitioners):
             conn.execute(table.delete())
+        search_index.rebuild(conn)
         conn.execute(schema.settings.delete().where(schema.settings.c.key.in_(
             [defaults.AS_OF_KEY, "demo_profile", "demo_seed", "planted_clusters"])))
         write_setting(conn, defaults.DEMO_BANNER_KEY, "empty")

@@ -358,5 +358,8 @@ def refresh(conn: Connection, months: Iterable[date]) -> None:
 
 
 def rebuild_all(engine: Engine) -> None:
+    from data import search_index
+
     with engine.begin() as conn:
+        search_index.rebuild(conn)
         rebuild(conn)

@@ -1,6 +1,7 @@
 """The case database: every table, in SQLAlchemy Core. Chinese meanings are in README.md."""
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String,
+    Table, Text,
 )
 
 metadata = MetaData()
@@ -88,6 +89,10 @@ cases = Table(
     # Open cases with their deadline and registration day: overdue lists from the index alone.
     Index("ix_cases_open", "closed_on", "due_on", "extended_due_on", "received_on"),
     Index("ix_cases_petitioner_received", "petitioner_key", "received_on"),
+    # Search by a petitioner's full name, phone or ID number (data/search_index.py has the text search).
+    Index("ix_cases_petitioner_phone", "petitioner_phone"),
+    Index("ix_cases_petitioner_id_no", "petitioner_id_no"),
+    Index("ix_cases_petitioner_name", "petitioner_name"),
 )
 
 key_cases = Table(
@@ -236,4 +241,28 @@ audit_log = Table(
     Column("target", Text),
     Column("detail", Text),
     Column("result", String(16), nullable=False),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_user_at", "username", "at"),
+)
+
+# Circulars and reports as issued (签发): the file exactly as sent, with the scheme and figures it
+# was built from, so it can be downloaded unchanged after the live figures move on.
+ISSUED_KINDS = ("circular", "report")
+issued_documents = Table(
+    "issued_documents", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("period", String(16), nullable=False),
+    Column("region_code", String(12)),
+    Column("title", String(200), nullable=False),
+    Column("doc_number", String(64), nullable=False, unique=True),
+    Column("issued_on", Date, nullable=False),
+    Column("file_name", String(200), nullable=False),
+    Column("scheme_json", Text),
+    Column("figures_json", Text, nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("issued_at", DateTime, nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    Index("ix_issued_documents_kind_period", "kind", "period"),
 )

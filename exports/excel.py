@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from exports.cells import plain_value, write_cell
+
 FONT_NAME = "宋体"
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+PORTRAIT_WIDTH = 100  # character widths an A4 portrait page holds at about 9 pt
 
 
 @dataclass
@@ -34,38 +37,32 @@ def _width(value) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def _cell_value(value):
-    if value is None or value is pd.NA or value is pd.NaT or (
-            isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if hasattr(value, "item") and not isinstance(value, (str, date, datetime)):
-        return value.item()
-    return value
+def _landscape(widths: list[int]) -> bool:
+    """Wide tables print landscape: more than an A4 portrait line holds at a readable size."""
+    return sum(widths) > PORTRAIT_WIDTH
 
 
 def workbook_bytes(sheets: list[Sheet]) -> bytes:
-    """The sheets as one .xlsx file: frozen headers, fitted widths, landscape, fit to page width."""
+    """The sheets as one .xlsx file: frozen headers, fitted widths, A4 fitted to the page width
+    (landscape when wide), title and header rows repeated on every printed page."""
     book = Workbook()
     book.remove(book.active)
     for spec in sheets:
         ws = book.create_sheet(spec.name[:31])
         columns = list(spec.frame.columns)
         width = max(1, len(columns))
-        ws.cell(row=1, column=1, value=spec.title).font = Font(name=FONT_NAME, size=16, bold=True)
+        write_cell(ws, 1, 1, spec.title).font = Font(name=FONT_NAME, size=16, bold=True)
         ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")
         ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
         ws.row_dimensions[1].height = 30
         header_row = 2
         if spec.note:
-            ws.cell(row=2, column=1, value=spec.note).font = Font(name=FONT_NAME, size=10,
-                                                                  color="555555")
+            write_cell(ws, 2, 1, spec.note).font = Font(name=FONT_NAME, size=10, color="555555")
             ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=width)
             header_row = 3
         widths = [_width(c) + 2 for c in columns]
         for j, name in enumerate(columns, start=1):
-            cell = ws.cell(row=header_row, column=j, value=name)
+            cell = write_cell(ws, header_row, j, name)
             cell.font = Font(name=FONT_NAME, bold=True)
             cell.fill = HEADER_FILL
             cell.border = BORDER
@@ -73,8 +70,8 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
         for i, row in enumerate(spec.frame.itertuples(index=False), start=header_row + 1):
             highlight = spec.highlight_rows is not None and spec.highlight_rows[i - header_row - 1]
             for j, (name, raw) in enumerate(zip(columns, row), start=1):
-                value = _cell_value(raw)
-                cell = ws.cell(row=i, column=j, value=value)
+                value = plain_value(raw)
+                cell = write_cell(ws, i, j, value)
                 cell.font = Font(name=FONT_NAME)
                 cell.border = BORDER
                 if name in spec.percent_columns and isinstance(value, (int, float)):
@@ -100,8 +97,8 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
                 if isinstance(cell.value, str) and _width(cell.value) > 48:
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-        ws.print_title_rows = f"{header_row}:{header_row}"
-        ws.page_setup.orientation = "landscape"
+        ws.print_title_rows = f"1:{header_row}"  # title, note and headers on every page
+        ws.page_setup.orientation = "landscape" if _landscape(widths) else "portrait"
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0

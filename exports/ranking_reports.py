@@ -1,25 +1,17 @@
 """The ranking as an Excel sheet and the draft circular (通报) as a Word document."""
 from __future__ import annotations
 
-import io
-
 import pandas as pd
-from docx import Document
-from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
 from sqlalchemy import Engine
 
 from exports.excel import Sheet, workbook_bytes
+from exports.official_doc import Issue, OfficialDocument
 from queries.filters import Filters, parse_period, period_filters, previous_period
-from queries.scope import Scope
 from queries.ranking import RATE_INDICATORS, RankingScheme, read_scheme, township_ranking
-from queries.reference import region_names, scope_name
+from queries.reference import default_authority, issuing_authority, region_names, scope_name
+from queries.scope import Scope
 
 LEVEL_NAMES = {"township": "乡镇（街道）", "county": "县（市、区）", "unit": "责任单位"}
-BODY_FONT, TITLE_FONT = "仿宋", "宋体"
 
 
 def ranking_table(frame: pd.DataFrame, names: dict[str, str], level: str = "township") -> pd.DataFrame:
@@ -57,81 +49,72 @@ def ranking_workbook(table: pd.DataFrame, title: str, method: str) -> bytes:
         note=method + " 标红为通报或挂牌督办候选。")])
 
 
-def _font(run, name: str, size: float, bold: bool = False) -> None:
-    run.font.name = name
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    run._element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), name)
+CIRCULAR_HEADERS = ["名称", "排名", "综合得分", "按期办结率（%）", "满意率（%）", "进京访", "理由"]
+# Millimetres over the 156 mm type area; 理由 keeps thirteen 小四 characters a line.
+CIRCULAR_WIDTHS_MM = [30, 11, 15, 16, 16, 12, 56]
 
 
-def _paragraph(doc, text: str, size: float = 16, font: str = BODY_FONT, bold: bool = False,
-               align=None, indent: bool = True):
-    paragraph = doc.add_paragraph()
-    if align is not None:
-        paragraph.alignment = align
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Pt(size * 2)
-    paragraph.paragraph_format.line_spacing = Pt(28)
-    _font(paragraph.add_run(text), font, size, bold)
-    return paragraph
+def worst_first(named: pd.DataFrame) -> pd.DataFrame:
+    """The named units, worst first: ranked ones from the last rank up, then unranked ones
+    (named for a 进京 petition) by their 进京 count."""
+    ranked = named[named["ranked"]].sort_values(["rank", "score"], ascending=[False, True])
+    unranked = named[~named["ranked"]].sort_values(["to_beijing_count", "score"],
+                                                   ascending=[False, True])
+    return pd.concat([ranked, unranked])
+
+
+def circular_rows(named: pd.DataFrame, names: dict[str, str], level: str) -> list[list[str]]:
+    rows = []
+    for row in worst_first(named).itertuples():
+        county = (names.get(row.county_code, "") if isinstance(row.county_code, str)
+                  and level == "township" else "")
+        rows.append([f"{county}{row.entity_name}", "—" if pd.isna(row.rank) else str(row.rank),
+                     f"{row.score:.2f}",
+                     "—" if pd.isna(row.ontime_close_pct) else f"{row.ontime_close_pct:.1f}",
+                     "—" if pd.isna(row.satisfaction_pct) else f"{row.satisfaction_pct:.1f}",
+                     f"{row.to_beijing_count}件", row.reason + ("；建议挂牌督办" if row.supervise else "")])
+    return rows
+
+
+def circular_title(period_label: str) -> str:
+    return f"关于{period_label}信访工作情况的通报"
 
 
 def circular_docx(frame: pd.DataFrame, jurisdiction: str, period_label: str, method: str,
-                  names: dict[str, str], level: str = "township") -> bytes:
-    """A draft circular: title, period, method, the named units with their figures and reasons."""
-    doc = Document()
-    styles = doc.styles["Normal"]
-    styles.font.name = BODY_FONT
-    styles.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
-    section = doc.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.left_margin = section.right_margin = Cm(2.6)
-    _paragraph(doc, f"关于{period_label}信访工作情况的通报", 22, TITLE_FONT, True,
-               WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _paragraph(doc, "（征求意见稿）", 16, BODY_FONT, False, WD_ALIGN_PARAGRAPH.CENTER, indent=False)
-    _paragraph(doc, f"各{LEVEL_NAMES[level]}：", indent=False)
+                  names: dict[str, str], level: str = "township", authority: str | None = None,
+                  issue: Issue = Issue()) -> bytes:
+    """The circular as a 公文: 版头 with 文号, title, the method, the named units worst first with
+    their figures and reasons, requirements, 发文机关 and 成文日期 (placeholders until issued)."""
+    authority = authority or default_authority(jurisdiction)
+    doc = OfficialDocument()
+    doc.masthead(authority, issue.doc_number)
+    doc.title(circular_title(period_label) + ("（草稿）" if issue.is_draft else ""))
+    doc.paragraph(f"各{LEVEL_NAMES[level]}：", indent=False)
     named = frame[frame["bulletin"]]
     ranked = int(frame["ranked"].sum())
-    _paragraph(doc, f"根据{jurisdiction}信访信息系统数据，现将{period_label}{ranked}个"
-                    f"{LEVEL_NAMES[level]}信访工作综合排名情况通报如下。")
-    _paragraph(doc, "一、评价办法", bold=True)
-    _paragraph(doc, method)
-    _paragraph(doc, "二、通报对象", bold=True)
+    doc.body(f"根据{jurisdiction}信访信息系统数据，现将{period_label}{ranked}个"
+             f"{LEVEL_NAMES[level]}信访工作综合排名情况通报如下。")
+    doc.heading1("一、评价办法")
+    doc.body(method)
+    doc.heading1("二、通报对象")
     if named.empty:
-        _paragraph(doc, "本期没有需要通报的单位。")
+        doc.body("本期没有需要通报的单位。")
     else:
-        _paragraph(doc, f"本期共有{len(named)}个{LEVEL_NAMES[level]}列入通报"
-                        + (f"，其中{int(named['supervise'].sum())}个建议挂牌督办" if named["supervise"].any() else "")
-                        + "，具体情况如下：")
-        headers = ["名称", "排名", "综合得分", "按期办结率", "满意率", "进京访", "理由"]
-        table = doc.add_table(rows=1, cols=len(headers))
-        table.style = "Table Grid"
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        for cell, text in zip(table.rows[0].cells, headers):
-            cell.text = ""
-            _font(cell.paragraphs[0].add_run(text), TITLE_FONT, 12, True)
-        for row in named.itertuples():
-            county = names.get(row.county_code, "") if isinstance(row.county_code, str) and level == "township" else ""
-            values = [f"{county}{row.entity_name}", "—" if pd.isna(row.rank) else str(row.rank),
-                      f"{row.score:.2f}",
-                      "—" if pd.isna(row.ontime_close_pct) else f"{row.ontime_close_pct:.1f}%",
-                      "—" if pd.isna(row.satisfaction_pct) else f"{row.satisfaction_pct:.1f}%",
-                      f"{row.to_beijing_count}件", row.reason + ("；建议挂牌督办" if row.supervise else "")]
-            cells = table.add_row().cells
-            for cell, text in zip(cells, values):
-                cell.text = ""
-                _font(cell.paragraphs[0].add_run(text), BODY_FONT, 12)
-    _paragraph(doc, "三、工作要求", bold=True)
-    _paragraph(doc, "被通报单位要认真分析原因，逐件落实整改措施，于通报下发之日起15日内将整改情况书面报送；"
-                    "列入挂牌督办的单位由包案领导牵头，限期完成整改销号。")
-    _paragraph(doc, f"{jurisdiction}信访工作联席会议办公室", align=WD_ALIGN_PARAGRAPH.RIGHT, indent=False)
-    buffer = io.BytesIO()
-    doc.save(buffer)
-    return buffer.getvalue()
+        supervise = int(named["supervise"].sum())
+        doc.body(f"本期共有{len(named)}个{LEVEL_NAMES[level]}列入通报"
+                 + (f"，其中{supervise}个建议挂牌督办" if supervise else "")
+                 + "，按排名从后往前列示如下：")
+        doc.table(CIRCULAR_HEADERS, circular_rows(named, names, level), CIRCULAR_WIDTHS_MM)
+    doc.heading1("三、工作要求")
+    doc.body("被通报单位要认真分析原因，逐件落实整改措施，于通报下发之日起15日内将整改情况书面报送；"
+             "列入挂牌督办的单位由包案领导牵头，限期完成整改销号。")
+    doc.signature(authority, issue.issued_on)
+    return doc.to_bytes()
 
 
 def ranking_report(engine: Engine, period: str, today, fmt: str, level: str = "township",
-                   scheme: RankingScheme | None = None, *, place: Filters | Scope) -> bytes:
+                   scheme: RankingScheme | None = None, issue: Issue = Issue(), *,
+                   place: Filters | Scope) -> bytes:
     """The ranking of a period ('2025-06', '2025-Q2', '2025') as 'xlsx' or 'docx' bytes, over the
     scope (and place) of `place`."""
     scheme = scheme or read_scheme(engine)
@@ -145,5 +128,6 @@ def ranking_report(engine: Engine, period: str, today, fmt: str, level: str = "t
                                 f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名",
                                 scheme.describe())
     if fmt == "docx":
-        return circular_docx(frame, jurisdiction, label, scheme.describe(), names, level)
+        return circular_docx(frame, jurisdiction, label, scheme.describe(), names, level,
+                             issuing_authority(engine), issue)
     raise ValueError(f"不支持的导出格式：{fmt}（可选 xlsx 或 docx）")

@@ -11,6 +11,7 @@ from queries.reference import region_list, region_names
 from queries.scope import EVERYTHING
 from ui.auth import current_account, require_permission
 from ui.database import cached_query
+from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("账号管理")
@@ -55,9 +56,9 @@ with left, st.form("add_account", clear_on_submit=True):
             password = add_account(engine, username.strip(), role, region, display_name=display.strip(),
                                    email=email.strip(), by=account.username)
         except AccountError as exc:
-            st.error(f"未能新增：{exc}")
+            st.error(f"未能新增：{md_text(exc)}")
         else:
-            st.success(f"已新增账号 {username.strip()}，初始密码：{password}（请当面或经内网安全渠道告知本人，"
+            st.success(f"已新增账号 {md_text(username.strip())}，初始密码：{password}（请当面或经内网安全渠道告知本人，"
                        "首次登录须修改；此密码不再显示）。")
 
 with right:
@@ -78,7 +79,7 @@ with right:
                     change_account(engine, target, role, region, account.username, display.strip(),
                                    email.strip())
                 except AccountError as exc:
-                    st.error(f"未能修改：{exc}")
+                    st.error(f"未能修改：{md_text(exc)}")
                 else:
                     st.success("已保存。")
                     st.rerun()
@@ -93,4 +94,4 @@ with right:
             st.rerun()
         if cols[1].button("重置密码", key="reset_account"):
             password = reset_password(engine, target, by=account.username)
-            st.success(f"{target} 的新密码：{password}（下次登录须修改；此密码不再显示）。")
+            st.success(f"{md_text(target)} 的新密码：{password}（下次登录须修改；此密码不再显示）。")

@@ -11,31 +11,38 @@ from ui.database import cached_query
 from ui.personal import petitioner_panel
 from ui.map_deck import alerts_deck
 from ui.page import start_page
+from ui.tables import show_table
 
 engine, filters = start_page("事前预警")
 SHOWN_ALERTS = 1000  # rows of the alert list drawn on the page
 names = cached_query(region_names)
 defaults = AlertSettings()
+# Probability thresholds in words, not as 1e-4.
+PROBABILITIES = {1e-6: "百万分之一", 1e-5: "十万分之一", 1e-4: "万分之一", 1e-3: "千分之一",
+                 1e-2: "百分之一", 5e-2: "百分之五"}
 
 top = st.columns([1, 3])
 day = top[0].date_input("预警日期", value=filters.as_of, max_value=filters.as_of, key="alert_day",
                         format="YYYY-MM-DD")
 top[1].caption("同类聚集：某乡镇某类问题在近 7 天或 30 天内的件数，按该乡镇自身过去一年的水平，"
                "用泊松分布计算出现这么多件的概率；概率极小即预警。越级、集体访上升：与上一周期和上年同期"
-               "相比都上升才预警。重复信访：同一信访人（按身份证号散列匹配，不显示原文）多次来信来访。")
+               "相比都上升超过阈值（默认告警超过 20%、异常超过 10%）才预警。重复信访：同一信访人（按身份证号散列匹配，"
+               "不显示原文）就同一类问题（同人同事）多次来信来访，“问题”列为其内容分类。")
 with st.expander("预警阈值（可调整）"):
     cols = st.columns(4)
-    alert_p = cols[0].number_input("聚集告警概率阈值", value=defaults.cluster_alert_p, format="%.0e",
-                                   min_value=1e-8, max_value=0.05, key="a_alert_p")
-    anomaly_p = cols[1].number_input("聚集异常概率阈值", value=defaults.cluster_anomaly_p,
-                                     format="%.0e", min_value=1e-8, max_value=0.1, key="a_anom_p")
+    alert_p = cols[0].selectbox("聚集告警：出现概率低于", list(PROBABILITIES), key="a_alert_p",
+                                index=list(PROBABILITIES).index(defaults.cluster_alert_p),
+                                format_func=PROBABILITIES.get, placeholder="请选择")
+    anomaly_p = cols[1].selectbox("聚集异常：出现概率低于", list(PROBABILITIES), key="a_anom_p",
+                                  index=list(PROBABILITIES).index(defaults.cluster_anomaly_p),
+                                  format_func=PROBABILITIES.get, placeholder="请选择")
     min_count = cols[2].number_input("聚集最少件数", value=defaults.cluster_min_count, min_value=2,
                                      max_value=50, key="a_min")
     cols[3].caption("对照基线：该乡镇前 365 天同类件数")
     cols = st.columns(4)
-    jump_alert = cols[0].number_input("上升告警（%）", value=defaults.jump_alert_pct, min_value=1.0,
+    jump_alert = cols[0].number_input("上升超过此比例告警（%）", value=defaults.jump_alert_pct, min_value=1.0,
                                       step=5.0, key="a_jump_alert")
-    jump_anomaly = cols[1].number_input("上升异常（%）", value=defaults.jump_anomaly_pct,
+    jump_anomaly = cols[1].number_input("上升超过此比例异常（%）", value=defaults.jump_anomaly_pct,
                                         min_value=1.0, step=5.0, key="a_jump_anom")
     jump_min = cols[2].number_input("上升最少件数", value=defaults.jump_min_count, min_value=1,
                                     max_value=100, key="a_jump_min")
@@ -53,7 +60,7 @@ cols = st.columns(4)
 for col, (label, value) in zip(cols, [("告警", levels.get("告警", 0)), ("异常", levels.get("异常", 0)),
                                       ("同类聚集", int((alerts["kind"] == "同类聚集").sum())),
                                       ("重复信访", int((alerts["kind"] == "重复信访").sum()))]):
-    col.metric(label, f"{int(value)} 条", border=True)
+    col.metric(label, f"{int(value):,} 条", border=True)
 
 left, right = st.columns([3, 2])
 with left:
@@ -67,10 +74,10 @@ with left:
     })
     if len(table) > SHOWN_ALERTS:  # ranked by severity: the most severe first
         st.caption(f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
-    st.dataframe(table.head(SHOWN_ALERTS).style.map(
+    show_table(st, table.head(SHOWN_ALERTS).style.map(
         lambda v: "background-color:#d62728;color:white" if v == "告警" else
         ("background-color:#f09600;color:white" if v == "异常" else ""), subset=["级别"])
-        .format(precision=1, subset=["预计"]),
+        .format(precision=1, subset=["预计"]), f"{day:%Y-%m-%d} 没有预警。",
                  hide_index=True, width="stretch", height=420,
                  column_config={"首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
 with right:
@@ -85,7 +92,7 @@ st.subheader("预警背后的信访件")
 if alerts.empty:
     st.info(f"{day:%Y-%m-%d} 没有预警。")
 else:
-    choice = st.selectbox("选择一条预警", list(range(len(alerts))), key="alert_pick",
+    choice = st.selectbox("选择一条预警", list(range(len(alerts))), key="alert_pick", placeholder="请选择",
                           format_func=lambda i: f"[{alerts.iloc[i]['level']}] "
                           f"{names.get(alerts.iloc[i]['area_code'], alerts.iloc[i]['area_code'])} "
                           f"{alerts.iloc[i]['category']} {alerts.iloc[i]['kind']}")

@@ -1,5 +1,4 @@
 """审计日志: who did what and when, for administrators; filter and export."""
-import io
 from datetime import timedelta
 
 import pandas as pd

@@ -14,9 +14,13 @@ from queries.reference import is_demo_data
 from data import audit
 from ui.auth import current_account, require_permission
 from ui.database import cached_query, clear_cached_queries
+from ui.errors import show_failure
+from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("数据导入")
+# Said here in Chinese: Streamlit's own uploader texts are English and hidden (ui/chrome.py).
+UPLOAD_NOTE = "将文件拖到下方框内，或点击“选择文件”；单个文件不超过 200 MB。"
 account = current_account()
 require_permission(account, "import", "导入数据")
 
@@ -52,11 +56,11 @@ def import_cases(upload) -> None:
         frame = read_table(upload.getvalue(), upload.name)
         header_row, found = find_header(frame)
     except ImportError_ as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return
 
     headers = [str(v).strip() if pd.notna(v) else "" for v in frame.iloc[header_row]]
-    st.success(f"读取 {upload.name}：表头在第 {int(frame.index[header_row]) + 1} 行，"
+    st.success(f"读取 {md_text(upload.name)}：表头在第 {int(frame.index[header_row]) + 1} 行，"
                f"数据 {len(frame) - header_row - 1:,} 行。")
     with st.expander("列的对应关系（未识别的列可以手工指定）", expanded=any(f not in found for f in REQUIRED)):
         mapping = {}
@@ -66,7 +70,8 @@ def import_cases(upload) -> None:
             current = found.get(field_name)
             choice = cols[i % 4].selectbox(
                 FIELD_LABELS[field_name] + ("（必需）" if field_name in REQUIRED else ""), options,
-                index=options.index(current) if current in options else 0, key=f"map_{field_name}")
+                index=options.index(current) if current in options else 0, key=f"map_{field_name}",
+                placeholder="请选择")
             if choice != "（不导入）":
                 mapping[field_name] = choice
 
@@ -79,7 +84,7 @@ def import_cases(upload) -> None:
             "值": [p.value for p in plan.problems], "问题": [p.message for p in plan.problems],
         }), hide_index=True, width="stretch", height=300)
         if plan.unknown_townships:
-            st.warning("以下问题属地不在乡镇（街道）名单中：" + "、".join(plan.unknown_townships[:50]))
+            st.warning("以下问题属地不在乡镇（街道）名单中：" + md_text("、".join(plan.unknown_townships[:50])))
         skip = st.checkbox(f"跳过有问题的 {len(plan.problem_rows()):,} 行，只导入其余 {len(plan.rows):,} 行",
                            key="skip_bad_rows",
                            disabled=any(p.row is None for p in plan.problems))
@@ -91,7 +96,7 @@ def import_cases(upload) -> None:
             try:
                 result = write_plan(engine, plan)
             except Exception as exc:  # the transaction rolled back: nothing was written
-                st.error(f"导入失败，未写入任何数据：{exc}")
+                show_failure(exc, "/import", prefix="导入失败，未写入任何数据。")
             else:
                 clear_cached_queries()
                 st.success(f"导入完成：新增 {result.inserted:,} 件，更新 {result.updated:,} 件，"
@@ -103,7 +108,7 @@ def checked_plan(upload, planner):
     try:
         plan = planner(read_table(upload.getvalue(), upload.name))
     except ImportError_ as exc:
-        st.error(str(exc))
+        st.error(md_text(exc))
         return None
     if plan.problems:
         st.error(f"发现 {len(plan.problems):,} 个问题，未写入任何数据：")
@@ -145,7 +150,7 @@ def import_regions(upload) -> None:
             f"更新已有区划 {plan.updated} 个。新增的乡镇（街道）同时作为责任单位加入名单。")
     if plan.not_listed:
         st.warning(f"{len(plan.not_listed)} 个已有乡镇（街道）不在本名单中，将保留："
-                   + "、".join(plan.not_listed[:50]))
+                   + md_text("、".join(plan.not_listed[:50])))
     if st.button("导入区划名单", type="primary", key="do_regions"):
         redrawn = write_regions(engine, plan)
         clear_cached_queries()
@@ -167,21 +172,21 @@ def import_boundaries(upload) -> None:
         return
     cols = st.columns(3)
     options = ["（无）", *props]
-    name_prop = cols[0].selectbox("名称属性", options, key="geo_name",
+    name_prop = cols[0].selectbox("名称属性", options, key="geo_name", placeholder="请选择",
                                   index=next((i for i, p in enumerate(options) if "name" in p.lower()
                                               or "名称" in p), 0))
-    code_prop = cols[1].selectbox("代码属性", options, key="geo_code",
+    code_prop = cols[1].selectbox("代码属性", options, key="geo_code", placeholder="请选择",
                                   index=next((i for i, p in enumerate(options) if "code" in p.lower()
                                               or "代码" in p), 0))
     gcj = cols[2].checkbox("坐标为 GCJ-02（高德、腾讯等地图导出），转换为 WGS-84", key="geo_gcj")
     plan = plan_boundaries(engine, content, None if name_prop == "（无）" else name_prop,
                            None if code_prop == "（无）" else code_prop, gcj)
     for problem in plan.problems:
-        st.error(problem.text())
+        st.error(md_text(problem.text()))
     if plan.unmatched:
-        st.warning(f"{len(plan.unmatched)} 个要素对应不到乡镇（街道）：" + "、".join(plan.unmatched[:50]))
+        st.warning(f"{len(plan.unmatched)} 个要素对应不到乡镇（街道）：" + md_text("、".join(plan.unmatched[:50])))
     if plan.missing:
-        st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + "、".join(plan.missing[:50]))
+        st.warning(f"{len(plan.missing)} 个乡镇（街道）没有边界，将保留原有范围：" + md_text("、".join(plan.missing[:50])))
     if plan.matched and not plan.problems:
         st.info(f"{len(plan.matched)} 个乡镇（街道）的边界可以导入。")
         if st.button("导入边界", type="primary", key="do_boundaries"):
@@ -190,6 +195,7 @@ def import_boundaries(upload) -> None:
             st.success(f"已更新 {written} 个乡镇（街道）的边界，这些区域不再标注为示意范围。")
 
 
+st.caption(UPLOAD_NOTE)
 tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇和村名单", "乡镇（街道）边界"])
 with tabs[0]:
     import_cases(st.file_uploader("选择信访件清单", type=["xlsx", "xls", "csv"], key="import_file"))

@@ -12,6 +12,7 @@ from exports.dispatch_pack import (
     cleared_this_month, dispatch_workbook, key_case_table, load_review, overdue_table, pack_title,
     units_table,
 )
+from exports.monthly_report import monthly_report, report_place
 from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
 from queries.reference import case_date_range, read_number_setting, region_names, scope_name
@@ -20,7 +21,10 @@ from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
 from ui.formatting import count_text, yoy_count_text
+from ui.markup import md_text
 from ui.page import start_page
+from ui.tables import show_table
+from ui.trends import count_notes
 
 TARGET_KEY = "dispatch_backlog_target"
 SHOWN_OVERDUE = 1000  # rows of the overdue list drawn on the page; the meeting pack has all
@@ -40,11 +44,12 @@ if not months:
 default = last_complete_month(today)
 month = st.selectbox("调度月份", months, index=months.index(default) if default in months else 0,
                      format_func=lambda m: month_label(parse_month(m)), key="dispatch_month",
+                     placeholder="请选择月份",
                      help="默认上一个完整月份；各项数字按该月最后一天的状态计算")
 review_filters = month_filters(month, today, filters)
 review = cached_query(load_review, review_filters, SHOWN_OVERDUE)
 s = review.summary
-st.caption(f"调度范围：{review_filters.caption(names)}（按月末状态统计；侧边栏的统计期间不影响本页）")
+st.caption(f"调度范围：{md_text(review_filters.caption(names))}（按月末状态统计；侧边栏的统计期间不影响本页）")
 
 cols = st.columns(6)
 figure_card(cols[0], "新增（增量）", count_text(s["new_count"]),
@@ -56,7 +61,7 @@ figure_card(cols[2], "化解", count_text(s["resolved_count"]), "本月化解")
 figure_card(cols[3], "月初存量", count_text(s["backlog_start_count"]), "上月末未办结")
 delta = int(s["backlog_end_count"] - s["backlog_start_count"])
 figure_card(cols[4], "月末存量", count_text(s["backlog_end_count"]),
-            f"较月初{'减少' if delta < 0 else '增加' if delta > 0 else '持平'} {abs(delta)} 件",
+            f"较月初{'减少' if delta < 0 else '增加' if delta > 0 else '持平'} {abs(delta):,} 件",
             "减存量" if delta < 0 else ("存量上升" if delta > 0 else "存量持平"),
             None if delta == 0 else delta < 0)
 figure_card(cols[5], "逾期未结", count_text(s["overdue_end_count"]), "月末已超期限仍未办结")
@@ -68,11 +73,13 @@ st.markdown(f"**本月判断：{verdict}**（新增 {int(s['new_count']):,} 件�
 st.subheader("责任单位办理进度")
 units = units_table(review)
 percent = st.column_config.NumberColumn(format="%.1f%%")
-st.dataframe(
-    units.style.map(lambda v: "background-color:#f8d7da;color:#a00;font-weight:bold"
-                    if isinstance(v, (int, float)) and v > 0 else "", subset=["逾期未结"]),
-    hide_index=True, width="stretch", height=380,
+count = st.column_config.NumberColumn(format="localized")
+show_table(
+    st, units.style.map(lambda v: "background-color:#f8d7da;color:#a00;font-weight:bold"
+                        if isinstance(v, (int, float)) and v > 0 else "", subset=["逾期未结"]),
+    "本月没有需要列出的责任单位。", hide_index=True, width="stretch", height=380,
     column_config={"按期办结率": percent, "上月按期办结率": percent,
+                   **{c: count for c in ("本月交办", "本月办结", "其中按期", "其中逾期", "逾期未结") if c in units},
                    "变化（百分点）": st.column_config.NumberColumn(format="%+.1f"),
                    "平均办理天数": st.column_config.NumberColumn(format="%.1f")})
 st.caption("按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
@@ -82,7 +89,7 @@ st.subheader(f"逾期未结清单（{int(s['overdue_end_count']):,} 件）")
 if s["overdue_end_count"] > len(review.overdue):
     st.caption(f"下表显示逾期最久的 {len(review.overdue):,} 件；全部清单见下载的调度会材料。")
 overdue = overdue_table(review, names)
-st.dataframe(overdue, hide_index=True, width="stretch", height=320, column_config={
+show_table(st, overdue, "月末没有逾期未结的信访件。", hide_index=True, width="stretch", height=320, column_config={
     "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
     "办理期限": st.column_config.DateColumn(format="YYYY-MM-DD"),
     "最近督办日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
@@ -91,16 +98,20 @@ st.subheader("重点案件")
 keys = key_case_table(review, names)
 cleared = cleared_this_month(review)
 left, right = st.columns([1, 2])
-left.markdown(f"**本月销号 {int(cleared.sum())} 件**")
-left.dataframe(keys[cleared.values][["信访件编号", "属地", "包案领导", "销号日期"]], hide_index=True,
-               width="stretch", column_config={"销号日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+left.markdown(f"**本月销号 {int(cleared.sum()):,} 件**")
+show_table(left, keys[cleared.values][["信访件编号", "属地", "包案领导", "销号日期"]], "本月没有销号的重点案件。",
+           hide_index=True, width="stretch",
+           column_config={"信访件编号": st.column_config.TextColumn(width=145),
+                          "属地": st.column_config.TextColumn(width=90),
+                          "包案领导": st.column_config.TextColumn(width=150),
+                          "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=95)})
 still_open = keys[~cleared.values & (keys["状态"] != "绿")]
-right.markdown(f"**仍在化解 {len(still_open)} 件**（按紧迫程度排列）")
+right.markdown(f"**仍在化解 {len(still_open):,} 件**（按紧迫程度排列）")
 fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
-right.dataframe(
-    still_open[["状态", "信访件编号", "属地", "包案领导", "化解时限", "剩余天数", "进度"]].style.map(
+show_table(
+    right, still_open[["状态", "信访件编号", "属地", "包案领导", "化解时限", "剩余天数", "进度"]].style.map(
         lambda v: f"background-color:{fills[v]};color:white;font-weight:bold" if v in fills else "",
-        subset=["状态"]),
+        subset=["状态"]), "没有仍在化解的重点案件。",
     hide_index=True, width="stretch", column_config={
         "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100, format="%d%%"),
         "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
@@ -118,35 +129,49 @@ with st.expander("存量目标"):
                          {"backlog_target": int(new_target)}, conn=conn)
         clear_cached_queries()
         st.rerun()
-year = review.year
-flows = year.melt("report_month", ["new_count", "closed_count"], "series", "count")
+year = count_notes(review.year, today)
+order = list(dict.fromkeys(year["month_text"]))
+month_x = alt.X("month_text:O", title=None, sort=order, axis=alt.Axis(labelAngle=0))
+flows = year.melt(["report_month", "month_text", "note"], ["new_count", "closed_count"], "series", "count")
 flows["series"] = flows["series"].map({"new_count": "新增", "closed_count": "办结"})
 bars = alt.Chart(flows).mark_bar().encode(
-    x=alt.X("report_month:N", title="月份"), xOffset="series:N",
+    x=month_x, xOffset="series:N", opacity=alt.condition("datum.note == ''", alt.value(1.0),
+                                                         alt.value(0.45)),
     y=alt.Y("count:Q", title="件数"),
     color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["新增", "办结"],
                                                             range=["#d9822b", "#2f6db5"]),
                     legend=alt.Legend(orient="bottom")),
     tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("series:N", title="项目"),
-             alt.Tooltip("count:Q", title="件数", format=",")])
+             alt.Tooltip("count:Q", title="件数", format=","), alt.Tooltip("note:N", title="说明")])
+partial = alt.Chart(year[year["note"] != ""]).mark_text(dy=-6, baseline="bottom", color="#8a5a00").encode(
+    x=month_x, y=alt.Y("new_count:Q"), text="note:N")
 backlog = alt.Chart(year).mark_line(point=True, color="#6b2e8f").encode(
-    x=alt.X("report_month:N", title="月份"), y=alt.Y("backlog_end_count:Q", title="月末存量（件）"),
+    x=month_x, y=alt.Y("backlog_end_count:Q", title="月末存量（件）"),
     tooltip=[alt.Tooltip("report_month:N", title="月份"),
-             alt.Tooltip("backlog_end_count:Q", title="月末存量", format=",")])
+             alt.Tooltip("backlog_end_count:Q", title="月末存量", format=","),
+             alt.Tooltip("note:N", title="说明")])
 layers = [backlog]
 if target:
     layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
         color="#c0392b", strokeDash=[6, 4]).encode(y="target:Q"))
 left, right = st.columns(2)
 left.markdown("**每月新增与办结**")
-left.altair_chart(bars.properties(height=300), width="stretch")
+left.altair_chart((bars + partial).properties(height=300), width="stretch")
 right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
 right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
 
 jurisdiction = cached_query(scope_name, filters.scope)
+downloads = st.columns([1, 1, 3])
 download_button(
-    st, "下载调度会材料（Excel）",  # built on click, with the whole overdue list
+    downloads[0], "下载调度会材料（Excel）",  # built on click, with the whole overdue list
     lambda: dispatch_workbook(replace(review, overdue=overdue_cases(engine, review_filters)),
                               jurisdiction, names),
     f"{pack_title(jurisdiction, review_filters)}.xlsx", "调度会材料", review_filters.caption(names),
     type="primary")
+report_scope = report_place(filters.county, today, filters.scope)
+download_button(
+    downloads[1], "下载月度分析报告（Word）",  # built on click: charts and map rendered on this machine
+    lambda: monthly_report(engine, month, today, report_scope),
+    f"{names.get(filters.county or '', '') or jurisdiction}{month_label(parse_month(month))}"
+    "信访工作分析报告（草稿）.docx", "月度分析报告", review_filters.caption(names),
+    help="公文格式；范围为侧边栏所选的县（市、区）或本账号辖区，签发存档见“乡镇排名与通报”页")

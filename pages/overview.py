@@ -8,9 +8,11 @@ from queries.overview import area_breakdown, headline_figures, monthly_trend
 from queries.reference import region_names
 from ui.database import cached_query
 from ui.cards import figure_card
+from ui.drill import SEARCH_PAGE, search_link, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
+from ui.trends import count_notes, rate_chart, rate_points
 
 engine, filters = start_page("总览")
 names = cached_query(region_names)
@@ -18,11 +20,13 @@ headline = cached_query(headline_figures, filters).set_index("period")
 now, before = headline.loc["current"], headline.loc["year_earlier"]
 
 
-def show_count(slot, label, count_col, unit="件", persons_col=None, help_text=""):
+def show_count(slot, label, count_col, unit="件", persons_col=None, help_text="", drill=None):
     detail = f"{int(now[persons_col]):,} 人次" if persons_col else ""
     figure_card(slot, label, count_text(now[count_col], unit), detail,
                 yoy_count_text(now[count_col], before[count_col]),
                 is_improvement(now[count_col], before[count_col], higher_is_better=False), help_text)
+    if drill is not None:
+        search_link(slot, f"查看{label}信访件", filters, **drill)
 
 
 def show_rate(slot, key, higher_is_better=True):
@@ -35,11 +39,15 @@ def show_rate(slot, key, higher_is_better=True):
 
 st.subheader("信访总量与越级、集体访")
 row = st.columns(5)
-show_count(row[0], "信访总量", "case_count", persons_col="person_count")
-show_count(row[1], "集体访", "collective_count", unit="批", persons_col="collective_person_count")
-show_count(row[2], "越级访·到市", "to_city_count", persons_col="to_city_person_count")
-show_count(row[3], "越级访·到省", "to_province_count", persons_col="to_province_person_count")
-show_count(row[4], "越级访·进京", "to_beijing_count", persons_col="to_beijing_person_count")
+show_count(row[0], "信访总量", "case_count", persons_col="person_count", drill={})
+show_count(row[1], "集体访", "collective_count", unit="批", persons_col="collective_person_count",
+           drill={"collective": "1"})
+show_count(row[2], "越级访·到市", "to_city_count", persons_col="to_city_person_count",
+           drill={"escalation": "到市"})
+show_count(row[3], "越级访·到省", "to_province_count", persons_col="to_province_person_count",
+           drill={"escalation": "到省"})
+show_count(row[4], "越级访·进京", "to_beijing_count", persons_col="to_beijing_person_count",
+           drill={"escalation": "进京"})
 
 st.subheader("办理质效")
 row = st.columns(7)
@@ -48,8 +56,12 @@ show_rate(row[1], "ontime_close")
 show_rate(row[2], "participation")
 show_rate(row[3], "satisfaction")
 show_rate(row[4], "repeat", higher_is_better=False)
-show_count(row[5], "在办", "open_count", help_text="本期登记、截至统计日尚未办结的件数")
-show_count(row[6], "逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数")
+show_count(row[5], "在办", "open_count", help_text="本期登记、截至统计日尚未办结的件数",
+           drill={"status": "在办"})
+show_count(row[6], "逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数",
+           drill={"status": "逾期"})
+search_link(row[3], "查看不满意件", filters, status="不满意")
+search_link(row[4], "查看重复件", filters, repeat="1")
 st.caption("比率下方为分子 / 分母。同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
            f"满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%。")
 
@@ -59,33 +71,31 @@ if trend.empty:
     st.info("所选期间没有信访件。")
 else:
     left, right = st.columns(2)
-    volume = trend[["report_month", "case_count", "year_earlier_case_count"]].melt(
-        "report_month", var_name="series", value_name="count")
-    volume["series"] = volume["series"].map({"case_count": "本期", "year_earlier_case_count": "上年同期"})
-    bars = alt.Chart(volume[volume["series"] == "本期"]).mark_bar(color="#2f6db5").encode(
-        x=alt.X("report_month:N", title="月份"), y=alt.Y("count:Q", title="信访件数"),
-        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("count:Q", title="本期件数", format=",")])
-    line = alt.Chart(volume[volume["series"] == "上年同期"]).mark_line(
-        color="#e08a2c", point=True, strokeDash=[5, 3]).encode(
-        x="report_month:N", y="count:Q",
-        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("count:Q", title="上年同期件数", format=",")])
-    left.markdown("**信访件数（柱：本期，虚线：上年同期）**")
-    left.altair_chart((bars + line).properties(height=320), width="stretch")
+    volume = count_notes(trend[["report_month", "case_count", "year_earlier_case_count"]],
+                         filters.as_of)
+    order = list(dict.fromkeys(volume["month_text"]))
+    x = alt.X("month_text:O", title=None, sort=order, axis=alt.Axis(labelAngle=0))
+    tips = [alt.Tooltip("report_month:N", title="月份"),
+            alt.Tooltip("case_count:Q", title="本期件数", format=","),
+            alt.Tooltip("year_earlier_case_count:Q", title="上年同期件数", format=","),
+            alt.Tooltip("note:N", title="说明")]
+    bars = alt.Chart(volume).mark_bar().encode(
+        x=x, y=alt.Y("case_count:Q", title="信访件数"), tooltip=tips,
+        color=alt.condition("datum.note == ''", alt.value("#2f6db5"), alt.value("#a9c1e3")))
+    line = alt.Chart(volume).mark_line(color="#e08a2c", point=True, strokeDash=[5, 3]).encode(
+        x=x, y="year_earlier_case_count:Q", tooltip=tips)
+    partial = alt.Chart(volume[volume["note"] != ""]).mark_text(
+        dy=-6, baseline="bottom", color="#8a5a00", fontSize=12).encode(
+        x=x, y="case_count:Q", text="note:N")
+    left.markdown("**信访件数（柱：本期，浅色柱为本月至今；虚线：上年同期）**")
+    left.altair_chart((bars + line + partial).properties(height=320), width="stretch")
 
-    rates = trend[["report_month", "ontime_close_pct", "satisfaction_pct", "timely_accept_pct"]].melt(
-        "report_month", var_name="rate", value_name="pct").dropna()
-    rates["rate"] = rates["rate"].map({"ontime_close_pct": "按期办结率", "satisfaction_pct": "满意率",
-                                       "timely_accept_pct": "及时受理率"})
-    target = alt.Chart(pd.DataFrame({"target": [defaults.SATISFACTION_TARGET_PCT]})).mark_rule(
-        color="#c0392b", strokeDash=[4, 4]).encode(y="target:Q")
-    lines = alt.Chart(rates).mark_line(point=True).encode(
-        x=alt.X("report_month:N", title="月份"),
-        y=alt.Y("pct:Q", title="百分比（%）", scale=alt.Scale(zero=False)),
-        color=alt.Color("rate:N", title=None, legend=alt.Legend(orient="bottom")),
-        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("rate:N", title="指标"),
-                 alt.Tooltip("pct:Q", title="数值（%）", format=".1f")])
-    right.markdown(f"**三率走势（红虚线：满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%）**")
-    right.altair_chart((lines + target).properties(height=320), width="stretch")
+    points = rate_points(trend, {"timely_accept": "及时受理率", "ontime_close": "按期办结率",
+                                 "satisfaction": "满意率"}, filters.as_of)
+    right.markdown(f"**三率走势（红虚线：满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%；"
+                   f"空心点：本月至今或分母不足 {defaults.TREND_MIN_DENOMINATOR} 件）**")
+    right.altair_chart(rate_chart(points, defaults.SATISFACTION_TARGET_PCT, {
+        "及时受理率": "#7a4fa3", "按期办结率": "#2f6db5", "满意率": "#1e7b34"}), width="stretch")
 
 areas = cached_query(area_breakdown, filters)
 st.subheader("分乡镇（街道）情况" if filters.county else "分县（市、区）情况")
@@ -104,5 +114,17 @@ if not areas.empty:
         "逾期未结": areas["overdue_count"],
     }).sort_values("信访件数", ascending=False)
     percent = st.column_config.NumberColumn(format="%.1f%%")
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")})
+    count = st.column_config.NumberColumn(format="localized")
+    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+                          selection_mode="single-row", key="overview_areas",
+                          column_config={
+                              **{k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")},
+                              **{k: count for k in ("信访件数", "人次", "集体访批次", "到省", "进京",
+                                                    "逾期未结")}})
+    st.caption("点选一行，在综合查询中查看该地区的信访件。")
+    if picked is not None and picked.selection.rows:
+        area = list(areas["area_code"])[table.index[picked.selection.rows[0]]]
+        st.switch_page(SEARCH_PAGE, query_params=search_params(
+            filters, **({"township": area} if filters.county else {"county": area})))
+else:
+    st.info("所选期间和范围内没有信访件。")

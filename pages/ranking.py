@@ -1,18 +1,26 @@
 """乡镇排名与通报: rankings by an explicit, editable scheme; circular candidates; Excel and Word."""
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
 from data import audit
 from data.database import write_setting
+from data.issued import IssueError
+from exports.archive import issue_circular, issue_report
+from exports.monthly_report import report_place
 from exports.ranking_reports import LEVEL_NAMES, circular_docx, ranking_table, ranking_workbook
+from queries.defaults import AUTHORITY_KEY
+from queries.issued import issued_file, issued_list
 from queries.filters import add_months, parse_period, period_filters, previous_period
 from queries.ranking import (
     DEDUCTIONS, RATE_INDICATORS, SCHEME_KEY, RankingScheme, read_scheme, township_ranking,
 )
-from queries.reference import case_date_range, region_names, scope_name
+from queries.reference import case_date_range, issuing_authority, region_names, scope_name
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
+from ui.markup import md_text
 from ui.page import start_page
 
 engine, filters = start_page("乡镇排名与通报")
@@ -51,7 +59,8 @@ kind = controls[1].radio("期间", ["month", "quarter", "year"], index=1, horizo
 options = period_options(kind)
 complete = [p for p in options if parse_period(p)[1] < today] or options
 period = controls[2].selectbox("排名期间", options, index=options.index(complete[0]),
-                               format_func=lambda p: parse_period(p)[2], key="rank_period")
+                               format_func=lambda p: parse_period(p)[2], key="rank_period",
+                               placeholder="请选择")
 
 saved = cached_query(read_scheme)
 if "rank_scheme" not in st.session_state:
@@ -102,7 +111,7 @@ previous = period_filters(previous_period(period), today, filters)
 frame = cached_query(township_ranking, current, previous, scheme.to_json(), level)
 _start, _end, label = parse_period(period)
 jurisdiction = cached_query(scope_name, filters.scope)
-st.info(f"**评价办法**　{scheme.describe()}")
+st.info(f"**评价办法**　{scheme.describe()}")  # built from numbers only
 if parse_period(period)[1] >= today:
     st.warning(f"{label}尚未结束（数据截至 {today:%Y-%m-%d}），排名仅供参考。")
 
@@ -114,38 +123,105 @@ left, right = st.columns(2)
 with left:
     st.markdown(f"#### 通报候选（{len(bulletin)} 个）")
     for row in bulletin.itertuples():
-        robust = "" if pd.isna(row.stability) else f"（权重上下浮动 20% 时仍为候选的比例：{row.stability:.0%}）"
-        st.markdown(f"- **{row.entity_name}**：{row.reason}{robust}")
+        robust = "" if pd.isna(row.stability) else f"（稳健度 {row.stability:.0%}）"
+        thin = f"　⚠ 样本少：{md_text(row.thin)}" if row.thin else ""
+        st.markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}{thin}")
     if bulletin.empty:
         st.markdown("本期没有通报候选。")
+    else:
+        st.caption("稳健度：各乡镇的信访件重新抽样（有放回）、同时各项权重和扣分上下浮动 20%，1,000 次中"
+                   "仍为候选的比例。⚠ 样本少：所依据的件数不足 10 件的指标，名次可能因个别案件而大幅变动。")
 with right:
     st.markdown(f"#### 挂牌督办候选（{len(supervise)} 个）")
     for row in supervise.itertuples():
-        st.markdown(f"- **{row.entity_name}**：{row.reason}")
+        st.markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}")
     if supervise.empty:
         st.markdown("本期没有连续两期处于末位区间的单位。")
 
-table = ranking_table(frame, names, level)
+full_table = ranking_table(frame, names, level)
+view = st.columns([2, 1, 3])
+which = view[0].radio("显示", ["all", "top", "bottom"], horizontal=True, key="rank_view",
+                      format_func={"all": "全部", "top": "前 N 名", "bottom": "后 N 名（最差的在前）"}.get)
+count = int(view[1].number_input("N", min_value=1, max_value=max(1, ranked), value=min(10, max(1, ranked)),
+                                 step=1, key="rank_n", disabled=which == "all"))
+shown = frame["ranked"]
+if which == "top":
+    keep = frame.index[shown][:count]
+elif which == "bottom":
+    keep = frame.index[shown][-count:][::-1]
+else:
+    keep = frame.index
+table = full_table.loc[keep].reset_index(drop=True)
 highlight = list((table["通报候选"] == "是") | (table["挂牌督办候选"] == "是"))
-grey = list(~frame["ranked"])
+grey = list(~frame.loc[keep, "ranked"])
 styled = table.style.apply(lambda row: [
     "background-color:#f8d7da" if highlight[row.name] else ("color:#9a9a9a" if grey[row.name] else "")
     for _ in row], axis=1)
 percent = st.column_config.NumberColumn(format="%.1f%%")
-st.dataframe(styled, hide_index=True, width="stretch", height=520, column_config={
+st.dataframe(styled, hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)), column_config={
     **{label_: percent for label_, _b in RATE_INDICATORS.values()},
     "综合得分": st.column_config.NumberColumn(format="%.2f"),
     "排名变化": st.column_config.NumberColumn(format="%+d", help="与上一期相比，正数为上升"),
 })
-st.caption("红底：通报或挂牌督办候选；灰色：信访件少于最少件数，不参与排名。每项指标后的“排名”为该指标单项排名。"
+st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红底：通报或挂牌督办候选；"
+           "灰色：信访件少于最少件数，不参与排名。每项指标后的“排名”为该指标单项排名。"
            "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。")
 
 title = f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名"
 downloads = st.columns([1, 1, 4])
 download_button(
-    downloads[0], "下载排名（Excel）", lambda: ranking_workbook(table, title, scheme.describe()),
+    downloads[0], "下载排名（Excel）", lambda: ranking_workbook(full_table, title, scheme.describe()),
     f"{title}.xlsx", "排名", current.caption(names), type="primary")  # built on click
 download_button(
     downloads[1], "下载通报草稿（Word）",
-    lambda: circular_docx(frame, jurisdiction, label, scheme.describe(), names, level),
+    lambda: circular_docx(frame, jurisdiction, label, scheme.describe(), names, level,
+                          cached_query(issuing_authority)),
     f"关于{label}信访工作情况的通报（草稿）.docx", "通报草稿", current.caption(names))
+
+st.subheader(f"{label}已签发的通报和分析报告")
+issued = cached_query(issued_list, filters.scope, period)
+if issued.empty:
+    st.caption("本期还没有签发存档的文件。签发后的文件原样保存在数据库中，此后数据更正也不改变已签发的文件。")
+for row in issued.itertuples():
+    cols = st.columns([4, 2, 2, 1])
+    cols[0].text(f"{row.title}　{row.doc_number}")  # user text: shown as plain text, never markup
+    cols[1].text(f"成文日期 {row.issued_on:%Y-%m-%d}；签发人 {row.issued_by}")
+    cols[2].caption(f"存档于 {str(row.issued_at)[:16]}；SHA-256 {row.sha256[:12]}…")
+    download_button(cols[3], "下载", lambda i=row.id: issued_file(engine, filters.scope, i)[1],
+                    row.file_name, "已签发文件", row.doc_number, key=f"issued_{row.id}")
+
+with st.expander("签发存档：填写文号和成文日期，生成正式文件并保存"):
+    if not current_account().may("issue"):
+        st.info("只有领导和管理员可以签发存档。")
+    kinds = {"circular": f"通报（{LEVEL_NAMES[level]}，按当前评分办法）"}
+    if kind == "month":
+        kinds["report"] = "月度分析报告（范围为侧边栏所选县或全辖区）"
+    issue_kind = st.radio("文件", list(kinds), format_func=kinds.get, horizontal=True, key="issue_kind")
+    cols = st.columns(4)
+    authority = cols[0].text_input("发文机关", value=cached_query(issuing_authority), key="issue_authority")
+    doc_number = cols[1].text_input("文号", placeholder="例如 曲信联办〔2025〕12号", key="issue_number")
+    issued_on = cols[2].date_input("成文日期", value=date.today(), key="issue_date")
+    issued_by = cols[3].text_input("签发人", key="issue_by",
+                                   value=current_account().display_name or current_account().username)
+    if st.button("签发并存档", key="issue_button", type="primary",
+                 disabled=not current_account().may("issue")):
+        try:
+            if authority.strip() and authority.strip() != cached_query(issuing_authority):
+                with engine.begin() as conn:
+                    write_setting(conn, AUTHORITY_KEY, authority.strip())
+            if issue_kind == "circular":
+                issue_circular(engine, period, today, doc_number, issued_on, issued_by, scheme, level,
+                               place=filters)
+            else:
+                issue_report(engine, period, today, doc_number, issued_on, issued_by,
+                             place=report_place(filters.county, today, filters.scope))
+        except IssueError as exc:
+            audit.record(engine, current_account().username, "issue_document", doc_number.strip(),
+                         {"kind": issue_kind, "period": period}, "拒绝")
+            st.error(str(exc))
+        else:
+            audit.record(engine, current_account().username, "issue_document", doc_number.strip(),
+                         {"kind": issue_kind, "period": period, "issued_by": issued_by})
+            clear_cached_queries()
+            st.success("已签发并存档。")
+            st.rerun()

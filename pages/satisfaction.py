@@ -14,6 +14,8 @@ from ui.cards import figure_card
 from ui.database import cached_query
 from ui.formatting import is_improvement, pct_text, yoy_rate_text
 from ui.page import start_page
+from ui.tables import show_table
+from ui.trends import rate_chart, rate_points
 
 DIMENSIONS = {"county": "县（市、区）", "township": "乡镇（街道）", "category": "内容分类",
               "channel": "信访形式", "method": "评价方式"}
@@ -58,32 +60,23 @@ figure_card(cols[2], f"{latest_label}参评率", pct_text(latest["participation_
             f"{int(latest['participation_num']):,} / {int(latest['participation_den']):,}",
             yoy_rate_text(latest["participation_pct"], before["participation_pct"]),
             is_improvement(latest["participation_pct"], before["participation_pct"], True))
-figure_card(cols[3], "全期满意率", pct_text(100.0 * total_num / total_den),
+# The verdict judges the number as shown (one decimal): 95.0% is not "below 95%".
+whole = round(100.0 * total_num / total_den, 1)
+figure_card(cols[3], "全期满意率", pct_text(whole),
             f"{total_den:,} 件评价；目标 {target:.1f}%",
-            "达到目标" if 100.0 * total_num / total_den >= target else "低于目标",
-            100.0 * total_num / total_den >= target)
+            "达到目标" if whole >= target else f"低于目标 {target - whole:.1f} 个百分点",
+            whole >= target)
 
 st.subheader("月度走势")
-long = trend.melt("report_month", ["satisfaction_pct", "satisfaction_strict_pct", "participation_pct"],
-                  "series", "pct").dropna()
-long["series"] = long["series"].map({"satisfaction_pct": "满意率", "satisfaction_strict_pct":
-                                     "满意率（仅满意）", "participation_pct": "参评率"})
-long = long.merge(trend[["report_month", "satisfaction_den"]], on="report_month")
-band = alt.Chart(rated).mark_area(opacity=0.18, color="#2f6db5").encode(
-    x=alt.X("report_month:N", title="登记月份"), y=alt.Y("satisfaction_low_pct:Q"),
-    y2="satisfaction_high_pct:Q")
-lines = alt.Chart(long).mark_line(point=True).encode(
-    x="report_month:N", y=alt.Y("pct:Q", title="百分比（%）", scale=alt.Scale(zero=False)),
-    color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom"),
-                    scale=alt.Scale(domain=["满意率", "满意率（仅满意）", "参评率"],
-                                    range=["#2f6db5", "#7fa7d9", "#d9822b"])),
-    tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("series:N", title="指标"),
-             alt.Tooltip("pct:Q", title="数值（%）", format=".1f"),
-             alt.Tooltip("satisfaction_den:Q", title="评价件数", format=",")])
-rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
-    color="#c0392b", strokeDash=[6, 4]).encode(y="target:Q")
-st.altair_chart((band + lines + rule).properties(height=340), width="stretch")
-st.caption(f"浅蓝色带：满意率的 95% 置信区间；红虚线：目标 {target:.1f}%。各月评价件数见鼠标提示。"
+points = rate_points(trend.assign(satisfaction_strict_den=trend["satisfaction_den"]), {"satisfaction": "满意率", "satisfaction_strict": "满意率（仅满意）",
+                             "participation": "参评率"}, filters.as_of,
+                     least=max(minimum, defaults.TREND_MIN_DENOMINATOR))
+st.altair_chart(rate_chart(points, target, {"满意率": "#2f6db5", "满意率（仅满意）": "#7fa7d9",
+                                            "参评率": "#d9822b"},
+                           band=rated[["report_month", "satisfaction_low_pct", "satisfaction_high_pct"]],
+                           height=340), width="stretch")
+st.caption(f"浅蓝色带：满意率的 95% 置信区间；红虚线：目标 {target:.1f}%。空心点：本月至今，或评价件数"
+           f"不足 {max(minimum, defaults.TREND_MIN_DENOMINATOR)} 件（样本少），不连线；各月分子、分母见鼠标提示。"
            f"上方卡片取评价件数不少于 {minimum} 件的最近月份（近期登记的信访件多数尚在办理或评价中）。")
 
 st.subheader("分项比较")
@@ -106,8 +99,13 @@ for tab, (dimension, label) in zip(tabs, DIMENSIONS.items()):
             "参评率": ranked["participation_pct"],
             "与目标差距（百分点）": ranked["gap_pct"].round(1),
         })
+        if dimension == "method":  # a case not evaluated has no method: no 参评率 by method
+            display = display.drop(columns="参评率")
         percent = st.column_config.NumberColumn(format="%.1f%%")
         config = {k: percent for k in ("满意率", "区间下限", "区间上限", "满意率（仅满意）", "参评率")}
+        config["与目标差距（百分点）"] = st.column_config.NumberColumn(format="%+.1f")
+        config["评价件数"] = config["不满意件数"] = st.column_config.NumberColumn(format="localized")
+        config["排名"] = st.column_config.NumberColumn(format="%d", help="第 1 名满意率最高")
         if dimension in ("county", "township"):
             series = cached_query(satisfaction_by_area_month, filters, dimension)
             series = series[series["satisfaction_den"] >= 5]  # a month with a handful says little
@@ -118,10 +116,12 @@ for tab, (dimension, label) in zip(tabs, DIMENSIONS.items()):
         grey = list(~ranked["ranked"])
         styled = display.style.apply(
             lambda row: ["color:#9a9a9a" if grey[row.name] else "" for _ in row], axis=1)
-        st.dataframe(styled, hide_index=True, width="stretch", height=360, column_config=config)
-        st.caption(f"灰色：评价不足 {minimum} 件，不参与排名。排名按与目标的差距从大到小（最需关注的在前）。")
+        show_table(st, styled, f"所选范围内没有按{label}的评价记录。", hide_index=True, width="stretch",
+                   height=360, column_config=config)
+        st.caption(f"第 1 名满意率最高（排名越靠后越需关注）；灰色：评价不足 {minimum} 件，不参与排名。"
+                   + ("按评价方式不列参评率：未评价的信访件没有评价方式。" if dimension == "method" else ""))
         if dimension in ("county", "township") and ranked["ranked"].any():
-            worst = ranked[ranked["ranked"]].head(15).assign(
+            worst = ranked[ranked["ranked"]].tail(15).iloc[::-1].assign(
                 name=lambda d: [names.get(v, v) for v in d[column]])
             dots = alt.Chart(worst).encode(y=alt.Y("name:N", sort=None, title=None))
             st.altair_chart(
@@ -136,27 +136,29 @@ for tab, (dimension, label) in zip(tabs, DIMENSIONS.items()):
                  + alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
                      color="#c0392b", strokeDash=[6, 4]).encode(x="target:Q")).properties(
                     height=max(200, 24 * len(worst)),
-                    title=f"离目标最远的{label}（前 {len(worst)} 个）"), width="stretch")
+                    title=f"满意率最低的{label}（后 {len(worst)} 名，最低的在上）"), width="stretch")
 
 st.subheader("不满意件明细")
 pick = st.columns([1, 2])
-dimension = pick[0].selectbox("按哪一项查看", ["all", "month", *DIMENSIONS],
+dimension = pick[0].selectbox("按哪一项查看", ["all", "month", *DIMENSIONS], placeholder="请选择",
                               format_func=lambda d: {"all": "全部", "month": "登记月份"}.get(d, DIMENSIONS.get(d)),
                               key="sat_drill_dim")
 value = None
 if dimension == "month":
-    value = pick[1].selectbox("月份", list(rated["report_month"])[::-1], key="sat_drill_value")
+    value = pick[1].selectbox("月份", list(rated["report_month"])[::-1], key="sat_drill_value",
+                              placeholder="请选择月份")
 elif dimension != "all":
     options = list(cached_query(satisfaction_breakdown, filters, dimension).iloc[:, 0])
     value = pick[1].selectbox(DIMENSIONS[dimension], options, key="sat_drill_value",
+                              placeholder="请选择",
                               format_func=lambda v: names.get(v, v))
 cases = cached_query(dissatisfied_cases, filters, None if dimension == "all" else dimension, value)
-st.dataframe(pd.DataFrame({
+show_table(st, pd.DataFrame({
     "信访件编号": cases["case_no"], "登记日期": cases["received_on"], "评价日期": cases["evaluated_on"],
     "评价方式": cases["method"], "责任单位": cases["unit_name"],
     "属地": [names.get(t, t) for t in cases["township_code"]], "内容分类": cases["category"],
     "信访形式": cases["channel"], "诉求摘要": cases["summary"],
-}), hide_index=True, width="stretch", height=360, column_config={
+}), "所选范围内没有不满意件。", hide_index=True, width="stretch", height=360, column_config={
     "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
     "评价日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
-st.caption(f"共 {len(cases)} 件（最多显示 500 件，按评价日期从新到旧）。不显示信访人个人信息。")
+st.caption(f"共 {len(cases):,} 件（最多显示 500 件，按评价日期从新到旧）。不显示信访人个人信息。")

@@ -2,119 +2,101 @@
 import pandas as pd
 import streamlit as st
 
-from data.database import config_value
 from exports.battle_table import COLOUR_FILLS, battle_table_frame, battle_table_xlsx
 from queries.filters import add_months, month_end
 from queries.reference import region_names, scope_name
-from queries.situation_map import (
-    as_of_month_end, case_density, county_outlines, key_case_board, township_areas,
-    township_map_figures,
-)
+from queries.situation_map import as_of_month_end
 from ui.database import cached_query
 from ui.downloads import download_button
-from ui.map_deck import (
-    METRICS, PIN_COLOURS, RAMP, county_features, metric_text, pin_records, situation_deck,
-    township_features, view_for,
-)
+from ui.map_deck import METRICS
+from ui.markup import md_text
 from ui.page import start_page
+from ui.situation_view import build_deck, colour_counts, colour_key, legend_html, map_data
+from ui.tables import show_table
 
 SHOWN_ROWS = 1000  # rows of the battle table drawn on the page
+MAP_HEIGHT = 680   # pixels: most of a 1080-line screen below the controls
+# The battle table's columns on the page (the download has them all): one screen wide at 1920.
+PAGE_COLUMNS = ["状态", "信访件编号", "属地", "包案领导", "责任单位", "化解时限", "剩余天数", "进度",
+                "阶段", "销号日期", "工作要求"]
 
 engine, filters = start_page("挂图作战")
 names = cached_query(region_names)
 
-controls = st.columns([2, 2, 1])
+controls = st.columns([2, 2, 1, 1])
 metric = controls[0].selectbox("区域着色指标", list(METRICS), format_func=lambda m: METRICS[m][0],
-                               key="map_metric")
+                               key="map_metric", placeholder="请选择")
 latest = filters.as_of
 month_ends = [None] + [month_end(add_months(latest.replace(day=1), -i)) for i in range(1, 37)]
 month_ends = [m for m in month_ends if m is None or m >= filters.start]
 stood = controls[1].selectbox(
-    "时点", month_ends, key="map_as_of",
+    "时点", month_ends, key="map_as_of", placeholder="请选择",
     format_func=lambda d: f"最新（截至 {latest:%Y-%m-%d}）" if d is None else f"{d:%Y年%m月}末",
     help="选择过去某月末，查看当时的在办、逾期和销号情况")
-show_density = controls[2].toggle("案件热力", value=True, help="全部信访件按位置聚合的热力层")
+show_density = controls[2].toggle("案件热力", value=False,
+                                  help="全部信访件按位置聚合的热力层；打开时区域不再按指标着色")
+hide_cleared = controls[3].toggle("隐藏已销号", value=False, help="不在地图上标出已化解或销号（绿）的案件")
 view_filters = filters if stood is None else as_of_month_end(filters, stood)
 
-areas = cached_query(township_areas, filters.scope)
-if filters.county:
-    areas = areas[areas["county_code"] == filters.county]
-figures = cached_query(township_map_figures, view_filters)
-board = cached_query(key_case_board, view_filters)
-density = cached_query(case_density, view_filters) if show_density else pd.DataFrame()
-counties = cached_query(county_outlines, filters.scope)
-if filters.county:
-    counties = counties[counties["code"] == filters.county]
-
-counts = board["colour"].value_counts()
-cols = st.columns(len(PIN_COLOURS))
-for col, (key, (rgb, label, meaning)) in zip(cols, PIN_COLOURS.items()):
-    col.markdown(
-        f"<div style='border-left:10px solid rgb{rgb};padding:4px 10px;background:#f7f7f7'>"
-        f"<div style='font-size:1.0rem'>{label}</div>"
-        f"<div style='font-size:2.0rem;font-weight:700'>{int(counts.get(key, 0))}</div>"
-        f"<div style='font-size:0.8rem;color:#555'>{meaning}</div></div>",
-        unsafe_allow_html=True)
-
-township_geo, bins = township_features(areas, figures, metric,
-                                       {c: names.get(c, "") for c in areas["county_code"]})
-# Township names where they can be read: a county's townships, or a small jurisdiction.
-labels = ([{"name": r.name, "lon": r.lon, "lat": r.lat} for r in areas.itertuples()]
-          if len(areas) <= 40 else [])
-deck = situation_deck(township_geo, county_features(counties), labels, density,
-                      pin_records(board, names), view_for(areas), show_density,
-                      config_value("basemap_style_url"),
-                      [{"name": r.name, "lon": r.lon, "lat": r.lat} for r in counties.itertuples()]
-                      if len(counties) > 1 else None)
-event = st.pydeck_chart(deck, height=620, on_select="rerun", selection_mode="single-object",
-                        key="situation_map")
-
-label, unit, higher_better = METRICS[metric]
-ramp = RAMP[::-1] if higher_better else RAMP
-edges = ["最低", *[metric_text(metric, b) for b in bins], "最高"] if bins else []
-legend = "".join(
-    f"<span style='display:inline-block;width:34px;height:14px;background:rgb{c};"
-    f"border:1px solid #aaa;margin-left:6px'></span>" for c in ramp)
-schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
-st.markdown(
-    f"<div style='font-size:0.95rem'>区域颜色：{label}（{unit}），由低到高 {legend}"
-    f"　分档界值：{' / '.join(edges[1:-1]) or '—'}"
-    f"{'　<b>乡镇（街道）区域为示意范围，非法定界线</b>' if schematic else ''}</div>",
-    unsafe_allow_html=True)
-
+areas, counties, figures, board, density = map_data(view_filters, show_density)
+# A map click belongs to the sidebar's choice it was made under: a new choice starts afresh.
+map_key = f"situation_map_{filters.county or 'all'}_{filters.township or 'all'}"
 selected = None
-objects = ((event or {}).get("selection") or {}).get("objects") or {}
-for obj in objects.get("townships", []):
-    props = obj.get("properties", obj)
-    selected = props.get("code")
-for obj in objects.get("key_cases", []):  # a pin: its township
+for obj in ((((st.session_state.get(map_key) or {}).get("selection") or {}).get("objects") or {})
+            .get("townships", [])):
+    selected = obj.get("properties", obj).get("code")
+for obj in ((((st.session_state.get(map_key) or {}).get("selection") or {}).get("objects") or {})
+            .get("key_cases", [])):  # a pin: its township
     match = board.loc[board["case_no"] == obj.get("case_no"), "township_code"]
     selected = match.iloc[0] if len(match) else selected
-if selected:
-    st.info(f"已选中：{names.get(selected, selected)}。点击地图空白处或其他乡镇可更换。")
-    board_shown = board[board["township_code"] == selected]
-else:
-    board_shown = board
+if filters.township and selected != filters.township:
+    selected = None  # the sidebar has already chosen the township
+board_shown = board[board["township_code"] == selected] if selected else board
 
-st.subheader(f"作战图：重点案件清单（{len(board_shown)} 件）")
+colour_counts(board_shown)
+deck, bins = build_deck(areas, counties, figures, board, density,
+                        None if show_density else metric, names, hide_cleared, 1500, MAP_HEIGHT)
+st.pydeck_chart(deck, height=MAP_HEIGHT, on_select="rerun", selection_mode="single-object",
+                key=map_key)
+schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
+st.markdown(legend_html(None if show_density else metric, bins, schematic), unsafe_allow_html=True)
+st.caption(f"重点案件圆点：{colour_key()}。已销号（绿）的点较小，可用上方开关隐藏。")
+if selected:
+    st.info(f"已选中：{md_text(names.get(selected, selected))}（上方颜色件数和下表均为该乡镇的重点案件）。"
+            "点击地图空白处或其他乡镇可更换。")
+
+st.subheader(f"作战图：重点案件清单（{len(board_shown):,} 件）")
 st.caption("排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。"
-           + ("" if stood is None else "　进度为最新填报值。"))
+           "诉求摘要、内容分类见下载的作战图。"
+           + ("" if stood is None else "　进度为最新填报值，阶段和销号日期为所选月末的情况。"))
 table = battle_table_frame(board_shown, names)
+table["销号日期"] = pd.to_datetime(table["销号日期"])  # empty cells blank, not None
 if len(table) > SHOWN_ROWS:  # a long list is read from the download, not the screen
     st.caption(f"下表显示最紧急的 {SHOWN_ROWS:,} 件；全部 {len(table):,} 件见下载的作战图。")
 fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
-styled = table.head(SHOWN_ROWS).style.map(
+styled = table[PAGE_COLUMNS].head(SHOWN_ROWS).style.map(
     lambda v: f"background-color:{fills.get(v, '')};color:white;font-weight:bold" if v in fills
     else "", subset=["状态"])
-st.dataframe(styled, hide_index=True, width="stretch", height=420, column_config={
-    "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100, format="%d%%"),
-    "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD"),
-    "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-})
+show_table(st, styled, "所选范围和时点没有重点案件。", hide_index=True, width="stretch", height=420,
+           column_config={
+               "状态": st.column_config.TextColumn(width=60),
+               "信访件编号": st.column_config.TextColumn(width=150),
+               "属地": st.column_config.TextColumn(width=110),
+               "包案领导": st.column_config.TextColumn(width=150),
+               "责任单位": st.column_config.TextColumn(width=170),
+               "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100,
+                                                     format="%d%%", width=110),
+               "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD", width=100),
+               "剩余天数": st.column_config.NumberColumn(format="%d", width=80),
+               "阶段": st.column_config.TextColumn(width=80),
+               "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=100),
+               "工作要求": st.column_config.TextColumn(width="large"),
+           })
 title_place = names.get(selected, "") if selected else ""
 title = (f"{cached_query(scope_name, filters.scope)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")
 caption = filters.caption(names)
+download = battle_table_frame(board_shown, names)
 # The file is built when the button is clicked, not on every rerun of the page.
-download_button(st, "下载作战图（Excel）", lambda: battle_table_xlsx(table, title, caption),
+download_button(st, "下载作战图（Excel）", lambda: battle_table_xlsx(download, title, caption),
                 f"作战图_{view_filters.as_of:%Y%m%d}.xlsx", "作战图", caption)

@@ -52,6 +52,15 @@ def poisson_tail(observed: int, expected: float) -> float:
     return max(0.0, 1.0 - below)
 
 
+def probability_text(p: float) -> str:
+    """A small probability as a reader says it: 约 1/18,000, 不到百万分之一, 约 2.5%."""
+    if p < 1e-6:
+        return "不到百万分之一"
+    if p < 0.01:
+        return f"约 1/{int(float(f'{1 / p:.2g}')):,}"
+    return f"约 {100 * p:.1f}%"
+
+
 def first_improbable(expected: float, threshold: float, most: int) -> int:
     """The smallest count k (1..most) with poisson_tail(k, expected) < threshold; `most` if none.
     One pass: the tail for k + 1 is the tail for k less P(X = k)."""
@@ -289,8 +298,7 @@ def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Aler
                 # A rise must hold against both last year and the window before.
                 changes = {"上年同期": _change(now, ly), "上一周期": _change(now, prev)}
                 compared, change = min(changes.items(), key=lambda kv: kv[1])
-                level = ALERT if change >= settings.jump_alert_pct else (
-                    ANOMALY if change >= settings.jump_anomaly_pct else None)
+                level = jump_level(change, settings)
                 if level is None:
                     continue
                 rows.append({"kind": "越级集体访上升", "level": level, "area_code": area,
@@ -308,12 +316,22 @@ def jump_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Aler
         # First seen: the case with which the count first rose enough against both baselines.
         needed = next((k for k in range(settings.jump_min_count, len(cases) + 1)
                        if min(_change(k, row["last_year"]), _change(k, row["last_month"]))
-                       >= settings.jump_anomaly_pct), len(cases))
+                       > settings.jump_anomaly_pct), len(cases))
         row["first_seen"] = cases[needed - 1][0] if cases else None
     return pd.DataFrame(rows, columns=["kind", "level", "area_code", "area_level", "category",
                                        "window_start", "window_end", "observed", "last_month",
                                        "last_year", "change_pct", "compared_with", "case_nos",
                                        "first_seen"])
+
+
+def jump_level(change_pct: float, settings: AlertSettings) -> str | None:
+    """告警 for a rise of more than jump_alert_pct, 异常 for more than jump_anomaly_pct (strictly:
+    a rise of exactly 20% is not "more than 20%")."""
+    if change_pct > settings.jump_alert_pct:
+        return ALERT
+    if change_pct > settings.jump_anomaly_pct:
+        return ANOMALY
+    return None
 
 
 def _change(now: int, before: int) -> float:
@@ -325,8 +343,8 @@ def _change(now: int, before: int) -> float:
 def repeat_petitioner_alerts(engine: Engine, filters: Filters,
                              settings: AlertSettings = AlertSettings()) -> pd.DataFrame:
     """level, petitioner (masked name), township_code, category, observed, window_start,
-    window_end, case_nos, first_seen: petitioners (matched on their stable key) with several
-    cases in the trailing window."""
+    window_end, case_nos, first_seen: the same petitioner (matched on their stable key) on the
+    same matter (the same 内容分类: 同人同事) several times in the trailing window."""
     day = filters.as_of
     start = day - timedelta(days=settings.repeat_window_days - 1)
     place, params = _place_clause(filters)
@@ -338,19 +356,20 @@ def repeat_petitioner_alerts(engine: Engine, filters: Filters,
 SELECT p.petitioner_key, p.case_no, p.township_code, p.category, p.petitioner_name,
        p.received_on, g.observed, g.first_seen
 FROM cases p JOIN (
-  SELECT c.petitioner_key, COUNT(*) AS observed, MIN(c.received_on) AS first_seen
+  SELECT c.petitioner_key, c.category, COUNT(*) AS observed, MIN(c.received_on) AS first_seen
   FROM rollup_petitioners t CROSS JOIN cases c  -- in this order (SQLite keeps it)
   WHERE c.petitioner_key = t.petitioner_key AND t.case_count >= :n
     AND c.received_on BETWEEN :s AND :e AND {place}
-  GROUP BY c.petitioner_key HAVING COUNT(*) >= :n) g ON g.petitioner_key = p.petitioner_key
+  GROUP BY c.petitioner_key, c.category HAVING COUNT(*) >= :n) g
+  ON g.petitioner_key = p.petitioner_key AND g.category = p.category
 WHERE p.received_on BETWEEN :s AND :e
 ORDER BY p.received_on, p.case_no""", params, date_columns=("received_on", "first_seen"))
     groups: dict[str, dict] = {}
     for key, case_no, township, category, name, observed, first in zip(
             found["petitioner_key"], found["case_no"], found["township_code"], found["category"],
             found["petitioner_name"], found["observed"], found["first_seen"]):
-        group = groups.setdefault(key, {"name": name, "observed": int(observed), "first": first,
-                                        "case_nos": []})
+        group = groups.setdefault((key, category), {"name": name, "observed": int(observed),
+                                                    "first": first, "case_nos": []})
         group.update(township=township, category=category)  # the latest case's
         group["case_nos"].append(case_no)
     rows = [{"kind": "重复信访",
@@ -377,7 +396,8 @@ def all_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Alert
                       "window_end": row.window_end, "observed": row.observed,
                       "expected": row.expected,
                       "detail": f"近{row.window_days}天 {row.observed} 件，按本地历史预计 "
-                                f"{row.expected:.1f} 件（P={row.p_value:.1e}）",
+                                f"{row.expected:.1f} 件（出现这么多件的概率"
+                                f"{probability_text(row.p_value)}）",
                       "case_nos": row.case_nos, "first_seen": row.first_seen,
                       "score": -math.log10(max(row.p_value, 1e-300))})
     for row in jump_alerts(engine, filters, settings).itertuples():
@@ -398,8 +418,8 @@ def all_alerts(engine: Engine, filters: Filters, settings: AlertSettings = Alert
                       "window_days": settings.repeat_window_days, "window_start": row.window_start,
                       "window_end": row.window_end, "observed": row.observed,
                       "expected": float(settings.repeat_min_cases - 1),
-                      "detail": f"信访人 {row.petitioner} 近{settings.repeat_window_days}天"
-                                f"来信来访 {row.observed} 次",
+                      "detail": f"信访人 {row.petitioner} 近{settings.repeat_window_days}天就"
+                                f"{row.category}问题来信来访 {row.observed} 次（同人同事）",
                       "case_nos": row.case_nos, "first_seen": row.first_seen,
                       "score": float(row.observed)})
     frame = pd.DataFrame(parts, columns=["kind", "level", "area_code", "area_level", "category",

@@ -5,6 +5,7 @@ from typing import Iterable
 
 import pandas as pd
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from data.rollups import as_date
 
@@ -12,11 +13,14 @@ from data.rollups import as_date
 def fetch_frame(engine: Engine, sql: str, params: dict | None = None,
                 date_columns: Iterable[str] = ()) -> pd.DataFrame:
     """Runs one SELECT with named parameters; date columns come back as datetime.date."""
-    with engine.connect() as conn:
-        result = conn.execute(text(sql), params or {})
-        # Plain tuples from the driver: a text() query has no result processing to skip.
-        rows = result.cursor.fetchall()
-        names = list(result.keys())
+    try:
+        rows, names = _read(engine, sql, params)
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        # The connection dropped under the query (server restarted, network cut): the pool has
+        # been emptied; one more try on a new connection, which fails plainly if it is still down.
+        rows, names = _read(engine, sql, params)
     dates = set(date_columns)
     if not rows or len(set(names)) < len(names):
         frame = pd.DataFrame(rows, columns=names)
@@ -27,6 +31,13 @@ def fetch_frame(engine: Engine, sql: str, params: dict | None = None,
     # Column by column: dates parsed from the driver's values, not from pandas' strings.
     return pd.DataFrame({name: [_as_date(v) for v in values] if name in dates else values
                          for name, values in zip(names, zip(*rows))})
+
+
+def _read(engine: Engine, sql: str, params: dict | None) -> tuple[list, list[str]]:
+    with engine.connect() as conn:
+        result = conn.execute(text(sql), params or {})
+        # Plain tuples from the driver: a text() query has no result processing to skip.
+        return result.cursor.fetchall(), list(result.keys())
 
 
 def _as_date(value):

@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 from queries.execute import fetch_frame
 from queries.figures import GROUPINGS, case_figures
 from queries.filters import Filters
-from queries.rates import pct
+from queries import defaults
+from queries.rates import key_clear_definition, pct
 
 SCHEME_KEY = "ranking_scheme"
 LEVELS = ("township", "county", "unit")
@@ -80,7 +81,7 @@ class RankingScheme:
         cuts = "；".join(f"{DEDUCTIONS[k][0]}{DEDUCTIONS[k][1]}扣 {v:g} 分"
                         for k, v in self.deductions.items() if v)
         return (f"综合得分 = 各项比率的加权平均（{parts}；重复信访率按 100 减去该率计分，"
-                f"某项无可计算件数时按全辖区平均值计）减去扣分（{cuts}）。信访件少于 "
+                f"某项无可计算件数时按全辖区合计的比率计）减去扣分（{cuts}）。信访件少于 "
                 f"{self.min_cases} 件的单位不参与排名。排名后 {self.bottom_share:.0%}（至少 "
                 f"{self.bottom_min} 个）或发生进京访的列为通报候选；连续两期排名靠后的列为挂牌督办候选。")
 
@@ -97,11 +98,12 @@ def key_case_clearing(engine: Engine, filters: Filters, level: str) -> pd.DataFr
     column, expression = GROUPINGS[level]
     place, params = filters.place_where("c")
     params.update(f_start=filters.start, f_end=filters.end)
+    rate = key_clear_definition()
     sql = f"""
 SELECT {expression} AS {column}, COUNT(*) AS key_listed_count,
-       SUM(CASE WHEN k.cleared_on BETWEEN :f_start AND :f_end THEN 1 ELSE 0 END) AS key_cleared_count
+       SUM(CASE WHEN {rate.numerator} THEN 1 ELSE 0 END) AS key_cleared_count
 FROM key_cases k JOIN cases c ON c.case_no = k.case_no
-WHERE k.listed_on <= :f_end AND (k.cleared_on IS NULL OR k.cleared_on >= :f_start) AND {place}
+WHERE {rate.denominator} AND {place}
 GROUP BY {expression}"""
     frame = fetch_frame(engine, sql, params)
     frame[["key_listed_count", "key_cleared_count"]] = frame[
@@ -156,14 +158,40 @@ def _deduction_base(frame: pd.DataFrame) -> pd.Series:
     return by_people.where(population > 0, by_cases)
 
 
+def pooled_pct(frame: pd.DataFrame, key: str) -> float | None:
+    """The jurisdiction's rate: every entity's numerator over every entity's denominator."""
+    return pct(frame[f"{key}_num"].sum(), frame[f"{key}_den"].sum())
+
+
 def indicator_scores(frame: pd.DataFrame) -> pd.DataFrame:
-    """Each rate indicator as a 0-100 score (higher is better); missing: the mean of the others."""
+    """Each rate indicator as a 0-100 score (higher is better); an entity without a case to
+    compute it on gets the jurisdiction's pooled rate (0 when nobody has one)."""
     scores = pd.DataFrame(index=frame.index)
     for key, (_label, higher_better) in RATE_INDICATORS.items():
         values = pd.to_numeric(frame[f"{key}_pct"], errors="coerce")
-        values = values if higher_better else 100.0 - values
-        scores[key] = values.fillna(values.mean() if values.notna().any() else 0.0)
+        pooled = pooled_pct(frame, key)
+        values = values.fillna(pooled if pooled is not None else 0.0)
+        scores[key] = values if higher_better else 100.0 - values
     return scores
+
+
+def thin_indicators(frame: pd.DataFrame, scheme: RankingScheme,
+                    least: int = defaults.SMALL_SAMPLE_CASES) -> pd.Series:
+    """Per entity, the weighted indicators resting on fewer than `least` cases, as Chinese text
+    ("积案化解率 0/2 件；满意率 无可计算件数"), or "" when every one rests on enough."""
+    texts = []
+    for _index, row in frame.iterrows():
+        parts = []
+        for key, (label, _better) in RATE_INDICATORS.items():
+            if not scheme.weights.get(key):
+                continue
+            num, den = int(row[f"{key}_num"]), int(row[f"{key}_den"])
+            if den == 0:
+                parts.append(f"{label}无可计算件数（按全辖区比率计）")
+            elif den < least:
+                parts.append(f"{label}仅 {num}/{den} 件")
+        texts.append("；".join(parts))
+    return pd.Series(texts, index=frame.index, dtype=object)
 
 
 def deduction_units(frame: pd.DataFrame) -> pd.DataFrame:
@@ -247,21 +275,56 @@ def candidates(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataF
     return frame
 
 
+def _resampled_scores(frame: pd.DataFrame, rng: np.random.Generator, draws: int) -> np.ndarray:
+    """draws x entities x indicators: each entity's cases drawn again with replacement (for each
+    rate, its denominator's cases: a binomial draw at the entity's own rate), missing indicators
+    filled with the draw's pooled rate, lower-is-better ones turned round."""
+    out = np.empty((draws, len(frame), len(RATE_INDICATORS)))
+    for j, (key, (_label, higher_better)) in enumerate(RATE_INDICATORS.items()):
+        num = frame[f"{key}_num"].to_numpy(dtype=float)
+        den = frame[f"{key}_den"].to_numpy(dtype=np.int64)
+        p = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+        drawn = rng.binomial(np.broadcast_to(den, (draws, len(den))), p).astype(float)
+        pooled = np.divide(100.0 * drawn.sum(axis=1), den.sum(),
+                           out=np.zeros(draws), where=den.sum() > 0)
+        rate = np.where(den > 0, 100.0 * drawn / np.maximum(den, 1), pooled[:, None])
+        out[:, :, j] = rate if higher_better else 100.0 - rate
+    return out
+
+
+def _resampled_units(frame: pd.DataFrame, rng: np.random.Generator, draws: int) -> np.ndarray:
+    """draws x entities x deductions: the counts behind the deductions drawn again with the cases
+    (进京 stays as it happened: one is a fact, not a sample)."""
+    base = _deduction_base(frame).to_numpy(dtype=float)
+    cases = frame["case_count"].to_numpy(dtype=np.int64)
+    out = np.empty((draws, len(frame), len(DEDUCTIONS)))
+    for j, key in enumerate(DEDUCTIONS):
+        count = frame[f"{key}_count"].to_numpy(dtype=float)
+        if key == "to_beijing":
+            out[:, :, j] = count
+            continue
+        p = np.clip(np.divide(count, cases, out=np.zeros_like(count), where=cases > 0), 0, 1)
+        out[:, :, j] = rng.binomial(np.broadcast_to(cases, (draws, len(cases))), p) * base
+    return out
+
+
 def candidate_stability(frame: pd.DataFrame, scheme: RankingScheme, draws: int = 1000,
                         spread: float = 0.20, seed: int = 7) -> pd.Series:
-    """For each entity, the share of random schemes (every weight and deduction times a uniform
-    factor in 1 ± spread) under which it is still a 通报 candidate."""
+    """For each ranked entity, the share of draws under which it is still a 通报 candidate. Each
+    draw resamples every entity's cases (bootstrap: the noise of a small sample) and multiplies
+    every weight and deduction by a uniform factor in 1 ± spread (the choice of weights)."""
     ranked = frame[frame["ranked"]]
     if ranked.empty:
         return pd.Series(dtype=float)
     rng = np.random.default_rng(seed)
-    scores = indicator_scores(frame).loc[ranked.index]
-    units = deduction_units(frame).loc[ranked.index]
+    scores = _resampled_scores(ranked, rng, draws)
+    units = _resampled_units(ranked, rng, draws)
     weights = np.array([scheme.weights[k] for k in RATE_INDICATORS], dtype=float)
     cuts = np.array([scheme.deductions[k] for k in DEDUCTIONS], dtype=float)
     w = weights * rng.uniform(1 - spread, 1 + spread, (draws, len(weights)))
     d = cuts * rng.uniform(1 - spread, 1 + spread, (draws, len(cuts)))
-    all_scores = np.atleast_2d(composite_scores(scores, units, w, d))  # draws x entities
+    base = np.einsum("dej,dj->de", scores, w) / w.sum(axis=1)[:, None]
+    all_scores = base - np.einsum("dej,dj->de", units, d)  # draws x entities
     cutoff = bottom_count(len(ranked), scheme)
     # rank by score descending, ties to the better rank: count strictly better scores.
     better = (all_scores[:, None, :] > all_scores[:, :, None]).sum(axis=2)
@@ -274,8 +337,9 @@ def candidate_stability(frame: pd.DataFrame, scheme: RankingScheme, draws: int =
 def township_ranking(engine: Engine, filters: Filters, previous: Filters,
                      scheme: RankingScheme | str | None = None, level: str = "township") -> pd.DataFrame:
     """Every township (or county, or unit) with its indicators, score, ranks, rank change against
-    the previous period, candidate flags with reasons, and stability (share of 1,000 perturbed
-    schemes under which a candidate stays one). The scheme may be given as its JSON text."""
+    the previous period, candidate flags with reasons, stability (share of 1,000 draws, cases
+    resampled and weights perturbed, under which a candidate stays one) and thin (indicators
+    resting on few cases). The scheme may be given as its JSON text."""
     if isinstance(scheme, str):
         scheme = RankingScheme.from_json(scheme)
     scheme = scheme or read_scheme(engine)
@@ -284,5 +348,6 @@ def township_ranking(engine: Engine, filters: Filters, previous: Filters,
     frame = candidates(current, before)
     stability = candidate_stability(current, scheme)
     frame["stability"] = frame["entity"].map(stability).where(frame["bulletin"])
+    frame["thin"] = thin_indicators(frame, scheme)
     frame.attrs.update(current.attrs)
     return frame

@@ -110,3 +110,12 @@ def add_wilson(frame: pd.DataFrame, key: str, z: float = 1.96) -> pd.DataFrame:
     frame[f"{key}_low_pct"] = pd.Series([b[0] for b in bounds], index=frame.index, dtype=float)
     frame[f"{key}_high_pct"] = pd.Series([b[1] for b in bounds], index=frame.index, dtype=float)
     return frame
+
+
+def key_clear_definition() -> Rate:
+    """积案化解率 (销号率): key cases crossed off in the period (:f_start..:f_end) ÷ key cases on
+    the list at some time in it (listed by its end, not crossed off before its start). Over
+    key_cases k."""
+    return Rate("key_clear",
+                "(k.cleared_on IS NOT NULL AND k.cleared_on BETWEEN :f_start AND :f_end)",
+                "(k.listed_on <= :f_end AND (k.cleared_on IS NULL OR k.cleared_on >= :f_start))")

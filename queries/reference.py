@@ -56,6 +56,17 @@ def scope_name(engine: Engine, scope: Scope) -> str:
     if scope.township:
         return f"{names.get(scope.county or '', '')}{names.get(scope.township, scope.township)}"
     return names.get(scope.county or "", scope.region_code)
+def default_authority(jurisdiction: str) -> str:
+    """The issuing authority (发文机关) when the office has not set one."""
+    return f"{jurisdiction}信访工作联席会议办公室"
+
+
+def issuing_authority(engine: Engine) -> str:
+    """The 发文机关 of circulars and reports: the office's setting, else the default."""
+    frame = fetch_frame(engine, "SELECT value FROM settings WHERE key = :key",
+                        {"key": defaults.AUTHORITY_KEY})
+    value = str(frame["value"].iloc[0]).strip() if len(frame) else ""
+    return value or default_authority(jurisdiction_name(engine))
 
 
 def category_list(engine: Engine) -> list[str]:

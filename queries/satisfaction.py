@@ -27,13 +27,17 @@ def satisfaction_trend(engine: Engine, filters: Filters) -> pd.DataFrame:
 
 
 def satisfaction_breakdown(engine: Engine, filters: Filters, by: str) -> pd.DataFrame:
-    """<group column>, the satisfaction columns, for county, township, category, channel or method."""
+    """<group column>, the satisfaction columns, for county, township, category, channel or method.
+    By method the participation columns are empty: a case not evaluated has no method, so every
+    method's 参评率 would be 100% by construction."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown: {by}")
     frame = add_wilson(case_figures(engine, filters, by=by, measures=MEASURES), "satisfaction")
     column = GROUPINGS[by][0]
     if by == "method":
-        frame = frame[frame[column].notna()]
+        frame = frame[frame[column].notna()].copy()
+        frame[["participation_num", "participation_den"]] = pd.NA
+        frame["participation_pct"] = float("nan")
     return frame[[column, *KEEP]].reset_index(drop=True)
 
 
@@ -45,12 +49,12 @@ def satisfaction_by_area_month(engine: Engine, filters: Filters, level: str) -> 
 
 
 def rank_against_target(frame: pd.DataFrame, target_pct: float, min_evaluations: int) -> pd.DataFrame:
-    """Adds gap_pct (rate - target), ranked (enough evaluations) and rank (furthest below target
-    first); units with too few evaluations come last, unranked."""
+    """Adds gap_pct (rate - target), ranked (enough evaluations) and rank (1 = the highest rate,
+    the best); units with too few evaluations come last, unranked."""
     frame = frame.copy()
     frame["gap_pct"] = frame["satisfaction_pct"] - target_pct
     frame["ranked"] = frame["satisfaction_den"] >= min_evaluations
-    ranked = frame[frame["ranked"]].sort_values(["gap_pct", "satisfaction_den"], ascending=[True, False])
+    ranked = frame[frame["ranked"]].sort_values(["gap_pct", "satisfaction_den"], ascending=[False, False])
     rest = frame[~frame["ranked"]].sort_values("satisfaction_den", ascending=False)
     ranked = ranked.assign(rank=range(1, len(ranked) + 1))
     rest = rest.assign(rank=pd.NA)

@@ -19,7 +19,9 @@ from queries.rates import DEADLINE, add_rate_pct
 # The supervision colours, in the order of urgency used to sort the battle table.
 COLOURS = ("red", "blue", "yellow", "grey", "green")
 DUE_SOON_DAYS = 7         # blue: the 化解时限 falls within this many days
-BEHIND_TOLERANCE_PCT = 10  # yellow: progress lags the share of time used by more than this
+BEHIND_TOLERANCE_PCT = 10
+CLEARED_STAGE = "已销号"
+BEFORE_CLEARING_STAGE = "待验收"  # the stage shown for a case crossed off after the day looked at  # yellow: progress lags the share of time used by more than this
 
 
 def supervision_colour(as_of: date, listed_on: date, resolve_by: date, progress_pct: int,
@@ -150,16 +152,20 @@ def key_case_board(engine: Engine, filters: Filters) -> pd.DataFrame:
     """case_no, category, township_code, unit_name, leader, requirements, listed_on,
     resolve_by, days_left, progress_pct, stage, cleared_on, summary, lon, lat, colour: every key
     case on the list at some time in the period, as it stood on filters.as_of; most urgent first
-    (COLOURS order, then fewest days left)."""
+    (COLOURS order, then fewest days left). The stage is the one of as_of too: a case crossed off
+    only later shows 待验收 then, not 已销号."""
     place, params = filters.place_where("c")
-    params.update(f_start=filters.start, f_end=filters.end)
+    params.update(f_start=filters.start, f_end=filters.end, cleared_stage=CLEARED_STAGE,
+                  before_clearing=BEFORE_CLEARING_STAGE)
     dialect = engine.dialect.name
     urgency = " ".join(f"WHEN '{c}' THEN {i}" for i, c in enumerate(COLOURS))
     sql = f"""
 SELECT * FROM (
   SELECT k.case_no, c.category, c.township_code, u.name AS unit_name, k.leader,
          k.requirements, k.listed_on, k.resolve_by,
-         {days_between(dialect, ":as_of", "k.resolve_by")} AS days_left, k.progress_pct, k.stage,
+         {days_between(dialect, ":as_of", "k.resolve_by")} AS days_left, k.progress_pct,
+         CASE WHEN k.stage = :cleared_stage AND (k.cleared_on IS NULL OR k.cleared_on > :as_of)
+              THEN :before_clearing ELSE k.stage END AS stage,
          CASE WHEN k.cleared_on <= :as_of THEN k.cleared_on END AS cleared_on, c.summary, c.lon,
          c.lat, {colour_sql(dialect)} AS colour
   FROM key_cases k JOIN cases c ON c.case_no = k.case_no LEFT JOIN units u ON u.id = c.unit_id

@@ -72,3 +72,19 @@ def fixture_engine(request, tmp_path, postgres_problem):
     load_fixture(engine)
     yield engine
     drop()
+
+
+@pytest.fixture()
+def app_db(tmp_path, monkeypatch):
+    """The hand-computed fixture in a SQLite file with the test accounts, as the app's database."""
+    from tests.fixture_cases import load_fixture
+    from tests.signin import add_test_accounts
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_fixture(engine)
+    add_test_accounts(engine)
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield engine
+    engine.dispose()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from data import rollups, schema
+from data import rollups, schema, search_index
 from data.database import write_setting
 
 AS_OF = date(2025, 3, 31)
@@ -111,4 +111,5 @@ def load_fixture(engine) -> None:
         conn.execute(schema.case_events.insert(), [
             {"case_no": c, "kind": k, "happened_on": D(d)} for c, k, d in EVENTS])
         write_setting(conn, "as_of", AS_OF.isoformat())
+        search_index.rebuild(conn)
         rollups.rebuild(conn)

@@ -14,8 +14,6 @@ from data import accounts
 from data.accounts import (
     FAILED, AccountError, add_account, authenticate, find_account_by_identity, get_account,
 )
-from data.database import make_engine, migrate
-from tests.fixture_cases import load_fixture
 from tests.signin import PASSWORD, add_test_accounts, sign_in, signed_in_app
 
 PAGES = ["overview", "situation_map", "dispatch", "satisfaction", "ranking", "alerts", "data_import"]
@@ -36,18 +34,6 @@ def _audit(engine, action=None):
 def accounts_engine(fixture_engine):
     add_test_accounts(fixture_engine)
     return fixture_engine
-
-
-@pytest.fixture()
-def app_db(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    load_fixture(engine)
-    add_test_accounts(engine)
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield engine
-    engine.dispose()
 
 
 def test_passwords_are_argon2id_and_checked(accounts_engine):
@@ -241,7 +227,6 @@ def test_unmasking_is_per_case_and_audited(app_db):
     sanzhen = Scope("100200001", "township", county="100200", township="100200001")
     assert petitioner_details(app_db, yizhen, "A1")["petitioner_phone"].iloc[0] == "13812345678"
     assert petitioner_details(app_db, sanzhen, "A1").empty
-    from ui.personal import petitioner_panel  # noqa: F401 - the page part below
     from streamlit.testing.v1 import AppTest
 
     def page():

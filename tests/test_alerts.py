@@ -9,7 +9,7 @@ from queries.alerts import (
     AlertSettings, alert_cases, all_alerts, cluster_alerts, jump_alerts, mask_name, poisson_tail,
     repeat_petitioner_alerts,
 )
-from queries.filters import Filters
+
 from tests.fixture_cases import case_row, load_places
 from tests.scoping import all_filters
 from queries.scope import EVERYTHING
@@ -44,6 +44,10 @@ def test_poisson_tail_and_masking():
     assert poisson_tail(0, 2.0) == 1.0
     assert poisson_tail(1, 2.0) == pytest.approx(1 - 0.135335, abs=1e-6)
     assert poisson_tail(8, 1.0) == pytest.approx(1.0249e-5, rel=1e-3)
+    from queries.alerts import probability_text
+
+    assert probability_text(5.7e-5) == "约 1/18,000" and probability_text(3e-7) == "不到百万分之一"
+    assert probability_text(0.025) == "约 2.5%"
     assert mask_name("张三丰") == "张*丰" and mask_name("李四") == "李*" and mask_name(None) == "—"
 
 
@@ -102,3 +106,36 @@ def test_repeat_petitioner_masked(empty_engine):
     assert "张三丰" not in combined.to_string()
     cases = alert_cases(empty_engine, EVERYTHING, tuple(row["case_nos"]))
     assert len(cases) == 5 and "petitioner_name" not in cases.columns
+
+
+def test_jump_of_exactly_twenty_percent_is_not_more_than_twenty(empty_engine):
+    # 5 到省 cases last year in the window, 6 now (+20% exactly), 6 in the window before as well.
+    from queries.alerts import jump_level
+
+    rows = burst("N", "100100001", "政法", 6, escalation="到省")
+    rows += [case_row(f"L{i}", (DAY - timedelta(days=365 + i)).isoformat(), None, None, None, None,
+                      "100100001", 1, {"escalation": "到省"}) for i in range(5)]
+    rows += [case_row(f"P{i}", (DAY - timedelta(days=31 + i)).isoformat(), None, None, None, None,
+                      "100100001", 1, {"escalation": "到省"}) for i in range(5)]
+    load(empty_engine, rows)
+    alerts = jump_alerts(empty_engine, AT)
+    township = alerts[alerts["area_level"] == "township"]
+    assert list(township["change_pct"]) == [20.0] and list(township["level"]) == ["异常"]
+    assert jump_level(20.0, AlertSettings()) == "异常" and jump_level(20.1, AlertSettings()) == "告警"
+    assert jump_level(10.0, AlertSettings()) is None
+
+
+def test_repeat_alerts_group_the_same_person_on_the_same_matter(empty_engine):
+    # One petitioner: 4 cases on 国土资源 and 3 on 民政 -> one alert (国土资源), not one of 7.
+    rows = burst("R", "100200001", "国土资源", 4, petitioner_key="same-person")
+    rows += burst("M", "100200001", "民政", 3, petitioner_key="same-person")
+    load(empty_engine, rows)
+    alerts = repeat_petitioner_alerts(empty_engine, AT)
+    assert list(alerts["category"]) == ["国土资源"] and list(alerts["observed"]) == [4]
+    assert all(no.startswith("R") for no in alerts.iloc[0]["case_nos"])
+    detail = all_alerts(empty_engine, AT)
+    detail = detail[detail["kind"] == "重复信访"]
+    assert list(detail["detail"]) == ["信访人 张*丰 近90天就国土资源问题来信来访 4 次（同人同事）"]
+    clusters = all_alerts(empty_engine, AT)
+    assert "出现这么多件的概率约 1/18,000" in clusters[clusters["kind"] == "同类聚集"].iloc[0]["detail"]
+    assert "e-0" not in " ".join(clusters["detail"])

@@ -23,7 +23,7 @@ OUTPUT = PROJECT_DIR / "test-output"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = {"overview": "信访总量", "map": "作战图：重点案件清单", "dispatch": "责任单位办理进度",
          "satisfaction": "分项比较", "ranking": "通报候选", "alerts": "预警清单",
-         "import": "选择信访件清单"}
+         "import": "选择信访件清单", "search": "打开案件档案", "bigscreen": "最紧急的重点案件"}
 
 
 def _free_port() -> int:
@@ -245,3 +245,96 @@ def test_township_account_sees_its_township_only(server, browser, database):
     assert total and int(total.group(1).replace(",", "")) == direct
     page.screenshot(path=str(OUTPUT / "township_account.png"), full_page=True)
     page.close()
+
+
+def test_overdue_card_to_a_case_file_by_clicks(server, browser):
+    """总览's 逾期未结 card -> 综合查询 (its cases, as many as the card says) -> a case file."""
+    page = open_page(browser, f"{server}/overview", "办理质效", [])
+    card_value = page.locator(".figure-card", has_text="逾期未结").locator("div").nth(1).inner_text()
+    page.get_by_role("link", name="查看逾期未结信访件").click()
+    page.get_by_text("打开案件档案").first.wait_for(timeout=120_000)
+    assert page.get_by_text(f"共 {card_value.replace(' 件', '')} 件").count() >= 1
+    page.get_by_label("打开案件档案（或点选表格中的一行）").click()
+    page.get_by_role("option").nth(1).click()
+    page.get_by_text("办理时间线").first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(2)
+    assert page.get_by_text("信访人画像").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "case_file.png"), full_page=True)
+    page.close()
+
+
+def test_table_toolbar_offers_no_unaudited_csv(server, browser):
+    """Streamlit's own "Download as CSV" on tables is hidden: downloads go through the audited,
+    formula-safe exports only."""
+    page = open_page(browser, f"{server}/dispatch", PAGES["dispatch"], [])
+    table = page.locator("[data-testid='stDataFrame']").first
+    table.hover()
+    time.sleep(1)
+    toolbar = page.locator("[data-testid='stElementToolbar']").first
+    assert toolbar.count() == 1
+    csv = page.locator('button[aria-label="Download as CSV"]')
+    assert csv.count() == 0 or not any(csv.nth(i).is_visible() for i in range(csv.count()))
+    page.close()
+ENGLISH = ("Page not found", "Drag and drop", "Browse files", "200MB per file", "Choose an option",
+           "empty", "Made with Streamlit")
+SIZES = [(1920, 1080), (1366, 768)]
+
+
+def settled_page(browser, url: str, expect_text: str, width: int, height: int):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    browser_sign_in(page, "tester")
+    page.get_by_text(expect_text).first.wait_for(timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    time.sleep(3)
+    return page
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_in_chinese_at_projector_and_laptop_sizes(server, browser, path):
+    shots = OUTPUT / "screens"
+    shots.mkdir(parents=True, exist_ok=True)
+    for width, height in SIZES:
+        page = settled_page(browser, f"{server}/{path}", PAGES[path], width, height)
+        text = page.inner_text("body")
+        found = [phrase for phrase in ENGLISH if phrase in text]
+        assert not found, f"{path} at {width}: English on the page: {found}"
+        assert page.locator("[data-testid='stException']").count() == 0
+        page.screenshot(path=str(shots / f"{path}_{width}x{height}.png"))
+        page.close()
+
+
+def test_root_and_readme_addresses_open_without_page_not_found(server, browser):
+    for path, expect in (("", "信访总量"), ("overview?from=2025-01&to=2025-06", "信访总量")):
+        page = settled_page(browser, f"{server}/{path}", expect, 1366, 768)
+        time.sleep(2)
+        assert "Page not found" not in page.inner_text("body")
+        assert "/overview" in page.url
+        page.close()
+
+
+def test_uploader_and_menu_speak_chinese(server, browser):
+    page = settled_page(browser, f"{server}/import", PAGES["import"], 1920, 1080)
+    dropzone = page.locator("[data-testid='stFileUploaderDropzone']").first
+    assert "Browse files" not in dropzone.inner_text() and "Drag and drop" not in dropzone.inner_text()
+    assert "200 MB" in page.inner_text("body")
+    # No main menu (its "Made with Streamlit" and other items are English).
+    assert page.locator("[data-testid='stMainMenu']").count() == 0
+    page.close()
+
+
+def test_map_canvas_spans_the_main_column(server, browser):
+    for width, height in SIZES:
+        page = settled_page(browser, f"{server}/map", PAGES["map"], width, height)
+        canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
+        canvas.wait_for(timeout=60_000)
+        main = page.locator("[data-testid='stMainBlockContainer']").first.bounding_box()
+        box = canvas.bounding_box()
+        assert box["width"] >= 0.8 * main["width"], (width, box["width"], main["width"])
+        assert box["height"] >= 600
+        page.close()

@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from data.demo import generate
 from queries.figures import case_figures
-from queries.filters import Filters
+
 from tests.scoping import all_months
 
 END = date(2025, 6, 30)

@@ -7,7 +7,7 @@ from sqlalchemy import text
 from queries.dispatch import (
     dispatch_summary, last_complete_month, month_filters, overdue_cases, unit_progress, year_so_far,
 )
-from queries.filters import Filters
+
 from tests.fixture_cases import AS_OF
 from tests.scoping import all_months
 from queries.scope import EVERYTHING

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import queries
-from queries.filters import Filters
+
 from queries.scope import EVERYTHING
 from tests.fixture_cases import AS_OF
 from tests.scoping import all_months
@@ -29,13 +29,13 @@ def query_functions():
     return found
 
 
-MAY_RETURN_NONE = {"read_number_setting"}
+MAY_RETURN_NONE = {"read_number_setting", "issued_file"}  # nothing issued in the fixture
 ARGUMENTS = {"case_nos": ("A1", "B2"), "filters": FILTERS, "previous": FILTERS, "level": "township",
              "today": AS_OF, "key": "as_of", "by": "township", "at": AS_OF, "start": FILTERS.start,
              "end": FILTERS.end, "where": "1 = 1", "params": {}, "groupings": ("township",), "day": AS_OF,
              "group": ("township_code",), "spans": {"n": (FILTERS.start, FILTERS.end)},
              "days": [AS_OF, FILTERS.start], "scope": EVERYTHING,
-             "region_code": "100100"}
+             "region_code": "100100", "document_id": 1, "case_no": "A1", "as_of": AS_OF}
 
 
 @pytest.mark.parametrize("fn", query_functions(), ids=lambda fn: f"{fn.__module__}.{fn.__name__}")

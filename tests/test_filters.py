@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from queries.filters import Filters, add_months, default_filters, parse_month
+from queries.filters import add_months, default_filters, parse_month
 from tests.scoping import all_months
 from queries.scope import EVERYTHING
 

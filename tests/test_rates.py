@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from queries.figures import case_figures
-from queries.filters import Filters
+
 from queries.overview import headline_figures, monthly_trend
 from queries.rates import pct, wilson_interval
 from tests.fixture_cases import AS_OF
@@ -86,3 +86,31 @@ def test_pct_and_wilson():
     assert low == pytest.approx(20.77, abs=0.01) and high == pytest.approx(93.85, abs=0.01)
     low, high = wilson_interval(0, 5)
     assert low == 0.0 and high == pytest.approx(43.45, abs=0.01)
+
+
+@pytest.mark.parametrize("as_of,expired", [("2025-03-12", False), ("2025-03-13", True)])
+def test_evaluation_window_ends_after_day_30(fixture_engine, as_of, expired):
+    # C3 closed on 2025-02-10 and unrated until after AS_OF: on day 30 after closing (03-12) it is
+    # still within its window; from day 31 (03-13) it counts as expired unrated (README: 超过 30 日).
+    from datetime import date
+
+    day = date.fromisoformat(as_of)
+    filters = all_months("2025-01", "2025-01", day, township="100100002", county="100100")
+    row = case_figures(fixture_engine, filters).iloc[0]
+    # 二镇 in January: C2 (rated 02-05) and C3.
+    assert (row["participation_num"], row["participation_den"]) == (1, 2 if expired else 1)
+
+
+def test_key_clear_rate_defined_with_the_others(fixture_engine):
+    from queries.ranking import ranking_indicators
+    from queries.rates import key_clear_definition
+
+    assert key_clear_definition().key == "key_clear"
+    frame = ranking_indicators(fixture_engine, PERIOD).set_index("entity")
+    # 一镇: A2 (on the list, 化解中) and C1 (crossed off 03-05): 1 of 2.
+    assert (frame.loc["100100001", "key_clear_num"], frame.loc["100100001", "key_clear_den"]) == (1, 2)
+    assert frame.loc["100100001", "key_clear_pct"] == pytest.approx(50.0)
+    feb = ranking_indicators(fixture_engine, all_months("2025-02", "2025-02", AS_OF), "county")
+    # February, 甲县: both on the list, none crossed off in it.
+    row = feb.set_index("entity").loc["100100"]
+    assert (row["key_clear_num"], row["key_clear_den"]) == (0, 2)

@@ -13,7 +13,7 @@ from sqlalchemy import text
 from data import rollups
 from queries import steps
 from queries.figures import case_figures
-from queries.filters import Filters
+
 from tests.scoping import all_filters, all_months
 from queries.scope import EVERYTHING
 

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from queries.filters import Filters
+
 from queries.satisfaction import (
     dissatisfied_cases, rank_against_target, satisfaction_breakdown, satisfaction_by_area_month,
     satisfaction_trend,
@@ -34,6 +34,8 @@ def test_breakdowns_all_unsatisfied_and_methods(fixture_engine):
     methods = satisfaction_breakdown(fixture_engine, PERIOD, "method").set_index("method")
     assert methods.loc["电话回访", "satisfaction_den"] == 1                  # C3 was rated after AS_OF
     assert methods.loc["微信", "satisfaction_pct"] == 0.0
+    # An unevaluated case has no method: 参评率 by method is not shown (it would be 100% each).
+    assert methods["participation_pct"].isna().all() and methods["participation_den"].isna().all()
     categories = satisfaction_breakdown(fixture_engine, PERIOD, "category").set_index("category")
     assert categories.loc["劳动和社会保障", "satisfaction_den"] == 0
     assert pd.isna(categories.loc["劳动和社会保障", "satisfaction_pct"])
@@ -42,8 +44,9 @@ def test_breakdowns_all_unsatisfied_and_methods(fixture_engine):
 def test_ranking_skips_small_samples(fixture_engine):
     towns = satisfaction_breakdown(fixture_engine, PERIOD, "township")
     ranked = rank_against_target(towns, 95.0, 1)
-    assert ranked.iloc[0]["township_code"] == "100200001" and ranked.iloc[0]["rank"] == 1
-    assert ranked.iloc[0]["gap_pct"] == pytest.approx(-95.0)
+    # Rank 1 is the best: 一镇 and 二镇 at 100%, 三镇 (0 of 1) last.
+    assert list(ranked["rank"]) == [1, 2, 3] and ranked.iloc[-1]["township_code"] == "100200001"
+    assert ranked.iloc[-1]["gap_pct"] == pytest.approx(-95.0) and ranked.iloc[0]["gap_pct"] == pytest.approx(5.0)
     none_ranked = rank_against_target(towns, 95.0, 2)
     assert not none_ranked["ranked"].any() and none_ranked["rank"].isna().all()
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from queries.filters import Filters
+
 from queries.situation_map import (
     DUE_SOON_DAYS, as_of_month_end, key_case_board, supervision_colour, township_areas,
     township_map_figures,
@@ -61,6 +61,9 @@ def test_board_on_fixture(fixture_engine):
     feb = key_case_board(fixture_engine, as_of_month_end(period, date(2025, 2, 28)))
     c1 = feb.set_index("case_no").loc["C1"]
     assert c1["colour"] == "grey" and pd.isna(c1["cleared_on"]) and c1["days_left"] == 10
+    # Its stage as of that day too: crossed off only on 03-05, so not 已销号 on 02-28.
+    assert c1["stage"] == "待验收" and board.iloc[1]["stage"] == "已销号"
+    assert not ((feb["stage"] == "已销号") & feb["cleared_on"].isna()).any()
 
 
 def test_township_figures(fixture_engine):
@@ -94,23 +97,40 @@ def _deck_json(summary: str) -> str:
     return deck.to_json()
 
 
-def test_deck_is_offline_and_escapes_tooltips():
+def test_deck_is_offline_and_tooltips_are_plain_text():
     spec = _deck_json("<img src=x onerror=alert(1)>")
     data = json.loads(spec)
     ids = [layer["id"] for layer in data["layers"]]
-    assert ids == ["townships", "counties", "case_density", "township_names", "key_cases"]
+    # Names drawn after the pins: never hidden under them.
+    assert ids == ["townships", "counties", "case_density", "key_cases", "township_names"]
     assert "http://" not in spec and "https://" not in spec and "mapbox://" not in spec
     # pydeck leaves a placeholder style that Streamlit does not fetch when no provider is set.
     assert data.get("mapProvider") in (None, "") and data.get("mapStyle") in (None, "__MAP_STYLE__")
     layers = {layer["id"]: layer for layer in data["layers"]}
-    pin_tip = layers["key_cases"]["data"][0]["tooltip"]
-    area_tip = layers["townships"]["data"]["features"][0]["properties"]["tooltip"]
-    assert "<img" not in spec and "&lt;img src=x onerror=alert(1)&gt;" in pin_tip
-    assert "&lt;b&gt;王&lt;/b&gt;" in pin_tip and "X&lt;1&gt;" in pin_tip
-    assert "一镇" in area_tip and "示意" in area_tip
+    pin = layers["key_cases"]["data"][0]
+    area = layers["townships"]["data"]["features"][0]["properties"]
+    # The markup lives in the deck's template; every property is plain text without '<'.
+    assert "<img" not in spec and "<b>王" not in spec
+    assert pin["title"] == "重点案件 X＜1＞（蓝）" and "＜b＞王＜/b＞" in pin["line2"]
+    assert pin["line5"].startswith("摘要：＜img src=x onerror=alert(1)＞")
+    assert area["title"] == "甲县 一镇（示意范围）" and area["line1"] == "案件量：5 件"
+    for props in (pin, area):
+        assert not any("<" in str(v) for v in props.values())
     text_layer = next(layer for layer in data["layers"] if layer["id"] == "township_names")
     assert text_layer["characterSet"] == "auto"
     assert "Noto Sans CJK SC" in text_layer["fontFamily"]
+
+
+def test_bins_repeat_no_value_and_classes_follow_the_ramp():
+    from ui.map_deck import class_colours, fill_for, metric_bins
+
+    # One township with a value (the sidebar named it): no cut points, not "103 件" four times.
+    assert metric_bins(pd.Series([103.0, None, None])) == []
+    assert metric_bins(pd.Series([1.0, 1.0, 1.0, 2.0, 5.0])) == sorted(set(metric_bins(
+        pd.Series([1.0, 1.0, 1.0, 2.0, 5.0]))))
+    bins = [10.0, 20.0]
+    colours = class_colours(bins, False)
+    assert len(colours) == 3 and fill_for(25.0, bins, False) == colours[2]
 
 
 def test_township_areas_query(fixture_engine):

@@ -21,6 +21,7 @@ from data.accounts import (
 from data.database import config_value, database_url
 from queries import defaults
 from queries.scope import Scope, scope_of_region
+from ui.markup import md_text
 
 ACCOUNT_KEY = "signed_in_account"
 SEEN_KEY = "signed_in_last_seen"
@@ -135,7 +136,7 @@ def _password_change_form(engine: Engine, account: Account) -> None:
                 raise AccountError("两次输入的新密码不一致")
             change_password(engine, account.username, old, new)
         except AccountError as exc:
-            st.error(f"未能修改：{exc}")
+            st.error(f"未能修改：{md_text(exc)}")
         else:
             st.session_state[ACCOUNT_KEY] = get_account(engine, account.username)
             st.success("密码已修改。")
@@ -193,16 +194,11 @@ def account_box(engine: Engine, account: Account) -> None:
     """Who is signed in, and the sign-out button, in the sidebar."""
     with st.sidebar:
         name = account.display_name or account.username
-        st.caption(f"当前用户：{_plain(name)}（{account.role_label}）")
+        st.caption(f"当前用户：{md_text(name)}（{account.role_label}）")
         if st.button("退出登录", key="sign_out_button"):
             sign_out(engine, notice="已退出登录。")
             st.rerun()
         idle_watch()
-
-
-def _plain(text: str) -> str:
-    """Account names are typed by people: shown as text, never as Markdown."""
-    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~$" else c for c in text)
 
 
 def require_permission(account: Account, permission: str, what: str) -> None:

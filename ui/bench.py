@@ -132,6 +132,42 @@ def baselines(engine, streamed: bool = False) -> dict:
             "bench_process_rss_before_pandas_mb": round(before, 1)}
 
 
+def time_searches(engine, repeats: int = 3) -> dict:
+    """综合查询 over the default view (the last twelve months, everywhere): by a whole case number,
+    a part of one, a whole phone number, a two-character word and a four-character phrase; each
+    the true count plus the first rows drawn, best of `repeats`. {name: {"text", "count", "s"}}."""
+    from sqlalchemy import text
+
+    from queries.filters import default_filters
+    from queries.scope import EVERYTHING
+    from queries.search import CaseQuery, search_cases, search_count
+
+    with engine.connect() as conn:
+        as_of = conn.execute(text("SELECT MAX(received_on) FROM cases")).scalar()
+        as_of = as_of if hasattr(as_of, "year") else __import__("datetime").date.fromisoformat(as_of)
+        middle = conn.execute(text("SELECT MAX(id) / 2 FROM cases")).scalar()
+        case_no, phone, summary = conn.execute(text(
+            "SELECT case_no, petitioner_phone, summary FROM cases WHERE id >= :m ORDER BY id LIMIT 1"),
+            {"m": middle}).one()
+    issue = summary.split("反映", 1)[-1]
+    filters = default_filters(as_of, EVERYTHING)
+    texts = {"number": case_no, "number_part": case_no[-8:], "phone": phone, "word_2": issue[:2],
+             "phrase_4": issue[:4]}
+    timings = {}
+    for name, value in texts.items():
+        query = CaseQuery(text=value)
+        best = None
+        for _ in range(repeats):
+            started = time.perf_counter()
+            count = search_count(engine, filters, query)
+            search_cases(engine, filters, query)
+            elapsed = time.perf_counter() - started
+            best = elapsed if best is None else min(best, elapsed)
+        timings[name] = {"text": value if name != "phone" else "（完整电话号码）", "count": count,
+                         "s": round(best, 4)}
+    return timings
+
+
 def run(url: str, cases: int, backend: str, sessions: int = 20, walk_seconds: int = 120,
         import_rows: int = 100_000, parts: tuple[str, ...] = ("pages", "browser", "concurrent",
                                                              "import", "first_start")) -> dict:
@@ -187,7 +223,8 @@ def _script_timings(url: str, cases: int, engine) -> dict:
         raise RuntimeError(child.stderr.strip().splitlines()[-1] if child.stderr.strip()
                            else "page timing failed")
     pages = json.loads(child.stdout.strip().splitlines()[-1])
-    result = {**pages, **baselines(engine, streamed=cases > 2_000_000)}
+    result = {**pages, "searches": time_searches(engine),
+              **baselines(engine, streamed=cases > 2_000_000)}
     total = max(p["queries_s"] for p in result["pages"].values())
     result["slowest_page_queries_s"] = total
     result["groupby_over_slowest_page"] = round(result["baseline_groupby_s"] / total, 1) if total else None
@@ -207,6 +244,8 @@ def table(result: dict) -> str:
                   f"全表读入 pandas {result['baseline_pandas_s']:.2f} s（{result['baseline_pandas_mb']:.0f} MB）",
                   f"最慢页面的查询：GROUP BY 的 1/{result['groupby_over_slowest_page']}，"
                   f"pandas 的 1/{result['pandas_over_slowest_page']}；应用峰值内存 {result['peak_rss_mb']:.0f} MB"]
+        for name, search in result.get("searches", {}).items():
+            lines.append(f"综合查询 {name:<12}{search['s']:>8.3f} s  {search['count']:>9,} 件  {search['text']}")
     if "browser" in result:
         lines.append(f"浏览器（切换页面到稳定，中位数）：基准页面 {result['browser_floor_s']:.2f} s")
         for name, page in result["browser"].items():
@@ -329,18 +368,20 @@ def undo_import(engine, settings: dict) -> None:
     as before), so the database keeps its size for the next run."""
     from sqlalchemy import text
 
-    from data import rollups
+    from data import rollups, search_index
     from data.database import write_setting
 
     like = {"p": IMPORT_PREFIX + "%"}
     with engine.begin() as conn:
         months = [rollups.as_date(r[0]) for r in conn.execute(text(
             "SELECT DISTINCT received_on FROM cases WHERE case_no LIKE :p"), like)]
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM cases WHERE case_no LIKE :p"), like)]
         conn.execute(text("DELETE FROM rollup_petitioners WHERE petitioner_key IN (SELECT "
                           "petitioner_key FROM cases WHERE case_no LIKE :p)"), like)
         for table in ("case_events", "evaluations", "key_cases", "cases"):
             conn.execute(text(f"DELETE FROM {table} WHERE case_no LIKE :p"), like)
         rollups.refresh(conn, months)
+        search_index.refresh(conn, ids)
         conn.execute(text("DELETE FROM settings"))
         for key, value in settings.items():
             write_setting(conn, key, value)

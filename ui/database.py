@@ -14,6 +14,7 @@ from data.database import (
 from queries import defaults
 from queries.execute import fetch_frame
 from queries.reference import dataset_as_of, is_demo_data
+from ui.markup import md_text
 
 
 @st.cache_resource(show_spinner=False)
@@ -44,7 +45,7 @@ def app_engine() -> Engine:
     try:
         return _engine_for(database_url())
     except DatabaseError as exc:
-        st.error(f"数据库不可用：{exc}")
+        st.error(md_text(f"数据库不可用：{exc}"))
         st.stop()
 
 

@@ -1,7 +1,6 @@
 """Download buttons that only roles allowed to export see, and that audit every download."""
 from __future__ import annotations
 
-import streamlit as st
 
 from data import audit
 from ui.auth import current_account

@@ -44,7 +44,8 @@ def yoy_rate_text(current, previous) -> str | None:
     diff = current - previous
     if abs(diff) < 0.05:
         return "同比 持平"
-    return f"同比 {'↑' if diff > 0 else '↓'}{abs(diff):.1f} 个百分点"
+    # A no-break space: the number and its unit stay on one line.
+    return f"同比 {'↑' if diff > 0 else '↓'}{abs(diff):.1f}\u00a0个百分点"
 
 
 def is_improvement(current, previous, higher_is_better: bool) -> bool | None:

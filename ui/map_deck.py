@@ -1,8 +1,9 @@
 """The situation map as a pydeck Deck: township areas, county outlines, names, case density and
-key-case pins. Fully offline: no basemap, no outside URL. Every tooltip value is HTML-escaped here."""
+key-case pins. Fully offline: no basemap, no outside URL. Tooltips: the markup is in the deck's
+template (TOOLTIP_HTML) and every property is plain text (Streamlit escapes what it interpolates;
+angle brackets of user text are turned into full-width ones besides)."""
 from __future__ import annotations
 
-import html
 import json
 import math
 
@@ -30,8 +31,22 @@ LABEL_ATLAS = {"sdf": True, "fontSize": 32, "buffer": 3, "radius": 8}
 LABEL_FONT = "'Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, SimHei, sans-serif'"
 
 
-def _e(value) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
+TOOLTIP_LINES = 6
+TOOLTIP_HTML = "<b>{title}</b>" + "".join(f"<div>{{line{i}}}</div>" for i in range(1, TOOLTIP_LINES + 1))
+
+
+def plain(value) -> str:
+    """Text for a tooltip property: no markup can come of it."""
+    return ("" if value is None or (isinstance(value, float) and math.isnan(value))
+            else str(value)).replace("<", "＜").replace(">", "＞")
+
+
+def tooltip_fields(title: str, *lines: str) -> dict[str, str]:
+    """title, line1..line6 as plain text for TOOLTIP_HTML (missing lines empty)."""
+    fields = {"title": plain(title)}
+    for i in range(1, TOOLTIP_LINES + 1):
+        fields[f"line{i}"] = plain(lines[i - 1]) if i <= len(lines) else ""
+    return fields
 
 
 def metric_text(metric: str, value) -> str:
@@ -43,50 +58,65 @@ def metric_text(metric: str, value) -> str:
 
 
 def metric_bins(values: pd.Series) -> list[float]:
-    """Four cut points (quintiles) of the metric over the townships that have a value."""
+    """Up to four distinct cut points (quintiles) of the metric over the townships that have a
+    value (fewer when values repeat; none with a single value)."""
     clean = values.dropna()
-    if clean.empty:
+    if clean.nunique() < 2:
         return []
-    return [float(clean.quantile(q)) for q in (0.2, 0.4, 0.6, 0.8)]
+    return sorted({float(clean.quantile(q)) for q in (0.2, 0.4, 0.6, 0.8)})
+
+
+def class_colours(bins: list[float], higher_is_better: bool) -> list[tuple[int, int, int]]:
+    """The colours of the len(bins) + 1 classes from the lowest value up, spread over the ramp
+    (light = good)."""
+    classes = len(bins) + 1
+    ramp = RAMP[::-1] if higher_is_better else RAMP
+    if classes == 1:
+        return [ramp[len(ramp) // 2]]
+    return [ramp[round(i * (len(ramp) - 1) / (classes - 1))] for i in range(classes)]
 
 
 def fill_for(value, bins: list[float], higher_is_better: bool) -> tuple[int, int, int]:
-    if value is None or pd.isna(value) or not bins:
+    if value is None or pd.isna(value):
         return NO_DATA
-    index = sum(value > b for b in bins)
-    return RAMP[len(RAMP) - 1 - index] if higher_is_better else RAMP[index]
+    return class_colours(bins, higher_is_better)[sum(value > b for b in bins)]
 
 
-def township_features(areas: pd.DataFrame, figures: pd.DataFrame, metric: str,
+NEUTRAL_FILL = (236, 236, 230)
+
+
+def township_features(areas: pd.DataFrame, figures: pd.DataFrame, metric: str | None,
                       county_names: dict[str, str]) -> tuple[list[dict], list[float]]:
-    """GeoJSON features of the townships with their fill colour and escaped tooltip."""
+    """GeoJSON features of the townships with their fill colour (neutral without a metric) and
+    plain-text tooltip fields."""
     merged = areas.merge(figures, left_on="code", right_on="township_code", how="left")
-    bins = metric_bins(merged[metric])
-    higher_is_better = METRICS[metric][2]
+    bins = metric_bins(merged[metric]) if metric else []
+    higher_is_better = METRICS[metric][2] if metric else False
     features = []
     for row in merged.itertuples():
         if not row.boundary:
             continue
-        value = getattr(row, metric)
-        tooltip = (
-            f"<b>{_e(county_names.get(row.county_code, ''))} {_e(row.name)}</b>"
-            f"{'（示意范围）' if row.boundary_schematic else ''}<br/>"
-            f"案件量：{_e(count_text(row.case_count))}<br/>"
-            f"在办：{_e(count_text(row.open_count))}　逾期未结：{_e(count_text(row.overdue_count))}<br/>"
-            f"满意率：{_e(pct_text(row.satisfaction_pct))}"
-            f"（{_e(count_text(row.satisfaction_den, '件评价'))}）<br/>"
-            f"每万人案件量：{_e(metric_text('per_10k', row.per_10k))}")
+        fill = fill_for(getattr(row, metric), bins, higher_is_better) if metric else NEUTRAL_FILL
+        tip = tooltip_fields(
+            f"{county_names.get(row.county_code, '')} {row.name}"
+            f"{'（示意范围）' if row.boundary_schematic else ''}",
+            f"案件量：{count_text(row.case_count)}",
+            f"在办：{count_text(row.open_count)}　逾期未结：{count_text(row.overdue_count)}",
+            f"满意率：{pct_text(row.satisfaction_pct)}（{count_text(row.satisfaction_den, '件评价')}）",
+            f"每万人案件量：{metric_text('per_10k', row.per_10k)}")
         features.append({
             "type": "Feature",
             "geometry": json.loads(row.boundary),
-            "properties": {"code": row.code, "name": row.name, "tooltip": tooltip,
-                           "fill": [*fill_for(value, bins, higher_is_better), 190]},
+            "properties": {"code": row.code, "name": plain(row.name), **tip,
+                           "fill": [*fill, 190]},
         })
     return features, bins
 
 
-def pin_records(board: pd.DataFrame, township_names: dict[str, str]) -> list[dict]:
-    """One record per key case with coordinates: position, colour and escaped tooltip."""
+def pin_records(board: pd.DataFrame, township_names: dict[str, str],
+                big: bool = False) -> list[dict]:
+    """One record per key case with coordinates: position, colour and plain-text tooltip fields;
+    crossed-off (green) pins small (big: the projector's larger pins)."""
     records = []
     for row in board.itertuples():
         if row.lon is None or pd.isna(row.lon):
@@ -98,16 +128,18 @@ def pin_records(board: pd.DataFrame, township_names: dict[str, str]) -> list[dic
             left = f"逾期 {-row.days_left} 天"
         else:
             left = f"剩余 {row.days_left} 天"
-        tooltip = (
-            f"<b>重点案件 {_e(row.case_no)}</b>（{_e(name)}）<br/>"
-            f"属地：{_e(township_names.get(row.township_code, ''))}　分类：{_e(row.category)}<br/>"
-            f"包案领导：{_e(row.leader)}<br/>责任单位：{_e(row.unit_name)}<br/>"
-            f"化解时限：{_e(row.resolve_by)}（{_e(left)}）<br/>"
-            f"进度：{_e(row.progress_pct)}%　阶段：{_e(row.stage)}<br/>"
-            f"摘要：{_e(row.summary)}")
-        records.append({"case_no": row.case_no, "lon": float(row.lon), "lat": float(row.lat),
-                        "color": [*rgb, 150 if row.colour == "green" else 240],
-                        "radius": 4 if row.colour == "green" else 8, "tooltip": tooltip})
+        summary = "" if row.summary is None else str(row.summary)
+        tip = tooltip_fields(
+            f"重点案件 {row.case_no}（{name}）",
+            f"属地：{township_names.get(row.township_code, '')}　分类：{row.category}",
+            f"包案领导：{row.leader}　责任单位：{row.unit_name}",
+            f"化解时限：{row.resolve_by}（{left}）",
+            f"进度：{row.progress_pct}%　阶段：{row.stage}",
+            f"摘要：{summary[:60]}{'…' if len(summary) > 60 else ''}")
+        small, large = (5, 11) if big else (3, 7)
+        records.append({"case_no": plain(row.case_no), "lon": float(row.lon), "lat": float(row.lat),
+                        "color": [*rgb, 140 if row.colour == "green" else 245],
+                        "radius": small if row.colour == "green" else large, **tip})
     # Crossed-off pins small and underneath; the urgent ones last, so on top.
     order = {"green": 0, "grey": 1, "yellow": 2, "blue": 3, "red": 4}
     return sorted(records, key=lambda r: order[next(
@@ -116,7 +148,7 @@ def pin_records(board: pd.DataFrame, township_names: dict[str, str]) -> list[dic
 
 def county_features(counties: pd.DataFrame) -> list[dict]:
     return [{"type": "Feature", "geometry": json.loads(r.boundary),
-             "properties": {"name": r.name, "tooltip": f"<b>{_e(r.name)}</b>"}}
+             "properties": {"name": plain(r.name), **tooltip_fields(r.name)}}
             for r in counties.itertuples() if r.boundary]
 
 
@@ -176,7 +208,7 @@ def density_dots(density: pd.DataFrame) -> list[dict]:
 def situation_deck(township_geo: list[dict], county_geo: list[dict], labels: list[dict],
                    density: pd.DataFrame, pins: list[dict], view: pdk.ViewState,
                    show_density: bool, basemap_style: str | None = None,
-                   county_labels: list[dict] | None = None) -> pdk.Deck:
+                   county_labels: list[dict] | None = None, label_size: int = 15) -> pdk.Deck:
     """The deck; with no basemap_style nothing is loaded from anywhere."""
     layers = [
         pdk.Layer("GeoJsonLayer", id="townships",
@@ -194,17 +226,18 @@ def situation_deck(township_geo: list[dict], county_geo: list[dict], labels: lis
             "ScatterplotLayer", id="case_density", data=density_dots(density),
             get_position=["lon", "lat"], get_fill_color="color", get_radius=DOT_RADIUS_M,
             radius_units="'meters'", radius_min_pixels=1.5, stroked=False, pickable=False))
-    layers.append(_labels("township_names", labels, 14, 600))
-    if county_labels:
-        layers.append(_labels("county_names", county_labels, 20, 700))
+    # Pins first, names over them: a name is never hidden under a pin.
     layers.append(pdk.Layer(
         "ScatterplotLayer", id="key_cases", data=pins, get_position=["lon", "lat"],
         get_fill_color="color", get_line_color=[255, 255, 255, 255], stroked=True,
         line_width_min_pixels=1.5, radius_units="'pixels'", get_radius="radius", pickable=True))
+    layers.append(_labels("township_names", labels, label_size, 600))
+    if county_labels:
+        layers.append(_labels("county_names", county_labels, label_size + 6, 700))
     deck_args = {"layers": layers, "initial_view_state": view, "map_provider": None,
-                 "tooltip": {"html": "{tooltip}", "style": {
-                     "backgroundColor": "#ffffff", "color": "#222", "fontSize": "14px",
-                     "border": "1px solid #999", "maxWidth": "360px"}}}
+                 "tooltip": {"html": TOOLTIP_HTML, "style": {
+                     "backgroundColor": "#ffffff", "color": "#222", "fontSize": "15px",
+                     "border": "1px solid #999", "maxWidth": "420px"}}}
     if basemap_style:
         deck_args["map_provider"] = "mapbox"
         deck_args["map_style"] = basemap_style
@@ -224,12 +257,13 @@ def alerts_deck(areas: pd.DataFrame, alerts: pd.DataFrame, names: dict[str, str]
             continue
         level = worst.get(row.code)
         fill = [*ALERT_COLOURS[level], 120] if level else [225, 225, 225, 200]
-        lines = [f"<b>{_e(row.name)}</b>"]
-        for alert in alerts[alerts["area_code"] == row.code].itertuples():
-            lines.append(f"[{_e(alert.level)}] {_e(alert.category)} {_e(alert.kind)}：{_e(alert.detail)}")
+        lines = [f"[{alert.level}] {alert.category} {alert.kind}：{alert.detail}"
+                 for alert in alerts[alerts["area_code"] == row.code].itertuples()]
+        if len(lines) > TOOLTIP_LINES:
+            lines = lines[:TOOLTIP_LINES - 1] + [f"另有 {len(lines) - TOOLTIP_LINES + 1} 条"]
         features.append({"type": "Feature", "geometry": json.loads(row.boundary),
                          "properties": {"code": row.code, "fill": fill,
-                                        "tooltip": "<br/>".join(lines)}})
+                                        **tooltip_fields(row.name, *lines)}})
     labels = [{"name": row.name, "lon": row.lon, "lat": row.lat}
               for row in areas.itertuples() if row.code in worst]
     layers = [
@@ -240,6 +274,6 @@ def alerts_deck(areas: pd.DataFrame, alerts: pd.DataFrame, names: dict[str, str]
         _labels("alert_names", labels, 14, 700),
     ]
     return pdk.Deck(layers=layers, initial_view_state=view_for(areas, 700, 420),
-                    map_provider=None, tooltip={"html": "{tooltip}", "style": {
+                    map_provider=None, tooltip={"html": TOOLTIP_HTML, "style": {
                         "backgroundColor": "#ffffff", "color": "#222", "fontSize": "13px",
                         "maxWidth": "420px"}})

@@ -9,6 +9,7 @@ from queries.filters import Filters
 from queries.reference import region_names
 from ui.auth import account_box, require_account
 from ui.database import app_engine, cached_query, show_demo_banner
+from ui.markup import md_text
 from ui.sidebar import sidebar_filters
 
 ACTIVE_FILTERS = "active_filters"
@@ -29,16 +30,20 @@ def _route_through_app() -> bool:
     return False
 
 
-def start_page(title: str) -> tuple[Engine, Filters]:
+def start_page(title: str, banner: bool = True, caption: bool = True) -> tuple[Engine, Filters]:
     """The page's engine and filters (drawn by app.py, or here when a page runs alone); nobody
-    gets past the sign-in form, whichever way the page is reached."""
+    gets past the sign-in form, whichever way the page is reached. The demo banner, the title and
+    the filters' caption unless told otherwise."""
     routed = _route_through_app()
     engine = app_engine()
     account = require_account(engine)
     if not routed:
         account_box(engine, account)
     filters = st.session_state.get(ACTIVE_FILTERS) or sidebar_filters()
-    show_demo_banner()
-    st.title(title)
-    st.caption(filters.caption(cached_query(region_names)))
+    if banner:
+        show_demo_banner()
+    if title:
+        st.title(title)
+    if caption:
+        st.caption(md_text(filters.caption(cached_query(region_names))))
     return engine, filters

@@ -7,8 +7,10 @@ from queries.filters import Filters, add_months, month_label, parse_month
 from queries.reference import case_date_range, category_list, region_list, region_names
 from ui.auth import current_scope
 from ui.database import cached_query, data_as_of
+from ui.markup import md_text
 
 ALL = ""
+SHARED_KEYS = ("from", "to", "county", "township", "category")
 
 
 def _month_options(as_of) -> list[str]:
@@ -67,7 +69,12 @@ def sidebar_filters() -> Filters:
         return list(frame["code"])
 
     categories = cached_query(category_list)
-    if not st.session_state.get("f_ready"):
+    # Read the URL once per session; again whenever a link brought other filters than those last
+    # written (a drill-down from a figure); and again when a run failed before the widgets were
+    # drawn (database lost): Streamlit then forgot their state, the URL still holds the view.
+    shared = {k: st.query_params.get(k, ALL) for k in SHARED_KEYS}
+    followed = any(shared.values()) and shared != st.session_state.get("f_written", shared)
+    if not st.session_state.get("f_ready") or followed or "f_from" not in st.session_state:
         st.session_state["f_problems"] = _read_url(months, counties, townships_of, categories)
         st.session_state["f_ready"] = True
     if st.session_state.get("f_from") not in months or st.session_state.get("f_to") not in months:
@@ -76,27 +83,30 @@ def sidebar_filters() -> Filters:
     with st.sidebar:
         st.markdown("### 筛选条件")
         label = lambda m: month_label(parse_month(m))  # noqa: E731
-        start = st.selectbox("统计期间：起始月份（按登记日期）", months, key="f_from", format_func=label)
-        end = st.selectbox("统计期间：截止月份", months, key="f_to", format_func=label)
+        start = st.selectbox("统计期间：起始月份（按登记日期）", months, key="f_from", placeholder="请选择", format_func=label)
+        end = st.selectbox("统计期间：截止月份", months, key="f_to", placeholder="请选择", format_func=label)
         if start > end:
             st.warning("起始月份晚于截止月份，已按互换后的期间统计。")
             start, end = end, start
-        county = st.selectbox("县（市、区）", [ALL, *counties], key="f_county",
+        county = st.selectbox("县（市、区）", [ALL, *counties], key="f_county", placeholder="请选择",
                               format_func=lambda c: names.get(c, c) if c else "全部")
         township_options = [ALL, *townships_of(county)]
         if st.session_state.get("f_township") not in township_options:
             st.session_state["f_township"] = ALL
-        township = st.selectbox("乡镇（街道）", township_options, key="f_township",
+        township = st.selectbox("乡镇（街道）", township_options, key="f_township", placeholder="请选择",
                                 format_func=lambda c: names.get(c, c) if c else "全部")
-        category = st.selectbox("内容分类", [ALL, *categories], key="f_category",
+        category = st.selectbox("内容分类", [ALL, *categories], key="f_category", placeholder="请选择",
                                 format_func=lambda c: c or "全部")
         st.caption(f"数据截至 {as_of:%Y年%m月%d日}")
 
     wanted = {"from": start, "to": end, "county": county, "township": township,
               "category": category}
-    current = {k: v for k, v in wanted.items() if v}
+    # A page's own parameters (综合查询's search) stay beside the shared ones.
+    current = {**{k: v for k, v in st.query_params.items() if k not in wanted},
+               **{k: v for k, v in wanted.items() if v}}
+    st.session_state["f_written"] = wanted
     if dict(st.query_params) != current:
         st.query_params.from_dict(current)
     for problem in st.session_state.get("f_problems", []):
-        st.warning(problem)
+        st.warning(md_text(problem))
     return Filters.for_months(start, end, as_of, county, township, category, scope=scope)

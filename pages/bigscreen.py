@@ -1,0 +1,62 @@
+"""大屏: the situation map for the projector: map, colour counts and the most urgent key cases in
+large type, nothing else."""
+import html
+
+import streamlit as st
+
+from exports.battle_table import COLOUR_FILLS, battle_table_frame
+from queries.reference import is_demo_data, region_names, scope_name
+from ui.database import cached_query
+from ui.page import start_page
+from ui.situation_view import build_deck, colour_counts, legend_html, map_data
+
+URGENT_ROWS = 12   # the key cases listed beside the map
+MAP_HEIGHT = 800
+DEMO_NOTE = "<span style='font-size:1.2rem;color:#b8860b'>　演示数据，非真实信访数据</span>"
+
+st.html("""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+[data-testid="stExpandSidebarButton"], header,
+[data-testid="stHeader"] { display: none !important; }
+.block-container { padding: 0.8rem 1.4rem !important; }
+.bigscreen-title { font-size: 2.4rem; font-weight: 800; color: #8b1a1a; margin: 0; }
+.urgent { width: 100%; border-collapse: collapse; font-size: 1.2rem; }
+.urgent td, .urgent th { padding: 6px 8px; border-bottom: 1px solid #ddd; white-space: nowrap; }
+.urgent th { text-align: left; color: #555; font-weight: 600; }
+</style>""")
+
+engine, filters = start_page("", banner=False, caption=False)
+names = cached_query(region_names)
+st.markdown(f"<div class='bigscreen-title'>{html.escape(cached_query(scope_name, filters.scope))}"
+            f"重点信访案件挂图作战（截至 {filters.as_of:%Y年%m月%d日}）"
+            f"{DEMO_NOTE if cached_query(is_demo_data) else ''}</div>", unsafe_allow_html=True)
+
+areas, counties, figures, board, density = map_data(filters, False)
+colour_counts(board, big=True)
+left, right = st.columns([2.5, 1.5])
+with left:
+    deck, bins = build_deck(areas, counties, figures, board, density, "overdue_count", names,
+                            hide_cleared=True, width_px=1100, height_px=MAP_HEIGHT, big=True)
+    st.pydeck_chart(deck, height=MAP_HEIGHT, key="bigscreen_map")
+    schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
+    st.markdown(legend_html("overdue_count", bins, schematic, big=True), unsafe_allow_html=True)
+with right:
+    urgent = battle_table_frame(board[board["colour"] != "green"].head(URGENT_ROWS), names)
+    st.markdown("<div style='font-size:1.6rem;font-weight:700'>最紧急的重点案件</div>",
+                unsafe_allow_html=True)
+    if urgent.empty:
+        st.markdown("<div style='font-size:1.3rem'>没有未化解的重点案件。</div>", unsafe_allow_html=True)
+    else:
+        rows = "".join(
+            f"<tr><td><span style='background:#{COLOUR_FILLS[r['状态']]};color:#fff;"
+            f"padding:2px 8px;border-radius:4px'>{html.escape(r['状态'])}</span></td>"
+            f"<td>{html.escape(str(r['属地']))}</td>"
+            f"<td>{html.escape(str(r['包案领导']))}</td>"
+            f"<td style='text-align:right'>"
+            f"{'逾期 ' + str(-r['剩余天数']) if r['剩余天数'] < 0 else '剩 ' + str(r['剩余天数'])} 天</td></tr>"
+            for _i, r in urgent.iterrows())
+        st.markdown(f"<table class='urgent'><tr><th>状态</th><th>属地</th><th>包案领导</th>"
+                    f"<th style='text-align:right'>时限</th></tr>{rows}</table>",
+                    unsafe_allow_html=True)
+    st.markdown(f"<div style='font-size:1.1rem;color:#555;margin-top:8px'>"
+                f"{html.escape(filters.caption(names))}</div>", unsafe_allow_html=True)

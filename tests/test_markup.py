@@ -1,0 +1,140 @@
+"""User text never becomes markup: hostile place, unit and category names in the database and
+hostile URL parameters show as the text they are, never as a link, an image or HTML."""
+from __future__ import annotations
+
+import pytest
+from markdown_it import MarkdownIt
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from data.database import make_engine, migrate
+from tests.fixture_cases import load_fixture
+from tests.signin import add_test_accounts, signed_in_app
+from ui.cards import figure_card
+from ui.markup import WORD_JOINER, html_text, md_text
+
+IMAGE = "![t](http://127.0.0.1:9/t.png)"
+LINK = "[请重新登录](http://10.0.0.9/login)"
+COUNTY = "[甲县](http://10.0.0.9/county) :red[红] $x$"
+CATEGORY = "**分类**<img src=http://127.0.0.1:9/c.png>\n\n# 标题 https://10.0.0.9/c"
+HOSTILE = (IMAGE, LINK, COUNTY, CATEGORY)
+RENDER = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def rendered(body: str) -> str:
+    return RENDER.render(body)
+
+
+def assert_inert(bodies: list[str]) -> None:
+    """No body renders a link, an image, a heading of its own or raw HTML from the user."""
+    for body in bodies:
+        html = rendered(body)
+        assert "<img" not in html and "<a " not in html, body
+        assert "<h1>" not in html and "<strong>分类" not in html, body
+
+
+def bodies(at: AppTest) -> list[str]:
+    found = [e.value for kind in ("markdown", "caption", "warning", "info", "error", "success",
+                                  "title", "subheader", "header") for e in getattr(at, kind)]
+    found += [m.label for m in at.metric] + [e.label for e in at.expander]
+    return found
+
+
+def test_addresses_are_not_linked_after_parsing():
+    """Streamlit links bare addresses in parsed text (GFM autolink literals): they are broken."""
+    for value in ("http://10.0.0.9/x", "https://a.b", "www.example.org", "a@b.cn", "WWW.X.CN"):
+        escaped = md_text(value)
+        assert WORD_JOINER in escaped and escaped.replace(WORD_JOINER, "").replace("\\", "") == value
+        plain = escaped.replace("\\", "")
+        assert "://" not in plain and "www." not in plain.lower() and "@b" not in plain
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_escaped_text_renders_as_written(value):
+    html = rendered(md_text(value))
+    assert "<a " not in html and "<img" not in html and "<h1>" not in html and "<strong>" not in html
+    shown = html.removeprefix("<p>").removesuffix("</p>\n").replace(WORD_JOINER, "")
+    expected = " ".join(value.split()).replace("&", "&amp;").replace("<", "&lt;").replace(
+        ">", "&gt;").replace('"', "&quot;")
+    assert shown == expected
+
+
+def test_card_html_keeps_user_text_inside_its_block():
+    class Slot:
+        def markdown(self, body, unsafe_allow_html):
+            self.body = body
+
+    slot = Slot()
+    figure_card(slot, CATEGORY, IMAGE, "\n\n" + IMAGE, LINK, help_text="'><img src=x>")
+    html = rendered(slot.body)
+    assert "<img" not in html and "<a " not in html and "\n" not in slot.body
+    assert html_text(CATEGORY) in slot.body
+
+
+@pytest.fixture()
+def hostile_db(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'hostile.db'}"
+    engine = make_engine(url)
+    migrate(engine)
+    load_fixture(engine)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE regions SET name = :n WHERE code = '100100001'"), {"n": IMAGE})
+        conn.execute(text("UPDATE regions SET name = :n WHERE code = '100100'"), {"n": COUNTY})
+        conn.execute(text("UPDATE units SET name = :n WHERE id = 1"), {"n": IMAGE})
+        conn.execute(text("UPDATE cases SET category = :c, summary = :c WHERE case_no IN ('A1', 'B1')"),
+                     {"c": CATEGORY})
+        conn.execute(text("UPDATE key_cases SET leader = :l, requirements = :l"), {"l": LINK})
+    from data.rollups import rebuild_all
+
+    rebuild_all(engine)
+    add_test_accounts(engine)
+    engine.dispose()
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+def run(path="app.py", **params) -> AppTest:
+    return signed_in_app(path, "city", **params)
+
+
+def test_hostile_url_parameter_shown_as_text(hostile_db):
+    at = run(**{"from": "2025-01", "to": "2025-03", "category": LINK, "township": IMAGE})
+    warnings = " ".join(w.value for w in at.warning)
+    assert md_text(LINK) in warnings and md_text(IMAGE) in warnings
+    assert_inert(bodies(at))
+
+
+def test_hostile_names_in_every_page(hostile_db):
+    at = run(**{"from": "2025-01", "to": "2025-03", "county": "100100",
+                "township": "100100001", "category": CATEGORY})
+    caption = at.caption[0].value
+    assert md_text(IMAGE) in caption and md_text(COUNTY) in caption
+    assert md_text(" ".join(CATEGORY.split())) in caption
+    assert_inert(bodies(at))
+    for page in ("pages/situation_map.py", "pages/dispatch.py", "pages/satisfaction.py",
+                 "pages/ranking.py", "pages/alerts.py", "pages/data_import.py"):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert md_text(IMAGE) in at.caption[0].value, page
+        assert_inert(bodies(at))
+
+
+def test_hostile_township_named_in_ranking_and_map(hostile_db):
+    at = run("pages/ranking.py")
+    at.radio(key="rank_kind").set_value("quarter").run()
+    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    at.number_input(key="r_cases").set_value(1).run()
+    at.number_input(key="r_min").set_value(1).run()
+    assert not at.exception
+    candidates = [md.value for md in at.markdown if md.value.startswith("- **")]
+    assert any(md_text(IMAGE) in c for c in candidates), candidates
+    assert_inert(bodies(at))
+
+    at = run("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
+    at.session_state["situation_map"] = {"selection": {
+        "indices": {"townships": [0]},
+        "objects": {"townships": [{"properties": {"code": "100100001"}}]}}}
+    at.run()
+    assert not at.exception
+    assert any(md_text(IMAGE) in i.value for i in at.info)
+    assert_inert(bodies(at))

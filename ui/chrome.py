@@ -1,0 +1,42 @@
+"""The look shared by every page: Chinese in place of Streamlit's few built-in English texts, and
+type that stays whole on a 1366-pixel laptop and readable on a projector.
+
+Streamlit has no setting for the file uploader's own texts ("Drag and drop file here", "Browse
+files", "Limit 200MB per file"): they are hidden here by CSS and each page says the same in
+Chinese beside the uploader (README: what remains in English).
+
+Streamlit's table toolbar offers "Download as CSV" of any table on the page. That file escapes no
+formula-like text and leaves no trace in the audit log, and Streamlit has no setting to turn it off
+(1.67): it is hidden here too, and every download goes through ui.downloads instead."""
+from __future__ import annotations
+
+import streamlit as st
+
+CSS = """
+<style>
+/* File uploader: Streamlit's English instructions hidden; the button relabelled in Chinese. */
+[data-testid="stFileUploaderDropzoneInstructions"] { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button { font-size: 0 !important; }
+[data-testid="stFileUploaderDropzone"] button > * { display: none !important; }
+[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 1rem; }
+[data-testid="stFileUploaderDropzone"]::before { content: "将文件拖到此处，或点击右侧按钮选择文件";
+  color: #555; font-size: 0.95rem; }
+/* Figure cards: a number and its unit never break apart; the type shrinks with the screen. */
+.figure-card .fc-value { white-space: nowrap; font-size: clamp(1.25rem, 1.55vw, 2.1rem); }
+.figure-card .fc-label, .figure-card .fc-detail { white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.figure-card .fc-change { word-break: keep-all; font-size: clamp(0.8rem, 0.95vw, 0.95rem); }
+.colour-count .cc-value { white-space: nowrap; font-size: clamp(1.4rem, 1.9vw, 2.4rem);
+  font-weight: 700; line-height: 1.15; }
+/* Buttons keep their whole label. */
+.stButton button, .stDownloadButton button { white-space: nowrap; }
+.block-container { padding-top: 2.2rem; padding-left: 2rem; padding-right: 2rem; max-width: 100%; }
+/* Tables: no unaudited CSV download from the toolbar. */
+button[aria-label="Download as CSV"],
+[data-testid="stElementToolbarButton"]:has(button[aria-label="Download as CSV"]) { display: none !important; }
+</style>
+"""
+
+
+def apply_chrome() -> None:
+    st.html(CSS)

@@ -1,0 +1,87 @@
+"""What the map page and the projector view (大屏) share: the colour counts and the deck."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from data.database import config_value
+from queries.filters import Filters
+from queries.situation_map import (
+    case_density, county_outlines, key_case_board, township_areas, township_map_figures,
+)
+from ui.database import cached_query
+from ui.map_deck import (
+    METRICS, PIN_COLOURS, class_colours, county_features, metric_text, pin_records, situation_deck,
+    township_features, view_for,
+)
+
+
+def map_data(view_filters: Filters, with_density: bool):
+    """(areas, counties, figures, board, density) for the view. The areas are coloured over the
+    whole county or jurisdiction even when the sidebar names one township (context), the key
+    cases follow the sidebar exactly."""
+    areas = cached_query(township_areas, view_filters.scope)
+    counties = cached_query(county_outlines, view_filters.scope)
+    if view_filters.county:
+        areas = areas[areas["county_code"] == view_filters.county]
+        counties = counties[counties["code"] == view_filters.county]
+    around = replace(view_filters, township=None)
+    figures = cached_query(township_map_figures, around)
+    board = cached_query(key_case_board, view_filters)
+    density = cached_query(case_density, view_filters) if with_density else pd.DataFrame()
+    return areas, counties, figures, board, density
+
+
+def colour_counts(board: pd.DataFrame, big: bool = False) -> None:
+    """One box per supervision colour with its count of key cases (its meaning on hover, and in
+    the colour key under the map)."""
+    counts = board["colour"].value_counts()
+    cols = st.columns(len(PIN_COLOURS))
+    label_size = "1.5rem" if big else "1.05rem"
+    for col, (key, (rgb, label, meaning)) in zip(cols, PIN_COLOURS.items()):
+        col.markdown(
+            f"<div class='colour-count' title='{meaning}' style='border-left:12px solid rgb{rgb};"
+            f"padding:2px 12px;background:#f7f7f7;display:flex;align-items:baseline;gap:14px'>"
+            f"<span style='font-size:{label_size}'>{label}</span>"
+            f"<span class='cc-value'>{int(counts.get(key, 0)):,} 件</span></div>",
+            unsafe_allow_html=True)
+
+
+def colour_key() -> str:
+    """The meaning of each pin colour, one line."""
+    return "　".join(f"{label}：{meaning}" for _rgb, label, meaning in PIN_COLOURS.values())
+
+
+def build_deck(areas, counties, figures, board, density, metric: str | None, names: dict,
+               hide_cleared: bool, width_px: int, height_px: int, big: bool = False):
+    """The deck and the metric's cut points. metric None: the areas are not coloured (the heat
+    layer is the one encoding then)."""
+    township_geo, bins = township_features(areas, figures, metric,
+                                           {c: names.get(c, "") for c in areas["county_code"]})
+    # Township names where they can be read: a county's townships, or a small jurisdiction.
+    labels = ([{"name": r.name, "lon": r.lon, "lat": r.lat} for r in areas.itertuples()]
+              if len(areas) <= 40 else [])
+    shown = board[board["colour"] != "green"] if hide_cleared else board
+    county_labels = ([{"name": r.name, "lon": r.lon, "lat": r.lat} for r in counties.itertuples()]
+                     if len(counties) > 1 else None)
+    deck = situation_deck(township_geo, county_features(counties), labels, density,
+                          pin_records(shown, names, big), view_for(areas, width_px, height_px),
+                          not density.empty, config_value("basemap_style_url"), county_labels,
+                          label_size=20 if big else 15)
+    return deck, bins
+
+
+def legend_html(metric: str | None, bins: list[float], schematic: bool, big: bool = False) -> str:
+    size = "1.3rem" if big else "0.95rem"
+    note = "　<b>乡镇（街道）区域为示意范围，非法定界线</b>" if schematic else ""
+    if metric is None:
+        return (f"<div style='font-size:{size}'>区域不着色；案件热力：颜色越深，案件越集中。{note}</div>")
+    label, unit, higher_better = METRICS[metric]
+    swatches = "".join(
+        f"<span style='display:inline-block;width:34px;height:14px;background:rgb{c};"
+        f"border:1px solid #aaa;margin-left:6px'></span>" for c in class_colours(bins, higher_better))
+    edges = " / ".join(metric_text(metric, b) for b in bins) or "各乡镇数值相同，不分档"
+    return (f"<div style='font-size:{size}'>区域颜色：{label}（{unit}），由低到高 {swatches}"
+            f"　分档界值：{edges}{note}</div>")
