@@ -23,6 +23,8 @@ PAGES = {
     "ranking": "pages/ranking.py",
     "alerts": "pages/alerts.py",
     "import": "pages/data_import.py",
+    "search": "pages/search.py",
+    "bigscreen": "pages/bigscreen.py",
 }
 
 
