@@ -201,7 +201,7 @@ class Session:
     async def sign_in(self, base: str, username: str, password: str, new_password: str | None = None
                       ) -> None:
         page = self.page
-        await page.goto(f"{base}/overview")
+        await page.goto(f"{base}/overview", timeout=SETTLE_TIMEOUT_S * 1000)
         await page.get_by_label("用户名").wait_for(timeout=SETTLE_TIMEOUT_S * 1000)
         await page.wait_for_function(f"!document.querySelector(\"{STATUS}\")",
                                      timeout=SETTLE_TIMEOUT_S * 1000)
@@ -274,12 +274,18 @@ def measure_browser(base: str, username: str, password: str, repeats: int = 5) -
     return asyncio.run(_single(base, username, password, repeats))
 
 
-async def _walker(browser, base, username, password, order, stop_at, results, errors, offset):
+async def _signed_in(browser, base, username, password, errors) -> Session | None:
     try:
         session = await _new_session(browser)
         await session.sign_in(base, username, password)
+        return session
     except Exception as exc:  # noqa: BLE001 - counted, not raised: the others go on
-        errors.append(f"登录：{exc}")
+        errors.append(f"登录：{str(exc).splitlines()[0][:120]}")
+        return None
+
+
+async def _walker(session, order, stop_at, results, errors, offset):
+    if session is None:
         return
     step = offset
     while time.monotonic() < stop_at:
@@ -302,9 +308,13 @@ async def _concurrent(base, username, password, sessions, seconds) -> dict:
     errors: list[str] = []
     async with async_playwright() as playwright:
         browser = await _launch(playwright)
+        # Everybody signs in first (as a meeting room does before it starts); the walk is timed
+        # from then on.
+        signed = await asyncio.gather(*[_signed_in(browser, base, username, password, errors)
+                                        for _ in range(sessions)])
         stop_at = time.monotonic() + seconds
-        await asyncio.gather(*[_walker(browser, base, username, password, order, stop_at, results,
-                                       errors, i) for i in range(sessions)])
+        await asyncio.gather(*[_walker(session, order, stop_at, results, errors, i)
+                               for i, session in enumerate(signed)])
         await browser.close()
     pages = {}
     for path, values in results.items():
