@@ -4,6 +4,8 @@ Every page starts with ui.page.start_page, which shows the sign-in form and stop
 is signed in; before that the pages are registered but hidden, so the address asked for (with its
 filters) opens once signed in, and nothing of the data is drawn.
 """
+import os
+
 import streamlit as st
 
 from ui.auth import account_box, signed_in_account
@@ -43,6 +45,10 @@ RESTRICTED_PAGES = [
     ("manage_accounts", st.Page("pages/accounts.py", title="账号管理", url_path="users")),
     ("read_audit", st.Page("pages/audit.py", title="审计日志", url_path="audit")),
 ]
+
+# The bench's floor page (one line of text), only in a server the bench starts.
+if os.environ.get("BENCH_FLOOR_PAGE") == "1":
+    PAGES = PAGES + [st.Page("ui/bench_floor.py", title="基准", url_path="bench-floor")]
 
 # Any failure from here on (database lost, a page's error) is shown in Chinese at the top of the
 # page, never as a traceback (ui/errors.py).

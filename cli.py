@@ -106,9 +106,10 @@ def demo(
     end: Optional[str] = typer.Option(None, help="数据截止日期 YYYY-MM-DD，默认今天"),
     plant_clusters: int = typer.Option(0, help="额外植入的已知聚集事件个数（用于检验预警）"),
     remove: bool = typer.Option(False, "--remove", help="清除演示信访件（只删演示数据，保留导入的真实数据）"),
+    finish: bool = typer.Option(False, "--finish", help="只补齐首次启动时留待后台生成的前两年演示数据"),
 ) -> None:
     """生成演示数据（会替换已有的演示数据，不会覆盖真实数据）；--remove 清除演示信访件。"""
-    from data.demo import generate
+    from data.demo import finish_demo, generate
 
     if remove:
         from data.importing.batches import remove_demo_cases
@@ -123,6 +124,14 @@ def demo(
         typer.echo(f"已清除 {removed:,} 件演示信访件（导入的真实数据、区划和单位名单均保留）。")
         return
     end_day = _parse_day(end, "--end")
+    if finish:
+        try:
+            started = time.perf_counter()
+            written = finish_demo(_engine(url))
+        except (DatabaseError, ValueError, RuntimeError) as exc:
+            _fail(str(exc))
+        typer.echo(f"已补齐演示数据：信访件 {written:,} 件，用时 {time.perf_counter() - started:.1f} 秒。")
+        return
     try:
         engine = _engine(url)
         started = time.perf_counter()
@@ -162,12 +171,17 @@ def serve(
         migrate(engine)
         if is_default_url(url) and not engine.connect().exec_driver_sql(
                 "SELECT 1 FROM regions LIMIT 1").first():
-            from data.demo import generate
+            from data.demo import first_start
 
-            typer.echo("首次启动：正在创建数据库并生成演示数据……")
-            generate(engine)
+            typer.echo("首次启动：正在创建数据库并生成最近一年的演示数据……")
+            first_start(engine)
             announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
         announce_accounts(ensure_first_admin(engine))
+        from data.demo import finish_in_background, pending_before
+
+        if pending_before(engine):
+            typer.echo("前两年的演示数据正在后台生成（约一分钟），完成后同比数字随之出现。")
+            finish_in_background(url)
         engine.dispose()
     except DatabaseError as exc:
         _fail(str(exc))
@@ -315,9 +329,15 @@ def bench(
     url: Optional[str] = typer.Option(None, help="数据库地址；默认 data/bench-<件数>.db（SQLite）"),
     as_json: bool = typer.Option(False, "--json", help="输出一行 JSON"),
     seed: int = typer.Option(20240601, help="生成数据时的随机种子"),
+    sessions: int = typer.Option(20, help="同时浏览的会话数"),
+    walk_seconds: int = typer.Option(120, help="多会话同时浏览的时长（秒）"),
+    import_rows: int = typer.Option(100_000, help="计时导入的清单行数"),
+    only: Optional[str] = typer.Option(None, help="只测其中几项，逗号分隔：pages,browser,concurrent,"
+                                       "import,first_start"),
 ) -> None:
-    """在指定规模的数据上计时：各页面典型视图（近一年、全辖区、不用缓存）的查询和整页脚本，以及全表
-    GROUP BY 和全表读入 pandas 两个基准。库中件数不符时先生成演示数据（市级）。"""
+    """在指定规模的数据上计时：各页面典型视图（近一年、全辖区、不用缓存）的查询和整页脚本，全表
+    GROUP BY 和全表读入 pandas 两个基准；浏览器中切换页面的时间（及只显示一行字的基准页面）、多个会话同时
+    浏览、导入一年的清单、首次启动。库中件数不符时先生成演示数据（市级）。"""
     from sqlalchemy import text
 
     from data.database import PROJECT_DIR
@@ -344,7 +364,10 @@ def bench(
                 scale_up(engine, copies)
             with engine.connect() as conn:
                 cases = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
-        result = bench_module.run(url, cases, engine.dialect.name)
+        parts = tuple(p.strip() for p in only.split(",")) if only else (
+            "pages", "browser", "concurrent", "import", "first_start")
+        result = bench_module.run(url, cases, engine.dialect.name, sessions=sessions,
+                                  walk_seconds=walk_seconds, import_rows=import_rows, parts=parts)
     except (DatabaseError, ValueError, RuntimeError) as exc:
         _fail(str(exc))
     if as_json:

@@ -70,6 +70,10 @@ def make_engine(url: str) -> Engine:
                                  "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
                                  "keepalives_count": 3, "tcp_user_timeout": 60_000}}
                if url.startswith("postgresql") else {})
+    if url.startswith("sqlite"):
+        # A write waits up to 30 s for another one (an import, the demo's background years)
+        # instead of failing after SQLite's default 5 s.
+        options = {"connect_args": {"timeout": 30}}
     try:
         # pool_pre_ping: a connection the server dropped (restart, network cut) is replaced
         # before use. hide_parameters: an error's text never carries a row's values (a

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,14 +18,17 @@ import numpy as np
 from sqlalchemy import Engine, text
 
 from data import rollups, schema, search_index
-from data.database import bulk_insert, migrate, write_setting
+from data.database import PROJECT_DIR, bulk_insert, migrate, write_setting
 from data.geography import PROFILES, Place, build_places, flatten
 from data.importing.batches import Source, close_batch, open_batch
 from queries import defaults
+from queries.filters import add_months
 
 CASES_PER_YEAR = {"city": 20_000, "county": 9_000}
 PLANTED_KEY = "planted_clusters"  # settings: the clusters planted for measuring early warning
 YEARS = 3
+PENDING_KEY = "demo_pending_before"  # settings: the demo's cases before this day are still to come
+DEMO_CASES_KEY = "demo_cases"  # settings: the demo's total number of cases
 CHUNK = 50_000
 
 CHANNEL_WEIGHTS = {"网上信访": 0.40, "来访": 0.24, "来信": 0.11, "电话": 0.13, "手机App": 0.05,
@@ -136,8 +142,11 @@ def _dates(origin: int, offsets: np.ndarray) -> list:
 
 
 def generate(engine: Engine, profile: str = "city", cases: int | None = None, seed: int = 20240601,
-             end: date | None = None, plant_clusters: int = 0, rollup: bool = True) -> DemoSummary:
-    """Replaces the database's content by a demo jurisdiction; refuses to overwrite real data."""
+             end: date | None = None, plant_clusters: int = 0, rollup: bool = True,
+             defer_before: date | None = None) -> DemoSummary:
+    """Replaces the database's content by a demo jurisdiction; refuses to overwrite real data.
+    defer_before: only the cases registered from that day on are written now (with their key
+    cases, evaluations and events); finish_demo() writes the earlier ones, the same as in one go."""
     if profile not in PROFILES:
         raise ValueError(f"未知的演示档案：{profile}（可选 city 或 county）")
     end = end or date.today()
@@ -170,6 +179,10 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
 
     case_columns, case_rows, key_rows, eval_rows, event_rows, planted = _cases(
         rng, profile, total, end, townships, department_ids, plant_clusters, seed)
+    if defer_before is not None:
+        case_rows, key_rows, eval_rows, event_rows = _registered(
+            case_columns, case_rows, key_rows, eval_rows, event_rows,
+            lambda day: day >= defer_before)
 
     with engine.begin() as conn:
         for table in ("case_events", "evaluations", "key_cases", "cases", "units", "regions",
@@ -182,20 +195,7 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
                     [(p.code, p.name, p.level, p.parent_code, round(p.lon, 6), round(p.lat, 6),
                       p.population, p.boundary, p.boundary_schematic) for p in places])
         bulk_insert(conn, schema.units, ("id", "code", "name", "kind", "region_code"), unit_rows)
-        for start in range(0, len(case_rows), CHUNK):
-            bulk_insert(conn, schema.cases, (*case_columns, "batch_id"),
-                        [(*r, batch_id) for r in case_rows[start:start + CHUNK]])
-        bulk_insert(conn, schema.key_cases, ("case_no", "listed_on", "leader", "requirements",
-                                             "resolve_by", "progress_pct", "stage", "cleared_on",
-                                             "batch_id"), [(*r, batch_id) for r in key_rows])
-        for start in range(0, len(eval_rows), CHUNK):
-            bulk_insert(conn, schema.evaluations, ("case_no", "evaluated_on", "method", "result",
-                                                   "batch_id"),
-                        [(*r, batch_id) for r in eval_rows[start:start + CHUNK]])
-        for start in range(0, len(event_rows), CHUNK):
-            bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note",
-                                                   "batch_id"),
-                        [(*r, batch_id) for r in event_rows[start:start + CHUNK]])
+        _insert_cases(conn, batch_id, case_columns, case_rows, key_rows, eval_rows, event_rows)
         search_index.rebuild(conn)
         close_batch(conn, batch_id, len(case_rows))
         if rollup:
@@ -204,6 +204,9 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         write_setting(conn, defaults.AS_OF_KEY, end.isoformat())
         write_setting(conn, "demo_profile", profile)
         write_setting(conn, "demo_seed", str(seed))
+        write_setting(conn, DEMO_CASES_KEY, str(total))
+        if defer_before is not None:
+            write_setting(conn, PENDING_KEY, defer_before.isoformat())
         write_setting(conn, PLANTED_KEY, json.dumps(planted, ensure_ascii=False))
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
@@ -215,6 +218,108 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
                        sum(1 for p in places if p.level == "village"), len(unit_rows),
                        len(department_ids), len(case_rows), len(key_rows), len(eval_rows),
                        len(event_rows))
+
+
+def _registered(columns, case_rows, key_rows, eval_rows, event_rows, keep):
+    """The rows of the cases whose registration day passes `keep` (and of nothing else)."""
+    at = columns.index("received_on")
+    case_rows = [row for row in case_rows if keep(row[at])]
+    numbers = {row[0] for row in case_rows}
+    return (case_rows, [r for r in key_rows if r[0] in numbers],
+            [r for r in eval_rows if r[0] in numbers], [r for r in event_rows if r[0] in numbers])
+
+
+def first_start(engine: Engine, today: date | None = None) -> DemoSummary:
+    """The demo of a first start: the latest twelve months (and the current one) now, so the
+    server opens within seconds; finish_in_background() writes the two years before."""
+    end = today or date.today()
+    return generate(engine, end=end, defer_before=add_months(end.replace(day=1), -12))
+
+
+def finish_in_background(url: str) -> subprocess.Popen:
+    """`cli.py demo --finish` in a child process (stopped with the server, resumed at its next
+    start)."""
+    return subprocess.Popen([sys.executable, str(PROJECT_DIR / "cli.py"), "demo", "--finish"],
+                            cwd=PROJECT_DIR, env={**os.environ, "DATABASE_URL": url},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def pending_before(engine: Engine, conn=None) -> date | None:
+    """The day before which the demo's cases are still to be written (None: nothing pending)."""
+    if conn is None:
+        with engine.connect() as conn:
+            return pending_before(engine, conn)
+    value = conn.execute(text("SELECT value FROM settings WHERE key = :k"),
+                         {"k": PENDING_KEY}).scalar()
+    return date.fromisoformat(value) if value else None
+
+
+def _insert_cases(conn, batch_id, case_columns, case_rows, key_rows, eval_rows, event_rows) -> None:
+    """The rows of some demo cases, marked as the demo batch's (so only they are removed as demo)."""
+    marked = lambda rows: [(*r, batch_id) for r in rows]  # noqa: E731
+    for start in range(0, len(case_rows), CHUNK):
+        bulk_insert(conn, schema.cases, (*case_columns, "batch_id"),
+                    marked(case_rows[start:start + CHUNK]))
+    bulk_insert(conn, schema.key_cases, ("case_no", "listed_on", "leader", "requirements",
+                                         "resolve_by", "progress_pct", "stage", "cleared_on",
+                                         "batch_id"), marked(key_rows))
+    for start in range(0, len(eval_rows), CHUNK):
+        bulk_insert(conn, schema.evaluations, ("case_no", "evaluated_on", "method", "result",
+                                               "batch_id"), marked(eval_rows[start:start + CHUNK]))
+    for start in range(0, len(event_rows), CHUNK):
+        bulk_insert(conn, schema.case_events, ("case_no", "kind", "happened_on", "note", "batch_id"),
+                    marked(event_rows[start:start + CHUNK]))
+
+
+def finish_demo(engine: Engine) -> int:
+    """Writes the demo's cases that generate(defer_before=...) left for later (regenerated from
+    the same profile, seed, total and end day, so the database ends as if generated in one go) and
+    refreshes the rollups of their months. Returns the cases written."""
+    cutoff = pending_before(engine)
+    if cutoff is None:
+        return 0
+    with engine.connect() as conn:
+        settings = dict(conn.execute(text("SELECT key, value FROM settings")).fetchall())
+    profile, seed = settings["demo_profile"], int(settings["demo_seed"])
+    end = date.fromisoformat(settings[defaults.AS_OF_KEY])
+    total = int(settings[DEMO_CASES_KEY])
+    planted = len(json.loads(settings.get(PLANTED_KEY) or "[]"))
+    rng = np.random.default_rng(seed)
+    root = build_places(profile, rng, villages_total=353 if profile == "county" else None)
+    townships = [p for p in flatten(root) if p.level == "township"]
+    department_ids = {name: len(townships) + i + 1 for i, name in enumerate(
+        CITY_DEPARTMENTS if profile == "city" else DEPARTMENTS)}
+    case_columns, case_rows, key_rows, eval_rows, event_rows, _planted = _cases(
+        rng, profile, total, end, townships, department_ids, planted, seed)
+    at = case_columns.index("received_on")
+    months = sorted({row[at].replace(day=1) for row in case_rows if row[at] < cutoff}, reverse=True)
+    written, expected = 0, cutoff
+    # A month per transaction, the latest first: every commit leaves whole months with their
+    # rollups (the figures exact for the cases present), and the app's own writes (a sign-in)
+    # wait a moment at most; an interrupted run resumes at the month it stopped.
+    for month in months:
+        rows = _registered(case_columns, case_rows, key_rows, eval_rows, event_rows,
+                           lambda day: month <= day < min(cutoff, add_months(month, 1)))
+        with engine.begin() as conn:
+            if pending_before(engine, conn) != expected:
+                return written  # regenerated or finished meanwhile
+            batch_id = conn.execute(text(
+                "SELECT MAX(id) FROM import_batches WHERE is_demo")).scalar()
+            _insert_cases(conn, batch_id, case_columns, *rows)
+            conn.execute(text("UPDATE import_batches SET row_count = row_count + :n WHERE id = :b"),
+                         {"n": len(rows[0]), "b": batch_id})
+            rollups.refresh(conn, [month])
+            search_index.refresh(conn, [r[0] for r in conn.execute(text(
+                "SELECT id FROM cases WHERE received_on >= :m AND received_on < :n"),
+                {"m": month, "n": min(cutoff, add_months(month, 1))})])
+            write_setting(conn, PENDING_KEY, month.isoformat())
+        written, expected = written + len(rows[0]), month
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": PENDING_KEY})
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            rollups.analyze(conn)
+    return written
 
 
 def _plant(seed: int, count: int, received: np.ndarray, township: np.ndarray,

@@ -23,11 +23,14 @@ def _engine_for(url: str) -> Engine:
     check_connection(engine)
     migrate(engine)
     if is_default_url(url) and not fetch_frame(engine, "SELECT 1 FROM regions LIMIT 1").shape[0]:
-        from data.demo import generate
+        from data.demo import first_start
 
-        with st.spinner("首次启动：正在创建数据库、生成演示数据并计算汇总表（约一分钟）……"):
-            generate(engine)
+        with st.spinner("首次启动：正在创建数据库、生成最近一年的演示数据并计算汇总表……"):
+            first_start(engine)
             announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
+        from data.demo import finish_in_background
+
+        finish_in_background(url)
     announce_accounts(ensure_first_admin(engine))
     return engine
 
@@ -51,19 +54,27 @@ def app_engine() -> Engine:
 TIMINGS: list[tuple[str, float]] | None = None
 
 
-def _facts_of(engine: Engine) -> tuple[bool, date]:
-    return is_demo_data(engine), dataset_as_of(engine, date.today())
+def _facts_of(engine: Engine) -> tuple[bool, date, bool]:
+    """Demo data or not, the as-of day, and whether the demo's earlier years are still coming."""
+    from data.demo import pending_before
+
+    return (is_demo_data(engine), dataset_as_of(engine, date.today()),
+            pending_before(engine) is not None)
 
 
 @st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, show_spinner=False)
-def _facts(url: str) -> tuple[bool, date]:
+def _facts(url: str) -> tuple[bool, date, bool]:
     return _facts_of(_engine_for(url))
 
 
-def _current_facts() -> tuple[bool, date]:
+def _current_facts() -> tuple[bool, date, bool]:
     if TIMINGS is not None:
         return _timed(_facts_of)
-    return _facts(database_url())
+    facts = _facts(database_url())
+    if facts[2]:  # read afresh until the demo's earlier years have arrived
+        _facts.clear()
+        facts = _facts(database_url())
+    return facts
 
 
 def data_as_of() -> date:
@@ -74,11 +85,13 @@ def data_as_of() -> date:
 def show_demo_banner() -> None:
     if _current_facts()[0]:
         st.warning("**演示数据**：当前显示的是系统生成的演示辖区和案件，并非真实信访数据；"
-                   "乡镇（街道）区域为示意范围。导入本单位数据后此提示自动消失。")
+                   "乡镇（街道）区域为示意范围。导入本单位数据后此提示自动消失。"
+                   + ("\n\n前两年的演示数据正在后台生成（约一分钟），完成后刷新页面即可看到同比数字。"
+                      if _current_facts()[2] else ""))
 
 
 @st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=512, show_spinner=False)
-def _cached(_fn, name: str, url: str, args: tuple, kwargs: tuple):
+def _cached(_fn, name: str, url: str, complete: bool, args: tuple, kwargs: tuple):
     return _fn(_engine_for(url), *args, **dict(kwargs))
 
 
@@ -93,7 +106,10 @@ def cached_query(fn, *args, **kwargs):
     """fn(engine, *args, **kwargs), cached per database and arguments for a few minutes."""
     if TIMINGS is not None:
         return _timed(fn, *args, **kwargs)
-    return _cached(fn, f"{fn.__module__}.{fn.__qualname__}", database_url(), args,
+    # While the demo's earlier years are being written, results are kept apart from the complete
+    # database's.
+    return _cached(fn, f"{fn.__module__}.{fn.__qualname__}", database_url(),
+                   not _current_facts()[2], args,
                    tuple(sorted(kwargs.items())))
 
 

@@ -1,0 +1,396 @@
+"""Speed as a user feels it, in headless Chromium against a running server (`cli.py serve`): warm
+navigation from another page of the app to settled, one session and many at once, and the first
+start of a fresh copy of the project.
+
+Settled: the page's own text is shown, Streamlit's running indicator is gone, no HTTP request is
+open, and nothing has arrived on the websocket for QUIET_S; the time is that of the last activity."""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+QUIET_S = 0.5
+SETTLE_TIMEOUT_S = 120
+FLOOR = "bench-floor"
+# url path -> a text only that page shows once drawn.
+PAGE_TEXTS = {"overview": "信访总量", "map": "作战图：重点案件清单", "dispatch": "责任单位办理进度",
+              "satisfaction": "分项比较", "ranking": "通报候选", "alerts": "预警清单",
+              "import": "选择信访件清单", "search": "打开案件档案", "bigscreen": "最紧急的重点案件"}
+FLOOR_TEXT = "基准页面"
+# url path -> the page's title in the sidebar (the default page's link is the bare address).
+TITLES = {"overview": "总览", "map": "挂图作战", "dispatch": "月度调度", "satisfaction": "满意度",
+          "ranking": "乡镇排名与通报", "alerts": "事前预警", "import": "数据导入", "search": "综合查询",
+          "bigscreen": "大屏（投影）", FLOOR: "基准"}
+STATUS = "[data-testid='stStatusWidget']"
+ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(base: str, process: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("看板服务未能启动")
+        try:
+            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("看板服务启动超时")
+
+
+class Server:
+    """`cli.py serve` on a free port with the bench's floor page; the peak resident memory of its
+    process tree, sampled from /proc."""
+
+    def __init__(self, url: str | None, project_dir: Path = PROJECT_DIR):
+        """url None: the project's default database (as the README's run command uses it)."""
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        if url:
+            environment.update(DATABASE_URL=url, BENCH_FLOOR_PAGE="1")
+        self.process = subprocess.Popen(
+            [sys.executable, str(project_dir / "cli.py"), "serve", "--headless", "--port",
+             str(self.port), "--address", "127.0.0.1"],
+            cwd=project_dir, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True, start_new_session=True)
+        self.output: list[str] = []
+        threading.Thread(target=self._read_output, daemon=True).start()
+        self.peak_rss_mb = 0.0
+        self._sampling = False
+
+    def _read_output(self) -> None:
+        for line in self.process.stdout:
+            self.output.append(line)
+
+    def wait(self, timeout: float = 600) -> "Server":
+        _wait_healthy(self.base, self.process, timeout)
+        return self
+
+    def rss_mb(self) -> float:
+        return sum(_rss_kb(pid) for pid in _tree(self.process.pid)) / 1024
+
+    def sample_rss(self, interval: float = 0.25) -> None:
+        """Samples the tree's memory in a thread until stop_sampling()."""
+        self._sampling = True
+
+        def sample():
+            while self._sampling:
+                self.peak_rss_mb = max(self.peak_rss_mb, self.rss_mb())
+                time.sleep(interval)
+
+        threading.Thread(target=sample, daemon=True).start()
+
+    def stop_sampling(self) -> float:
+        self._sampling = False
+        return round(self.peak_rss_mb, 1)
+
+    def stop(self) -> None:
+        self._sampling = False
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def _tree(root: int) -> list[int]:
+    """The process and its descendants (from /proc/<pid>/task/*/children)."""
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            try:
+                todo += [int(p) for p in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return pids
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Session:
+    """One browser tab with its own Streamlit session, watching its network activity."""
+
+    def __init__(self, page):
+        self.page = page
+        self.inflight = 0
+        self.frames = 0
+        self.last = time.monotonic()
+        self.disconnected = False
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+        page.on("websocket", self._socket)
+
+    def _started(self, _request) -> None:
+        self.inflight += 1
+        self.last = time.monotonic()
+
+    def _ended(self, _request) -> None:
+        self.inflight = max(0, self.inflight - 1)
+        self.last = time.monotonic()
+
+    def _socket(self, socket_) -> None:
+        def received(_payload):
+            self.frames += 1
+            self.last = time.monotonic()
+
+        def closed(_ws):
+            self.disconnected = True
+
+        socket_.on("framereceived", received)
+        socket_.on("close", closed)
+
+    async def settle(self, text: str, started: float, frames_before: int) -> float:
+        """Seconds from `started` to the last activity before the page settled."""
+        page = self.page
+        deadline = started + SETTLE_TIMEOUT_S
+        ready_since = None
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            if self.disconnected:
+                raise RuntimeError("连接断开")
+            # Two animation frames: whatever the page draws (a map's canvas) has been drawn.
+            await page.evaluate("new Promise(r => requestAnimationFrame(() => "
+                                "requestAnimationFrame(r)))")
+            ready = (self.frames > frames_before and self.inflight == 0
+                     and not await page.locator(STATUS).count()
+                     and await page.get_by_text(text, exact=False).count() > 0)
+            now = time.monotonic()
+            if not ready:
+                ready_since = None
+                continue
+            ready_since = ready_since or now
+            if now - max(self.last, ready_since) >= QUIET_S:
+                return max(self.last, ready_since - 0.05) - started
+        raise RuntimeError(f"{SETTLE_TIMEOUT_S} 秒内未完成")
+
+    async def sign_in(self, base: str, username: str, password: str, new_password: str | None = None
+                      ) -> None:
+        page = self.page
+        await page.goto(f"{base}/overview", timeout=SETTLE_TIMEOUT_S * 1000)
+        await page.get_by_label("用户名").wait_for(timeout=SETTLE_TIMEOUT_S * 1000)
+        await page.wait_for_function(f"!document.querySelector(\"{STATUS}\")",
+                                     timeout=SETTLE_TIMEOUT_S * 1000)
+        if await page.get_by_role("dialog").count():  # a notice over the form
+            await page.keyboard.press("Escape")
+        await page.get_by_label("用户名").fill(username)
+        await page.get_by_label("密码").fill(password)
+        await page.get_by_role("button", name="登录").click()
+        if new_password:
+            await page.get_by_label("新密码", exact=True).wait_for(timeout=SETTLE_TIMEOUT_S * 1000)
+            await page.get_by_label("当前密码").fill(password)
+            await page.get_by_label("新密码", exact=True).fill(new_password)
+            await page.get_by_label("再次输入新密码").fill(new_password)
+            await page.get_by_role("button", name="修改密码").click()
+        frames = self.frames
+        await self.settle(PAGE_TEXTS["overview"], time.monotonic(), frames - 1)
+
+    async def go(self, path: str) -> float:
+        """Clicks the sidebar link to `path` and waits until it has settled; seconds."""
+        page = self.page
+        link = page.locator("a[data-testid='stSidebarNavLink']",
+                            has_text=re.compile(f"^{TITLES[path]}$")).first
+        if not await link.is_visible():
+            more = page.locator("[data-testid='stSidebarNavViewButton']")
+            if await more.count():
+                await more.first.click()
+        frames = self.frames
+        started = time.monotonic()
+        await link.click()
+        seconds = await self.settle(FLOOR_TEXT if path == FLOOR else PAGE_TEXTS[path], started,
+                                    frames)
+        if await page.locator(ERRORS).count():
+            raise RuntimeError("页面显示错误")
+        return seconds
+
+
+async def _launch(playwright):
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+
+
+async def _new_session(browser) -> Session:
+    context = await browser.new_context(viewport={"width": 1600, "height": 1000})
+    return Session(await context.new_page())
+
+
+async def _single(base: str, username: str, password: str, repeats: int) -> dict:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await _launch(playwright)
+        session = await _new_session(browser)
+        await session.sign_in(base, username, password)
+        times: dict[str, list[float]] = {path: [] for path in [FLOOR, *PAGE_TEXTS]}
+        for path in times:  # warm every page once: imports, first queries, the browser's caches
+            await session.go(path)
+        for _ in range(repeats):
+            for path in times:
+                await session.go("overview" if path == FLOOR else FLOOR)
+                times[path].append(await session.go(path))
+        await browser.close()
+    medians = {path: round(statistics.median(values), 3) for path, values in times.items()}
+    floor = medians.pop(FLOOR)
+    return {"browser": {path: {"median_s": value, "over_floor": round(value / floor, 2)}
+                        for path, value in medians.items()},
+            "browser_floor_s": floor}
+
+
+def measure_browser(base: str, username: str, password: str, repeats: int = 5) -> dict:
+    """Warm navigation to every page (from another page of the app): median of `repeats`."""
+    return asyncio.run(_single(base, username, password, repeats))
+
+
+async def _signed_in(browser, base, username, password, errors) -> Session | None:
+    try:
+        session = await _new_session(browser)
+        await session.sign_in(base, username, password)
+        return session
+    except Exception as exc:  # noqa: BLE001 - counted, not raised: the others go on
+        errors.append(f"登录：{str(exc).splitlines()[0][:120]}")
+        return None
+
+
+async def _walker(session, order, stop_at, results, errors, offset):
+    if session is None:
+        return
+    step = offset
+    while time.monotonic() < stop_at:
+        path = order[step % len(order)]
+        step += 1
+        try:
+            results[path].append(await session.go(path))
+        except Exception as exc:  # noqa: BLE001
+            errors.append(f"{path}：{str(exc).splitlines()[0][:120]}")
+            if session.disconnected:
+                return
+    await session.page.context.close()
+
+
+async def _concurrent(base, username, password, sessions, seconds) -> dict:
+    from playwright.async_api import async_playwright
+
+    order = list(PAGE_TEXTS)
+    results: dict[str, list[float]] = {path: [] for path in order}
+    errors: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await _launch(playwright)
+        # Everybody signs in first (as a meeting room does before it starts); the walk is timed
+        # from then on.
+        signed = await asyncio.gather(*[_signed_in(browser, base, username, password, errors)
+                                        for _ in range(sessions)])
+        stop_at = time.monotonic() + seconds
+        await asyncio.gather(*[_walker(session, order, stop_at, results, errors, i)
+                               for i, session in enumerate(signed)])
+        await browser.close()
+    pages = {}
+    for path, values in results.items():
+        values.sort()
+        pages[path] = {"visits": len(values),
+                       "p50_s": round(statistics.median(values), 3) if values else None,
+                       "p95_s": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3)
+                       if values else None}
+    return {"sessions": sessions, "seconds": seconds, "pages": pages, "errors": len(errors),
+            "error_samples": errors[:10]}
+
+
+def measure_concurrent(server: Server, username: str, password: str, sessions: int = 20,
+                       seconds: int = 120) -> dict:
+    """`sessions` signed-in tabs, each walking all pages in turn for `seconds` (the walks started
+    at different pages); per page p50/p95 settle, errors, the server's peak memory."""
+    server.peak_rss_mb = 0.0
+    server.sample_rss()
+    result = asyncio.run(_concurrent(server.base, username, password, sessions, seconds))
+    result["server_peak_rss_mb"] = server.stop_sampling()
+    return result
+
+
+def _project_copy(target: Path) -> Path:
+    """The project's tracked files (as checked out now) without any database: a fresh install."""
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=PROJECT_DIR,
+                           capture_output=True, text=True, check=True).stdout.split("\n")
+    for name in files:
+        source = PROJECT_DIR / name
+        if not name or not source.is_file() or name.startswith(".venv/"):
+            continue
+        if source.suffix in (".db", ".db-wal", ".db-shm") or name.endswith("initial-passwords.txt"):
+            continue
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target / name)
+    return target
+
+
+async def _first_sign_in(base: str, password: str) -> None:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await _launch(playwright)
+        session = await _new_session(browser)
+        try:
+            await session.sign_in(base, "admin", password, new_password="Erstlauf-2025x")
+        except Exception:
+            await session.page.screenshot(path=str(PROJECT_DIR / "test-output" / "first-start.png"))
+            raise
+        if await session.page.locator(ERRORS).count():
+            raise RuntimeError("总览显示错误")
+        await browser.close()
+
+
+def measure_first_start() -> dict:
+    """The README's run command (`cli.py serve`) in a fresh copy of the project (no database),
+    until the overview shows its figures, signing in with the printed admin password and changing
+    it as the first sign-in asks."""
+    with tempfile.TemporaryDirectory(prefix="xf-first-start-") as folder:
+        copy = _project_copy(Path(folder))
+        started = time.monotonic()
+        server = Server(None, copy)
+        try:
+            server.wait(timeout=900)
+            serving = time.monotonic() - started
+            password = None
+            for _ in range(100):
+                found = re.search(r"用户名 admin\s+初始密码 (\S+)", "".join(server.output))
+                if found:
+                    password = found.group(1)
+                    break
+                time.sleep(0.1)
+            if password is None:
+                raise RuntimeError("启动窗口中没有管理员初始密码")
+            asyncio.run(_first_sign_in(server.base, password))
+            total = time.monotonic() - started
+        finally:
+            server.stop()
+    return {"first_start_s": round(total, 1), "first_start_serving_s": round(serving, 1)}
