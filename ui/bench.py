@@ -213,7 +213,7 @@ def _judge_concurrent(result: dict) -> None:
     """Each page's p95 with everybody at once over its median alone."""
     alone = result.get("browser") or {}
     for path, page in result["concurrent"]["pages"].items():
-        if path in alone and page["p95_s"]:
+        if alone.get(path, {}).get("median_s") and page["p95_s"]:
             page["p95_over_single"] = round(page["p95_s"] / alone[path]["median_s"], 2)
 
 
@@ -249,9 +249,10 @@ def table(result: dict) -> str:
         for name, search in result.get("searches", {}).items():
             lines.append(f"综合查询 {name:<12}{search['s']:>8.3f} s  {search['count']:>9,} 件  {search['text']}")
     if "browser" in result:
-        lines.append(f"浏览器（切换页面到稳定，中位数）：基准页面 {result['browser_floor_s']:.2f} s")
+        lines.append(f"浏览器（切换页面到稳定，中位数）：基准页面 {result['browser_floor_s']} s")
         for name, page in result["browser"].items():
-            lines.append(f"  {name:<14}{page['median_s']:>8.2f} s  基准的 {page['over_floor']} 倍")
+            lines.append(f"  {name:<14}{page['median_s']} s  基准的 {page['over_floor']} 倍"
+                         + (f"  {page['error']}" if page.get("error") else ""))
     if "concurrent" in result:
         both = result["concurrent"]
         lines.append(f"{both['sessions']} 个会话同时浏览 {both['seconds']} s：错误 {both['errors']} 个，"

@@ -255,16 +255,24 @@ async def _single(base: str, username: str, password: str, repeats: int) -> dict
         session = await _new_session(browser)
         await session.sign_in(base, username, password)
         times: dict[str, list[float]] = {path: [] for path in [FLOOR, *PAGE_TEXTS]}
-        for path in times:  # warm every page once: imports, first queries, the browser's caches
-            await session.go(path)
-        for _ in range(repeats):
+        failures: dict[str, str] = {}
+        for round_ in range(repeats + 1):  # the first round warms up: imports, caches
             for path in times:
-                await session.go("overview" if path == FLOOR else FLOOR)
-                times[path].append(await session.go(path))
+                try:
+                    await session.go("overview" if path == FLOOR else FLOOR)
+                    seconds = await session.go(path)
+                except Exception as exc:  # noqa: BLE001 - the page is reported, the rest go on
+                    failures[path] = str(exc).splitlines()[0][:120]
+                    continue
+                if round_:
+                    times[path].append(seconds)
         await browser.close()
-    medians = {path: round(statistics.median(values), 3) for path, values in times.items()}
+    medians = {path: round(statistics.median(values), 3) if values else None
+               for path, values in times.items()}
     floor = medians.pop(FLOOR)
-    return {"browser": {path: {"median_s": value, "over_floor": round(value / floor, 2)}
+    return {"browser": {path: {"median_s": value,
+                               "over_floor": round(value / floor, 2) if value and floor else None,
+                               **({"error": failures[path]} if path in failures else {})}
                         for path, value in medians.items()},
             "browser_floor_s": floor}
 
