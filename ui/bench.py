@@ -281,13 +281,14 @@ IMPORT_COLUMNS = ("信访件编号", "登记日期", "信访形式", "信访人�
 def import_case_list(engine, content: bytes, filename: str):
     """The importer's public path, as the import page and `cli.py import` take it: read the file,
     find the header, check every row, write all of it. Returns the write's result."""
-    from data import importer
+    from data.importing.cases import plan_import, write_plan
+    from data.importing.reading import read_table
 
-    frame = importer.read_table(content, filename)
-    plan = importer.plan_import(engine, frame)
+    frame = read_table(content, filename)
+    plan = plan_import(engine, frame)
     if plan.problems:
         raise RuntimeError(f"生成的清单未通过检查：{plan.problems[0].text()}")
-    return importer.write_plan(engine, plan)
+    return write_plan(engine, plan)
 
 
 def write_case_list(engine, path: Path, rows: int, seed: int = 7) -> Path:
