@@ -83,10 +83,12 @@ def read_once(upload, slot: str):
     kept = st.session_state.get(f"read_{slot}")
     if kept is None or kept[0] != digest:
         try:
-            with st.spinner(f"正在读取 {upload.name}……"):
+            with st.spinner(f"正在读取 {md_text(upload.name)}……"):
                 kept = (digest, read_table(content, upload.name), None)
         except ImportRefused as exc:
             kept = (digest, None, str(exc))
+            audit.record(engine, account.username, "import_reject", upload.name,
+                         {"kind": slot, "sha256": digest, "bytes": len(content)}, "拒绝")
         st.session_state[f"read_{slot}"] = kept
     if kept[2]:
         st.error(md_text(kept[2]))
@@ -94,11 +96,21 @@ def read_once(upload, slot: str):
     return kept[1], digest
 
 
-def planned(slot: str, key: tuple, make):
-    """A plan kept in the session for this file and these choices (dropped after any write)."""
+def planned(slot: str, key: tuple, make, file_name: str):
+    """A plan kept in the session for this file and these choices (dropped after any write); each
+    check is audited once, passed or refused, with the file's name and SHA-256 (key[0])."""
     kept = st.session_state.get(f"plan_{slot}")
     if kept is None or kept[0] != key:
-        kept = (key, make())
+        detail = {"kind": slot, "sha256": key[0]}
+        try:
+            kept = (key, make())
+        except ImportRefused:
+            audit.record(engine, account.username, "import_reject", file_name, detail, "拒绝")
+            raise
+        plan = kept[1]
+        audit.record(engine, account.username, "import_check", file_name,
+                     {**detail, "rows": len(plan.rows), "problems": len(plan.problems)},
+                     "成功" if not plan.problems else "拒绝")
         st.session_state[f"plan_{slot}"] = kept
     return kept[1]
 
@@ -143,7 +155,8 @@ def import_cases(upload) -> None:
     try:
         plan = planned("cases", (digest, tuple(sorted(mapping.items())), header_row),
                        lambda: check_jurisdiction(engine, plan_import(engine, frame, mapping, header_row),
-                                                  filters.scope.county, filters.scope.township))
+                                                  filters.scope.county, filters.scope.township),
+                       upload.name)
     except ImportRefused as exc:
         st.error(md_text(exc))
         return
@@ -186,7 +199,7 @@ def checked_plan(upload, slot: str, planner):
         return None
     frame, digest = read
     try:
-        plan = planned(slot, (digest,), lambda: planner(frame))
+        plan = planned(slot, (digest,), lambda: planner(frame), upload.name)
     except ImportRefused as exc:
         st.error(md_text(exc))
         return None

@@ -16,7 +16,8 @@ from data.accounts import (
 )
 from tests.signin import PASSWORD, add_test_accounts, sign_in, signed_in_app
 
-PAGES = ["overview", "situation_map", "dispatch", "satisfaction", "ranking", "alerts", "data_import"]
+PAGES = ["overview", "situation_map", "bigscreen", "dispatch", "satisfaction", "ranking", "alerts",
+         "search", "data_import"]
 OTHER_PLACES = ("二镇", "三镇", "乙县")
 
 
@@ -127,6 +128,17 @@ def test_township_account_sees_only_its_township(app_db, page):
     assert not at.exception, at.exception
     shown = _all_text(at)
     for other in OTHER_PLACES:
+        assert other not in shown, f"{page} shows {other}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_county_account_sees_only_its_county(app_db, page):
+    at = signed_in_app(user="jia_leader", **{"from": "2025-01", "to": "2025-03"})
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert not at.exception, at.exception
+    shown = _all_text(at)
+    for other in ("三镇", "乙县"):
         assert other not in shown, f"{page} shows {other}"
 
 

@@ -87,3 +87,23 @@ def test_hostile_upload_refused_on_the_page(tmp_path, monkeypatch):
     shown = at.error[0].value.replace("\\", "")  # as the user reads it (Markdown escapes removed)
     assert shown.startswith("文件 bomb.xlsx 无法导入：内部数据的压缩比异常")
     assert not [b for b in at.button if b.key == "do_import"]
+
+
+def test_every_import_is_audited_checked_written_rejected(tmp_path, monkeypatch):
+    from tests.test_hostile_files import HEADER_ROW, sheet, sheet_xlsx
+
+    url, engine = places_database(tmp_path, "audit.db")
+    add_admin(engine)
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = run_app("pages/data_import.py")
+    at.get("file_uploader")[0].set_value(("cases.xlsx", xlsx(ROWS), "application/octet-stream")).run()
+    at.run()  # a rerun is not a second check
+    at.button(key="do_import").click().run()
+    bomb = sheet_xlsx(sheet(HEADER_ROW + "<!--" + "0" * (40 * 2**20) + "-->"))
+    at.get("file_uploader")[0].set_value(("bomb.xlsx", bomb, "application/octet-stream")).run()
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT username, action, target, result FROM audit_log WHERE action "
+                                 "LIKE 'import%' ORDER BY id")).fetchall()
+    assert [tuple(r) for r in rows] == [("city", "import_check", "cases.xlsx", "成功"),
+                                        ("city", "import_write", "cases.xlsx", "成功"),
+                                        ("city", "import_reject", "bomb.xlsx", "拒绝")]
