@@ -120,25 +120,16 @@ def _all_text(at) -> str:
     return " ".join(parts)
 
 
+@pytest.mark.parametrize("user,others", [("yizhen_staff", OTHER_PLACES), ("jia_leader", ("三镇", "乙县"))],
+                         ids=["township", "county"])
 @pytest.mark.parametrize("page", PAGES)
-def test_township_account_sees_only_its_township(app_db, page):
-    at = signed_in_app(user="yizhen_staff", **{"from": "2025-01", "to": "2025-03"})
+def test_account_sees_only_its_jurisdiction(app_db, page, user, others):
+    at = signed_in_app(user=user, **{"from": "2025-01", "to": "2025-03"})
     if page != "overview":
         at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, at.exception
     shown = _all_text(at)
-    for other in OTHER_PLACES:
-        assert other not in shown, f"{page} shows {other}"
-
-
-@pytest.mark.parametrize("page", PAGES)
-def test_county_account_sees_only_its_county(app_db, page):
-    at = signed_in_app(user="jia_leader", **{"from": "2025-01", "to": "2025-03"})
-    if page != "overview":
-        at.switch_page(f"pages/{page}.py").run()
-    assert not at.exception, at.exception
-    shown = _all_text(at)
-    for other in ("三镇", "乙县"):
+    for other in others:
         assert other not in shown, f"{page} shows {other}"
 
 
