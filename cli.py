@@ -332,8 +332,8 @@ def bench(
     sessions: int = typer.Option(20, help="同时浏览的会话数"),
     walk_seconds: int = typer.Option(120, help="多会话同时浏览的时长（秒）"),
     import_rows: int = typer.Option(100_000, help="计时导入的清单行数"),
-    only: Optional[str] = typer.Option(None, help="只测其中几项，逗号分隔：pages,browser,concurrent,"
-                                       "import,first_start"),
+    only: Optional[str] = typer.Option(None, help="只测其中几项，逗号分隔：pages,search,browser,"
+                                       "concurrent,import,first_start（pages 含 search）"),
 ) -> None:
     """在指定规模的数据上计时：各页面典型视图（近一年、全辖区、不用缓存）的查询和整页脚本，全表
     GROUP BY 和全表读入 pandas 两个基准；浏览器中切换页面的时间（及只显示一行字的基准页面）、多个会话同时

@@ -184,6 +184,8 @@ def run(url: str, cases: int, backend: str, sessions: int = 20, walk_seconds: in
     result = {"cases": cases, "backend": backend}
     if "pages" in parts:
         result.update(_script_timings(url, cases, engine))
+    elif "search" in parts:
+        result["searches"] = time_searches(engine)
     if "browser" in parts or "concurrent" in parts:
         server = bench_browser.Server(url).wait()
         try:
