@@ -15,12 +15,15 @@ from exports.dispatch_pack import (
 from exports.monthly_report import monthly_report, report_place
 from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
+from queries.search import MAX_CASE_NOS
 from queries.reference import case_date_range, read_number_setting, region_names, scope_name
 from ui.cards import figure_card
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
-from ui.drill import case_params, dispatch_figure_params, open_search, params_link, unit_row_params
+from ui.drill import (
+    case_params, dispatch_figure_params, open_search, params_link, search_params, unit_row_params,
+)
 from ui.formatting import count_text, yoy_count_text
 from ui.markup import md_text
 from ui.page import start_page
@@ -115,22 +118,35 @@ keys = key_case_table(review, names)
 cleared = cleared_this_month(review)
 left, right = st.columns([1, 2])
 left.markdown(f"**本月销号 {int(cleared.sum()):,} 件**")
-show_table(left, keys[cleared.values][["信访件编号", "属地", "包案领导", "销号日期"]], "本月没有销号的重点案件。",
-           hide_index=True, width="stretch",
-           column_config={"信访件编号": st.column_config.TextColumn(width=145),
+crossed_off = keys[cleared.values][["信访件编号", "属地", "包案领导", "销号日期"]]
+picked_cleared = show_table(
+    left, crossed_off, "本月没有销号的重点案件。", hide_index=True, width="stretch",
+    on_select="rerun", selection_mode="single-row", key="dispatch_cleared",
+    column_config={"信访件编号": st.column_config.TextColumn(width=145),
                           "属地": st.column_config.TextColumn(width=90),
                           "包案领导": st.column_config.TextColumn(width=150),
                           "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=95)})
 still_open = keys[~cleared.values & (keys["状态"] != "绿")]
 right.markdown(f"**仍在化解 {len(still_open):,} 件**（按紧迫程度排列）")
 fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
-show_table(
+picked_open = show_table(
     right, still_open[["状态", "信访件编号", "属地", "包案领导", "化解时限", "剩余天数", "进度"]].style.map(
         lambda v: f"background-color:{fills[v]};color:white;font-weight:bold" if v in fills else "",
         subset=["状态"]), "没有仍在化解的重点案件。",
-    hide_index=True, width="stretch", column_config={
+    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+    key="dispatch_key_open", column_config={
         "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100, format="%d%%"),
         "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
+for picked, table in ((picked_cleared, crossed_off), (picked_open, still_open)):
+    if picked is not None and picked.selection.rows:
+        open_search(case_params(review_filters, table["信访件编号"].iloc[picked.selection.rows[0]]))
+links = st.columns([1, 1, 3])
+for slot, table, text in ((links[0], crossed_off, "本月销号"), (links[1], still_open, "仍在化解")):
+    if 0 < len(table) <= MAX_CASE_NOS:
+        params_link(slot, f"在综合查询中查看{text}的 {len(table):,} 件",
+                    search_params(review_filters, cases=",".join(table["信访件编号"])))
+if len(crossed_off) or len(still_open):
+    links[2].caption("点选一行，打开该件的案件档案。")
 
 st.subheader(f"{review_filters.start.year}年以来：新增与办结、月末存量")
 target = cached_query(read_number_setting, TARGET_KEY)

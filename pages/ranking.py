@@ -19,7 +19,7 @@ from queries.ranking import (
 from queries.reference import case_date_range, issuing_authority, region_names, scope_name
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
-from ui.drill import open_search, ranking_row_params
+from ui.drill import open_search, params_link, ranking_reason_links, ranking_row_params
 from ui.downloads import download_button
 from ui.markup import md_text
 from ui.page import start_page
@@ -117,6 +117,16 @@ if parse_period(period)[1] >= today:
     st.warning(f"{label}尚未结束（数据截至 {today:%Y-%m-%d}），排名仅供参考。")
 
 ranked = int(frame["ranked"].sum())
+
+
+def reason_cases(slot, row) -> None:
+    """A button that opens the links to the cases behind a candidate's figures."""
+    with slot.popover("问题件", help="查看该单位本期的信访件和各项失分的信访件"):
+        st.markdown(f"**{md_text(row.entity_name)}**（{label}）")
+        for text, count, params in ranking_reason_links(current, level, row):
+            params_link(st, f"{text} {count:,} 件", params)
+
+
 bulletin = frame[frame["bulletin"]]
 supervise = frame[frame["supervise"]]
 st.subheader(f"{label}{LEVEL_NAMES[level]}排名：共 {len(frame)} 个，参与排名 {ranked} 个")
@@ -126,7 +136,9 @@ with left:
     for row in bulletin.itertuples():
         robust = "" if pd.isna(row.stability) else f"（稳健度 {row.stability:.0%}）"
         thin = f"　⚠ 样本少：{md_text(row.thin)}" if row.thin else ""
-        st.markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}{thin}")
+        line = st.columns([6, 1], vertical_alignment="center")
+        line[0].markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}{thin}")
+        reason_cases(line[1], row)
     if bulletin.empty:
         st.markdown("本期没有通报候选。")
     else:
@@ -135,7 +147,9 @@ with left:
 with right:
     st.markdown(f"#### 挂牌督办候选（{len(supervise)} 个）")
     for row in supervise.itertuples():
-        st.markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}")
+        line = st.columns([6, 1], vertical_alignment="center")
+        line[0].markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}")
+        reason_cases(line[1], row)
     if supervise.empty:
         st.markdown("本期没有连续两期处于末位区间的单位。")
 
@@ -168,7 +182,7 @@ picked = st.dataframe(styled, hide_index=True, width="stretch", height=min(520, 
 st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红底：通报或挂牌督办候选；"
            "灰色：信访件少于最少件数，不参与排名。每项指标后的“排名”为该指标单项排名。"
            "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。"
-           "点选一行，在综合查询中查看其本期登记的信访件。")
+           "点选一行，在综合查询中查看其本期登记的信访件；候选单位旁的“问题件”列出各项失分的信访件。")
 if picked is not None and picked.selection.rows:
     open_search(ranking_row_params(current, level, frame.loc[keep, "entity"].iloc[picked.selection.rows[0]]))
 

@@ -19,15 +19,17 @@ from queries import defaults
 from queries.execute import fetch_frame
 from queries.filters import Filters
 from queries.personal import mask_name
+from queries.rates import CLOSED, EVALUATED, key_clear_definition, rate_definitions, rate_params
 from queries.scope import Scope
 
-STATUSES = ("在办", "逾期", "办结", "已评价", "不满意")
+STATUSES = ("在办", "逾期", "办结", "已评价", "不满意", "未及时受理", "未按期办结", "未参评")
 ESCALATION_CHOICES = ("越级", "到市", "到省", "进京")
 SHOWN_ROWS = 500  # rows drawn under 共 N 件; the count is always the true total
 MIN_TEXT_CHARS = 2
 MAX_CASE_NOS = 500  # the longest list of case numbers a link may carry
 # Which cases the period stands for (None: registered in it). Every one keeps the place, the
 # category and the scope; all but registration reach back to cases registered before the period.
+_KEY_CLEAR = key_clear_definition()
 OPEN_AT_END = "c.received_on <= :f_end AND (c.closed_on IS NULL OR c.closed_on > :f_end)"
 BASES = {
     "dispatched": ("本期交办", "c.received_on <= :f_end AND c.dispatched_on >= :f_start "
@@ -36,6 +38,10 @@ BASES = {
                            "AND c.closed_on <= :f_end"),
     "backlog": ("期末未办结（存量）", OPEN_AT_END),
     "overdue": ("期末逾期未结", f"{OPEN_AT_END} AND COALESCE(c.extended_due_on, c.due_on) < :f_end"),
+    # 积案化解率's denominator less its numerator: on the key-case list in the period, not crossed off in it
+    "key_open": ("期内未销号的重点案件",
+                 "EXISTS (SELECT 1 FROM key_cases k WHERE k.case_no = c.case_no AND "
+                 f"{_KEY_CLEAR.denominator} AND NOT {_KEY_CLEAR.numerator})"),
 }
 
 
@@ -128,7 +134,7 @@ def _text_ids(dialect: str, query: CaseQuery) -> tuple[str, dict]:
 
 def _where(engine: Engine, filters: Filters, query: CaseQuery) -> tuple[str, dict]:
     where, params = filters.place_where("c")
-    params.update(f_start=filters.start, f_end=filters.end)
+    params.update(f_start=filters.start, f_end=filters.end, **rate_params(filters.as_of))
     clauses = [where]
     if query.case_nos:
         params.update({f"n{i}": n for i, n in enumerate(query.case_nos)})
@@ -179,6 +185,12 @@ def _where(engine: Engine, filters: Filters, query: CaseQuery) -> tuple[str, dic
         "不满意": "EXISTS (SELECT 1 FROM evaluations e WHERE e.case_no = c.case_no "
                   "AND e.evaluated_on <= :as_of AND e.result = '不满意')",
     }
+    # The cases a rate counts against: in its denominator, not in its numerator (queries/rates.py).
+    rates = {rate.key: rate for rate in rate_definitions(engine.dialect.name)}
+    for name, key in (("未及时受理", "timely_accept"), ("未按期办结", "ontime_close")):
+        status[name] = f"({rates[key].denominator}) AND NOT ({rates[key].numerator})"
+    evaluated = f"EXISTS (SELECT 1 FROM evaluations e WHERE e.case_no = c.case_no AND {EVALUATED})"
+    status["未参评"] = f"{CLOSED} AND c.closed_on < :eval_cutoff AND NOT {evaluated}"
     if query.status:
         clauses.append(status[query.status])
     return " AND ".join(clauses), params

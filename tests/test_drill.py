@@ -18,8 +18,8 @@ from queries.situation_map import as_of_month_end, key_case_board, township_map_
 from tests.fixture_cases import AS_OF
 from tests.scoping import all_months
 from ui.drill import (
-    alert_params, case_params, dispatch_figure_params, dissatisfied_params, ranking_row_params,
-    search_params, unit_row_params,
+    alert_params, case_params, dispatch_figure_params, dissatisfied_params, ranking_reason_links,
+    ranking_row_params, search_params, unit_row_params,
 )
 
 PERIOD = all_months("2025-01", "2025-03", AS_OF)
@@ -115,6 +115,40 @@ def test_ranking_rows_drill_to_the_entitys_cases(fixture_engine, level, period):
     for entity, case_count in zip(frame["entity"], frame["case_count"]):
         count, _ = drilled(fixture_engine, ranking_row_params(current, level, entity))
         assert count == int(case_count), (level, entity)
+
+
+@pytest.mark.parametrize("level", ["township", "county", "unit"])
+@pytest.mark.parametrize("period", ["2025-Q1", "2025-03"])
+def test_ranking_reasons_drill_to_as_many_cases(fixture_engine, level, period):
+    """Each link of a ranking row (its cases, those each rate counts against, the deductions' visits,
+    the key cases not crossed off) opens as many cases as the ranking counted."""
+    current = period_filters(period, AS_OF, PERIOD)
+    previous = period_filters(previous_period(period), AS_OF, PERIOD)
+    frame = township_ranking(fixture_engine, current, previous, None, level)
+    seen = set()
+    for row in frame.itertuples():
+        for label, count, params in ranking_reason_links(current, level, row):
+            assert count > 0
+            assert drilled(fixture_engine, params)[0] == count, (level, row.entity, label)
+            seen.add(label)
+    if period == "2025-Q1":
+        assert {"本期信访件", "未及时受理", "未按期办结", "未参评", "不满意", "重复信访", "进京访",
+                "到省访", "到市访", "集体访", "重点案件未销号"} <= seen
+
+
+def test_ranking_reasons_by_hand(fixture_engine):
+    """一镇 in 2025-Q1 (taken on 2025-03-31): A1, A2, A6, C1 registered; A2 accepted on day 20 and
+    closed two days late; C1 closed on 2025-01-20 and never evaluated; A2 repeat and 到省, C1 进京,
+    A1 collective; key cases A2 (open) and C1 (crossed off on 2025-03-05)."""
+    current = period_filters("2025-Q1", AS_OF, PERIOD)
+    previous = period_filters("2024-Q4", AS_OF, PERIOD)
+    frame = township_ranking(fixture_engine, current, previous, None, "township")
+    row = next(frame[frame["entity"] == "100100001"].itertuples())
+    found = {label: drilled(fixture_engine, params)[1]
+             for label, _count, params in ranking_reason_links(current, "township", row)}
+    assert found == {"本期信访件": ["A1", "A2", "A6", "C1"], "未及时受理": ["A2"], "未按期办结": ["A2"],
+                     "未参评": ["C1"], "重复信访": ["A2"], "进京访": ["C1"], "到省访": ["A2"],
+                     "集体访": ["A1"], "重点案件未销号": ["A2"]}
 
 
 def test_alert_rows_drill_to_exactly_their_cases_inside_the_scope(fixture_engine):

@@ -17,6 +17,25 @@ def url(at: AppTest) -> dict[str, str]:
     return {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
 
 
+def ranking_of_the_first_quarter() -> AppTest:
+    """The township ranking of 2025-Q1, every township ranked, at least one candidate."""
+    at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
+    at.switch_page("pages/ranking.py").run()
+    at.radio(key="rank_kind").set_value("quarter").run()
+    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    at.number_input(key="r_cases").set_value(1).run()
+    at.number_input(key="r_min").set_value(1).run()
+    return at
+
+
+def dispatch_of_march() -> AppTest:
+    """The dispatch review of 2025-03."""
+    at = signed_in_app("app.py", **{"from": "2025-03", "to": "2025-03"})
+    at.switch_page("pages/dispatch.py").run()
+    at.selectbox(key="dispatch_month").set_value("2025-03").run()
+    return at
+
+
 def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
     at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
     at.switch_page("pages/dispatch.py").run()
@@ -32,24 +51,33 @@ def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
 
 
 def test_dispatch_overdue_row_opens_the_case_file(app_db):
-    at = signed_in_app("app.py", **{"from": "2025-03", "to": "2025-03"})
-    at.switch_page("pages/dispatch.py").run()
-    at.selectbox(key="dispatch_month").set_value("2025-03").run()
+    at = dispatch_of_march()
     pick_row(at, "dispatch_overdue", 0)
     assert "案件档案：B1" in [h.value for h in at.header]  # registered in January, still found
     assert "共 1 件" in [s.value for s in at.subheader]
 
 
 def test_ranking_row_opens_the_townships_cases(app_db):
-    at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
-    at.switch_page("pages/ranking.py").run()
-    at.radio(key="rank_kind").set_value("quarter").run()
-    at.selectbox(key="rank_period").set_value("2025-Q1").run()
-    at.number_input(key="r_cases").set_value(1).run()
-    at.number_input(key="r_min").set_value(1).run()
+    at = ranking_of_the_first_quarter()
     table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
     pick_row(at, "rank_table", 1)  # 一镇: A1, A2, A6, C1 registered in the first quarter
     assert at.title[0].value == "综合查询"
     assert "共 4 件" in [s.value for s in at.subheader]
     assert url(at)["township"] == "100100001" and url(at)["to"] == "2025-03"
+
+
+def test_dispatch_key_case_rows_open_their_case_files(app_db):
+    at = dispatch_of_march()
+    pick_row(at, "dispatch_cleared", 0)  # C1, crossed off on 2025-03-05
+    assert "案件档案：C1" in [h.value for h in at.header]
+    at = dispatch_of_march()
+    pick_row(at, "dispatch_key_open", 0)  # A2, still being resolved
+    assert "案件档案：A2" in [h.value for h in at.header]
+
+
+def test_ranking_candidates_list_the_cases_behind_their_figures(app_db):
+    at = ranking_of_the_first_quarter()
+    links = [link.proto.label for link in at.get("page_link")]
+    # 一镇 is a candidate for its 进京访 (C1): its links count what the ranking counted
+    assert "进京访 1 件" in links and "本期信访件 4 件" in links and "重点案件未销号 1 件" in links

@@ -84,3 +84,29 @@ def ranking_row_params(period: Filters, level: str, entity: str) -> dict[str, st
 def alert_params(filters: Filters, case_nos) -> dict[str, str]:
     """综合查询 on exactly the cases behind an alert."""
     return search_params(filters, cases=",".join(case_nos))
+
+
+def ranking_reason_links(period: Filters, level: str, row) -> list[tuple[str, int, dict]]:
+    """(label, count, 综合查询 parameters) for the cases behind one ranking row's figures: its cases
+    of the period, those each rate counts against, the visits that cost deductions, its key cases
+    not crossed off. Only figures above zero; each count is the figure the ranking computed."""
+    own = ranking_row_params(period, level, row.entity)
+
+    def missed(key: str) -> int:
+        return int(getattr(row, f"{key}_den")) - int(getattr(row, f"{key}_num"))
+
+    links = [
+        ("本期信访件", int(row.case_count), own),
+        ("未及时受理", missed("timely_accept"), {**own, "status": "未及时受理"}),
+        ("未按期办结", missed("ontime_close"), {**own, "status": "未按期办结"}),
+        ("未参评", missed("participation"), {**own, "status": "未参评"}),
+        ("不满意", missed("satisfaction"), {**own, "status": "不满意"}),
+        ("重复信访", int(row.repeat_num), {**own, "repeat": "1"}),
+        ("进京访", int(row.to_beijing_count), {**own, "escalation": "进京"}),
+        ("到省访", int(row.to_province_count), {**own, "escalation": "到省"}),
+        ("到市访", int(row.to_city_count), {**own, "escalation": "到市"}),
+        ("集体访", int(row.collective_count), {**own, "collective": "1"}),
+        ("重点案件未销号", int(row.key_listed_count) - int(row.key_cleared_count),
+         {**own, "basis": "key_open"}),
+    ]
+    return [(label, count, params) for label, count, params in links if count]
