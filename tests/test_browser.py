@@ -2,34 +2,21 @@
 server for anything, and is saved as a screenshot under test-output/."""
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from data.database import PROJECT_DIR, make_engine
 from data.demo import generate
+from tests.serving import CHROMIUM, require_chromium, served
 from tests.signin import add_test_accounts, browser_sign_in
 from queries.scope import EVERYTHING
 
-CHROMIUM = "/usr/bin/chromium"
 OUTPUT = PROJECT_DIR / "test-output"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 PAGES = {"overview": "信访总量", "map": "作战图：重点案件清单", "dispatch": "责任单位办理进度",
          "satisfaction": "分项比较", "ranking": "通报候选", "alerts": "预警清单",
          "import": "选择信访件清单", "search": "打开案件档案", "bigscreen": "最紧急的重点案件"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,28 +34,9 @@ def database(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(database):
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        message = "Debian chromium is not installed (apt-get install chromium fonts-noto-cjk)"
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    db = database
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
-    process = subprocess.Popen(
-        [sys.executable, str(PROJECT_DIR / "cli.py"), "serve", "--headless", "--port", str(port),
-         "--address", "127.0.0.1"],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    require_chromium()
+    with served(f"sqlite:///{database}") as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

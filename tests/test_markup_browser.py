@@ -2,21 +2,17 @@
 page asks anything of a host other than the local server, and no link or image is drawn."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
 from sqlalchemy import text
 
-from data.database import PROJECT_DIR, make_engine, migrate
+from data.database import make_engine, migrate
 from tests.fixture_cases import load_fixture
 from tests.signin import add_test_accounts
-from tests.test_browser import _free_port, browser, open_page  # noqa: F401 - fixture reused
+from tests.serving import require_chromium, served
+from tests.test_browser import browser, open_page  # noqa: F401 - fixture reused
 from tests.test_markup import CATEGORY, COUNTY, IMAGE, LINK
 from ui.markup import WORD_JOINER
 
@@ -33,10 +29,7 @@ def visible_text(page) -> str:
 @pytest.fixture(scope="module")
 def hostile_server(tmp_path_factory):
 
-    if not shutil.which("chromium"):
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail("Debian chromium is not installed")
-        pytest.skip("Debian chromium is not installed")
+    require_chromium()
     db = tmp_path_factory.mktemp("hostile") / "app.db"
     engine = make_engine(f"sqlite:///{db}")
     migrate(engine)
@@ -52,22 +45,8 @@ def hostile_server(tmp_path_factory):
     rebuild_all(engine)
     add_test_accounts(engine, {"tester": ("admin", "100000")})
     engine.dispose()
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, str(PROJECT_DIR / "cli.py"), "serve", "--headless", "--port", str(port),
-         "--address", "127.0.0.1"], cwd=PROJECT_DIR,
-        env={**os.environ, "DATABASE_URL": f"sqlite:///{db}"},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            if urllib.request.urlopen(f"{base}/_stcore/health", timeout=1).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+    with served(f"sqlite:///{db}") as base:
+        yield base
 
 
 @pytest.mark.parametrize("path", list(PAGES))
