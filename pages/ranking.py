@@ -23,6 +23,7 @@ from ui.drill import open_search, params_link, ranking_reason_links, ranking_row
 from ui.downloads import download_button
 from ui.markup import md_text
 from ui.page import start_page
+from ui.tables import show_table
 
 engine, filters = start_page("乡镇排名与通报")
 names = cached_query(region_names)
@@ -154,37 +155,55 @@ with right:
         st.markdown("本期没有连续两期处于末位区间的单位。")
 
 full_table = ranking_table(frame, names, level)
-view = st.columns([2, 1, 3])
-which = view[0].radio("显示", ["all", "top", "bottom"], horizontal=True, key="rank_view",
-                      format_func={"all": "全部", "top": "前 N 名", "bottom": "后 N 名（最差的在前）"}.get)
-count = int(view[1].number_input("N", min_value=1, max_value=max(1, ranked), value=min(10, max(1, ranked)),
-                                 step=1, key="rank_n", disabled=which == "all"))
-shown = frame["ranked"]
-if which == "top":
-    keep = frame.index[shown][:count]
-elif which == "bottom":
-    keep = frame.index[shown][-count:][::-1]
-else:
-    keep = frame.index
-table = full_table.loc[keep].reset_index(drop=True)
-highlight = list((table["通报候选"] == "是") | (table["挂牌督办候选"] == "是"))
-grey = list(~frame.loc[keep, "ranked"])
-styled = table.style.apply(lambda row: [
-    "background-color:#f8d7da" if highlight[row.name] else ("color:#9a9a9a" if grey[row.name] else "")
-    for _ in row], axis=1)
-percent = st.column_config.NumberColumn(format="%.1f%%")
-picked = st.dataframe(styled, hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)),
-                      on_select="rerun", selection_mode="single-row", key="rank_table", column_config={
-    **{label_: percent for label_, _b in RATE_INDICATORS.values()},
-    "综合得分": st.column_config.NumberColumn(format="%.2f"),
-    "排名变化": st.column_config.NumberColumn(format="%+d", help="与上一期相比，正数为上升"),
-})
-st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红底：通报或挂牌督办候选；"
-           "灰色：信访件少于最少件数，不参与排名。每项指标后的“排名”为该指标单项排名。"
-           "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。"
-           "点选一行，在综合查询中查看其本期登记的信访件；候选单位旁的“问题件”列出各项失分的信访件。")
-if picked is not None and picked.selection.rows:
-    open_search(ranking_row_params(current, level, frame.loc[keep, "entity"].iloc[picked.selection.rows[0]]))
+
+
+@st.fragment
+def ranking_view() -> None:
+    """The table and its view controls: choosing 前 N 名 / 后 N 名 reruns only this part."""
+    view = st.columns([2, 1, 3])
+    which = view[0].radio(
+        "显示", ["all", "top", "bottom"], horizontal=True, key="rank_view",
+        format_func={"all": "全部", "top": "前 N 名", "bottom": "后 N 名（最差的在前）"}.get)
+    count = int(view[1].number_input("N", min_value=1, max_value=max(1, ranked),
+                                     value=min(10, max(1, ranked)), step=1, key="rank_n",
+                                     disabled=which == "all"))
+    shown = frame["ranked"]
+    if which == "top":
+        keep = frame.index[shown][:count]
+    elif which == "bottom":
+        keep = frame.index[shown][-count:][::-1]
+    else:
+        keep = frame.index[shown]
+    table = full_table.loc[keep].reset_index(drop=True)
+    # No previous rank reads as a dash, never "None" (the Excel export keeps the number).
+    table["排名变化"] = ["—" if pd.isna(v) else f"{int(v):+d}" if v else "0" for v in table["排名变化"]]
+    highlight = list((table["通报候选"] == "是") | (table["挂牌督办候选"] == "是"))
+    styled = table.style.apply(lambda row: [
+        "background-color:#f8d7da" if highlight[row.name] else "" for _ in row], axis=1)
+    percent = st.column_config.NumberColumn(format="%.1f%%")
+    picked = show_table(
+        st, styled, f"本期没有参与排名的单位（信访件都少于 {scheme.min_cases} 件）。",
+        hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)),
+        on_select="rerun", selection_mode="single-row", key="rank_table", column_config={
+            **{label_: percent for label_, _b in RATE_INDICATORS.values()},
+            "综合得分": st.column_config.NumberColumn(format="%.2f"),
+            "排名变化": st.column_config.TextColumn(help="与上一期相比，正数为上升；—：上期未参与排名"),
+        })
+    st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红底：通报或挂牌督办候选。"
+               "每项指标后的“排名”为该指标单项排名。"
+               "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。"
+               "点选一行，在综合查询中查看其本期登记的信访件；候选单位旁的“问题件”列出各项失分的信访件。")
+    unranked = frame[~shown]
+    if len(unranked):
+        st.caption(f"未参与排名（信访件少于 {scheme.min_cases} 件，见下载的排名表）："
+                   + "、".join(f"{md_text(n)}（{int(c):,} 件）"
+                              for n, c in zip(unranked["entity_name"], unranked["case_count"])))
+    if picked is not None and picked.selection.rows:
+        entity = frame.loc[keep, "entity"].iloc[picked.selection.rows[0]]
+        open_search(ranking_row_params(current, level, entity))
+
+
+ranking_view()
 
 title = f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名"
 downloads = st.columns([1, 1, 4])

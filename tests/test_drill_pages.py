@@ -81,3 +81,15 @@ def test_ranking_candidates_list_the_cases_behind_their_figures(app_db):
     links = [link.proto.label for link in at.get("page_link")]
     # 一镇 is a candidate for its 进京访 (C1): its links count what the ranking counted
     assert "进京访 1 件" in links and "本期信访件 4 件" in links and "重点案件未销号 1 件" in links
+
+
+def test_ranking_table_lists_the_ranked_and_names_the_others(app_db):
+    at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
+    at.switch_page("pages/ranking.py").run()
+    at.radio(key="rank_kind").set_value("quarter").run()
+    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    at.number_input(key="r_cases").set_value(4).run()  # 一镇 4 cases, 二镇 4, 三镇 3
+    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    assert sorted(table["乡镇（街道）"]) == ["一镇", "二镇"]
+    assert set(table["排名变化"]) == {"—"}  # nothing ranked in 2024-Q4: a dash, not None
+    assert any("未参与排名" in c.value and "三镇（3 件）" in c.value for c in at.caption)
