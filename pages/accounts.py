@@ -13,6 +13,7 @@ from ui.auth import current_account, require_permission
 from ui.database import cached_query
 from ui.markup import md_text
 from ui.page import start_page
+from ui.tables import MISSING
 
 engine, filters = start_page("账号管理")
 account = current_account()
@@ -33,7 +34,7 @@ table = pd.DataFrame({
     "锁定至": [f"{r['locked_until']:%Y-%m-%d %H:%M}" if r["locked_until"] else "" for r in rows],
 })
 st.markdown(f"共 {len(table):,} 个账号")
-st.dataframe(table, hide_index=True, width="stretch")
+st.dataframe(table, hide_index=True, placeholder=MISSING, width="stretch")
 
 places = [""] + [c for level in ("city", "county", "township")
                  for c in cached_query(region_list, level, EVERYTHING)["code"]]

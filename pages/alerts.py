@@ -12,7 +12,7 @@ from ui.drill import alert_params, open_search, params_link
 from ui.personal import petitioner_panel
 from ui.map_deck import alerts_deck
 from ui.page import start_page
-from ui.tables import show_table
+from ui.tables import MISSING, show_table
 
 engine, filters = start_page("事前预警")
 SHOWN_ALERTS = 1000  # rows of the alert list drawn on the page
@@ -79,7 +79,7 @@ with left:
         lambda v: "background-color:#d62728;color:white" if v == "告警" else
         ("background-color:#f09600;color:white" if v == "异常" else ""), subset=["级别"])
         .format(precision=1, subset=["预计"]), f"{day:%Y-%m-%d} 没有预警。",
-                 hide_index=True, width="stretch", height=420, on_select="rerun",
+                 hide_index=True, placeholder=MISSING, width="stretch", height=420, on_select="rerun",
                  selection_mode="single-row", key="alert_table",
                  column_config={"首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
     if len(table):
@@ -108,7 +108,7 @@ else:
         "属地": [names.get(t, t) for t in cases["township_code"]], "内容分类": cases["category"],
         "信访形式": cases["channel"], "人数": cases["person_count"], "层级": cases["escalation"],
         "责任单位": cases["unit_name"], "状态": cases["status"], "诉求摘要": cases["summary"],
-    }), hide_index=True, width="stretch", column_config={
+    }), hide_index=True, placeholder=MISSING, width="stretch", column_config={
         "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
     if not cases.empty:
         params_link(st, f"在综合查询中查看这 {len(cases):,} 件",

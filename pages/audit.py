@@ -9,6 +9,7 @@ from queries.audit import audit_count, audit_entries
 from ui.auth import current_account, require_permission
 from ui.downloads import download_button
 from ui.page import start_page
+from ui.tables import MISSING
 
 engine, filters = start_page("审计日志")
 account = current_account()
@@ -34,7 +35,7 @@ st.markdown(f"共 {total:,} 条" + (f"，显示最新 {len(table):,} 条" if tot
 if table.empty:
     st.info("所选条件下没有审计记录。")
 else:
-    st.dataframe(table, hide_index=True, width="stretch", height=520)
+    st.dataframe(table, hide_index=True, placeholder=MISSING, width="stretch", height=520)
 
 
 def _workbook() -> bytes:

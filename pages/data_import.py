@@ -22,6 +22,7 @@ from ui.database import clear_cached_queries
 from ui.errors import show_failure
 from ui.markup import md_text
 from ui.page import start_page
+from ui.tables import MISSING
 
 engine, filters = start_page("数据导入")
 # Said here in Chinese: Streamlit's own uploader texts are English and hidden (ui/chrome.py).
@@ -123,7 +124,7 @@ def import_cases(upload) -> None:
                 "内容": [FIELD_LABELS[f] for f in COLUMN_ALIASES],
                 "可用列名": ["、".join(a) for a in COLUMN_ALIASES.values()],
                 "必需": ["是" if f in REQUIRED else "" for f in COLUMN_ALIASES],
-            }), hide_index=True, width="stretch")
+            }), hide_index=True, placeholder=MISSING, width="stretch")
         return
 
     read = read_once(upload, "cases")
@@ -166,7 +167,7 @@ def import_cases(upload) -> None:
         st.dataframe(pd.DataFrame({
             "行号": [p.row for p in plan.problems], "列": [p.column for p in plan.problems],
             "值": [p.value for p in plan.problems], "问题": [p.message for p in plan.problems],
-        }), hide_index=True, width="stretch", height=300)
+        }), hide_index=True, placeholder=MISSING, width="stretch", height=300)
         if plan.unknown_townships:
             st.warning("以下问题属地不在乡镇（街道）名单中：" + md_text("、".join(plan.unknown_townships[:50])))
         skip = st.checkbox(f"跳过有问题的 {len(plan.problem_rows()):,} 行，只导入其余 {len(plan.rows):,} 行",
@@ -206,6 +207,7 @@ def checked_plan(upload, slot: str, planner):
     if plan.problems:
         st.error(f"发现 {len(plan.problems):,} 个问题，未写入任何数据：")
         st.dataframe(pd.DataFrame({"问题": [p.text() for p in plan.problems]}), hide_index=True,
+                     placeholder=MISSING,
                      width="stretch", height=260)
         return None
     return plan, Source(upload.name, digest, WHO)
@@ -341,7 +343,7 @@ def batch_history() -> None:
         "行数": [b.row_count for b in rows],
         "导入人": [b.created_by for b in rows],
         "状态": [f"已撤销（{b.undone_at:%Y-%m-%d %H:%M}）" if b.undone_at else "有效" for b in rows],
-    }), hide_index=True, width="stretch")
+    }), hide_index=True, placeholder=MISSING, width="stretch")
     undoable = [b for b in rows if not b.undone_at and not b.is_demo]
     if not undoable:
         return

@@ -18,6 +18,7 @@ from queries.search import (
 from ui.database import cached_query
 from ui.downloads import download_button
 from ui.page import start_page
+from ui.tables import MISSING
 from ui.personal import petitioner_panel
 
 ALL = ""
@@ -126,7 +127,7 @@ table = pd.DataFrame({
     "信访人": found["petitioner_masked"],
     "诉求摘要": found["summary"],
 })
-picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+picked = st.dataframe(table, hide_index=True, placeholder=MISSING, width="stretch", on_select="rerun",
                       selection_mode="single-row", key="s_table",
                       column_config={"登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
 download_button(st, "下载查询结果（Excel，信访人已脱敏）",
@@ -185,7 +186,8 @@ if case_no:
                   ("销号日期", text(r["cleared_on"]))]
     facts.append(("诉求摘要", text(r["summary"])))
     left, right = st.columns([3, 2])
-    left.dataframe(pd.DataFrame(facts, columns=["项目", "内容"]), hide_index=True, width="stretch",
+    left.dataframe(pd.DataFrame(facts, columns=["项目", "内容"]), hide_index=True, placeholder=MISSING,
+                   width="stretch",
                    height=min(36 * (len(facts) + 1) + 4, 900))
     with right:
         st.markdown("**信访人**")
@@ -202,7 +204,7 @@ if case_no:
         "逾期": ["⚠ 逾期" if late else "" for late in timeline["is_late"]],
     }).style.apply(lambda col: ["color:#c0392b;font-weight:600" if late else ""
                                 for late in timeline["is_late"]], subset=["逾期", "环节"]),
-        hide_index=True, width="stretch",
+        hide_index=True, placeholder=MISSING, width="stretch",
         column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
     history = cached_query(petitioner_history, filters.scope, case_no, filters.as_of)
@@ -219,5 +221,5 @@ if case_no:
         "办理状态": history["state"],
         "本件": ["◀ 本件" if v else "" for v in history["is_this_case"]],
         "诉求摘要": history["summary"],
-    }), hide_index=True, width="stretch",
+    }), hide_index=True, placeholder=MISSING, width="stretch",
         column_config={"登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
