@@ -161,7 +161,7 @@ styled = table.style.apply(lambda row: [
 percent = st.column_config.NumberColumn(format="%.1f%%")
 picked = st.dataframe(styled, hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)),
                       on_select="rerun", selection_mode="single-row", key="rank_table", column_config={
-    **{label_: percent for label_, _b in RATE_INDICATORS.values()},
+    **{label_: percent for label_, _b in RATE_INDICATORS.values()}, "候选稳健度": percent,
     "综合得分": st.column_config.NumberColumn(format="%.2f"),
     "排名变化": st.column_config.NumberColumn(format="%+d", help="与上一期相比，正数为上升"),
 })

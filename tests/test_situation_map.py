@@ -150,7 +150,7 @@ def test_battle_table_workbook(fixture_engine):
     sheet = book["作战图"]
     assert sheet["A1"].value == "测试市重点信访案件作战图"
     headers = [c.value for c in sheet[3]]
-    assert headers[:3] == ["状态", "信访件编号", "属地"] and "进度（%）" in headers
+    assert headers[:3] == ["状态", "信访件编号", "属地"] and "进度" in headers
     assert [sheet["B4"].value, sheet["B5"].value] == ["A2", "C1"]
     assert sheet["A4"].value == "黄" and sheet["A4"].fill.fgColor.rgb.endswith("F0B400")
     assert sheet["H4"].value.date() == date(2025, 4, 20)
