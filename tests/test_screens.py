@@ -69,7 +69,7 @@ def test_overview_cards_and_links_whole_on_a_laptop(server, browser):
         # Links under a card stay under their own card, never into the next column.
         for name in ("查看在办件", "查看不满意件", "查看重复件", "查看信访总量信访件"):
             assert page.get_by_role("link", name=name).is_visible()
-        shoot(page, f"overview_{width}x{height}")
+        shoot(page, f"overview_cards_{width}x{height}")
         page.close()
 
 
@@ -101,12 +101,12 @@ def test_bigscreen_areas_graded_with_a_legend(server, browser):
     # No chart toolbar over the colour counts on the projector.
     toolbars = page.locator("[data-testid='stElementToolbar']")
     assert all(not toolbars.nth(i).is_visible() for i in range(toolbars.count()))
-    shoot(page, "bigscreen_1920x1080")
+    shoot(page, "bigscreen_legend_1920x1080")
     page.close()
     # A 1366x768 projector or laptop: the map, its legend and the urgent cases still fit.
     page = settled_page(browser, f"{server}/bigscreen", PAGES["bigscreen"], 1366, 768)
     page.wait_for_function(FITS, timeout=60_000)
     table = page.locator("table.urgent").first.bounding_box()
     assert table["x"] + table["width"] <= 1366
-    shoot(page, "bigscreen_1366x768")
+    shoot(page, "bigscreen_legend_1366x768")
     page.close()
