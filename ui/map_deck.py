@@ -236,9 +236,12 @@ DOT_RADIUS_M = 1000
 
 
 def density_shades(density: pd.DataFrame) -> tuple[list[float], list[int]]:
-    """The cells' whole-number classes of case_count and each class's opacity (0-255)."""
+    """The cells' whole-number classes of case_count and each class's opacity (0-255), spread
+    from faint (40) to strong (200) however many classes there are."""
     bins = metric_bins(density["case_count"], whole=True)
-    return bins, [40 + 40 * shade for shade in range(len(bins) + 1)]
+    if not bins:  # every cell alike
+        return bins, [120]
+    return bins, [40 + round(160 * shade / len(bins)) for shade in range(len(bins) + 1)]
 
 
 def density_dots(density: pd.DataFrame) -> list[dict]:
