@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from exports.excel import Sheet, workbook_bytes
+from exports.excel import PERCENT_POINTS, Sheet, workbook_bytes
 from ui.labels import SUPERVISION_COLOURS
 
 COLOUR_NAMES = {key: name for key, (_rgb, name, _meaning) in SUPERVISION_COLOURS.items()}
@@ -31,5 +31,5 @@ def battle_table_frame(board: pd.DataFrame, place_names: dict[str, str]) -> pd.D
 
 def battle_table_xlsx(table: pd.DataFrame, title: str, caption: str) -> bytes:
     """One landscape sheet, status cells filled in their colour."""
-    return workbook_bytes([Sheet("作战图", title, table.rename(columns={"进度": "进度（%）"}),
-                                 fills={"状态": COLOUR_FILLS}, note=f"{caption}；{LEGEND}")])
+    return workbook_bytes([Sheet("作战图", title, table, fills={"状态": COLOUR_FILLS},
+                                 formats={"进度": PERCENT_POINTS}, note=f"{caption}；{LEGEND}")])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from decimal import Decimal
 
 import pandas as pd
 
@@ -22,7 +23,9 @@ def is_formula_like(value) -> bool:
 
 
 def plain_value(value):
-    """None for missing values, a date for timestamps, Python numbers for NumPy ones."""
+    """None for missing values, a date for timestamps, Python numbers for NumPy and Decimal ones."""
+    if isinstance(value, Decimal):
+        value = float(value)
     if value is None or value is pd.NA or value is pd.NaT or (
             isinstance(value, float) and pd.isna(value)):
         return None

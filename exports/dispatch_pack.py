@@ -8,7 +8,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from exports.battle_table import COLOUR_FILLS, battle_table_frame
-from exports.excel import Sheet, workbook_bytes
+from exports.excel import PERCENT_POINTS, POINT_CHANGE, Sheet, workbook_bytes
 from queries.dispatch import (
     dispatch_summary, month_filters, overdue_cases, unit_progress, year_so_far,
 )
@@ -124,12 +124,12 @@ def dispatch_workbook(review: DispatchReview, jurisdiction: str, names: dict[str
     return workbook_bytes([
         Sheet("本月概况", f"{title}：本月概况", summary_table(review), note=caption),
         Sheet("单位进度", f"{title}：责任单位办理进度", units,
-              percent_columns=("按期办结率", "上月按期办结率"),
+              percent_columns=("按期办结率", "上月按期办结率"), formats={"变化（百分点）": POINT_CHANGE},
               highlight_rows=list(units["逾期未结"] > 0),
               note="按逾期未结件数从多到少排列，有逾期未结的单位标红；按期办结率按近 12 个月登记的信访件计算"),
         Sheet("逾期清单", f"{title}：逾期未结清单", overdue_table(review, names), note=caption),
         Sheet("重点案件", f"{title}：重点案件化解情况", key_case_table(review, names),
-              fills={"状态": COLOUR_FILLS}, note=caption),
+              fills={"状态": COLOUR_FILLS}, formats={"进度": PERCENT_POINTS}, note=caption),
     ])
 
 

@@ -18,6 +18,16 @@ THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 PORTRAIT_WIDTH = 100  # character widths an A4 portrait page holds at about 9 pt
 
+# Number formats: what a cell shows; the stored value stays a plain number.
+COUNT = "#,##0"                # counts and days, thousands separated
+DECIMAL = "#,##0.0"            # averages
+SCORE = "#,##0.00"             # composite scores, as the page and the circular print them
+PERCENT = "0.0%"               # rates: the cell holds the fraction (75.0 -> 0.75)
+PERCENT_POINTS = '0"%"'        # whole percent points entered by staff (progress 60 -> "60%")
+POINT_CHANGE = "+0.0;-0.0;0.0"  # differences of rates, in percentage points
+COUNT_CHANGE = "+#,##0;-#,##0;0"  # differences of counts or ranks
+DATE = "yyyy-mm-dd"
+
 
 @dataclass
 class Sheet:
@@ -26,7 +36,8 @@ class Sheet:
     name: str
     title: str
     frame: pd.DataFrame
-    percent_columns: tuple[str, ...] = ()
+    percent_columns: tuple[str, ...] = ()  # rates in percent points, written as fractions
+    formats: dict[str, str] = field(default_factory=dict)  # column -> number format (else by type)
     fills: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> value -> RGB
     highlight_rows: list[bool] | None = None  # rows to fill light red (e.g. candidates)
     note: str | None = None
@@ -40,6 +51,17 @@ def _width(value) -> int:
 def _landscape(widths: list[int]) -> bool:
     """Wide tables print landscape: more than an A4 portrait line holds at a readable size."""
     return sum(widths) > PORTRAIT_WIDTH
+
+
+def number_format(value, column_format: str | None) -> str | None:
+    """The format of one numeric or date cell: the column's own, else by the value's type."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return None
+    if isinstance(value, date):
+        return DATE
+    if column_format:
+        return column_format
+    return COUNT if isinstance(value, int) else DECIMAL
 
 
 def workbook_bytes(sheets: list[Sheet]) -> bytes:
@@ -74,15 +96,13 @@ def workbook_bytes(sheets: list[Sheet]) -> bytes:
                 cell = write_cell(ws, i, j, value)
                 cell.font = Font(name=FONT_NAME)
                 cell.border = BORDER
+                column_format = spec.formats.get(name)
                 if name in spec.percent_columns and isinstance(value, (int, float)):
                     cell.value = value / 100.0
-                    cell.number_format = "0.0%"
-                elif isinstance(value, date):
-                    cell.number_format = "yyyy-mm-dd"
-                elif isinstance(value, int):
-                    cell.number_format = "#,##0"
-                elif isinstance(value, float):
-                    cell.number_format = "#,##0.0"
+                    column_format = PERCENT
+                shown = number_format(value, column_format)
+                if shown:
+                    cell.number_format = shown
                 fill = spec.fills.get(name, {}).get(str(value))
                 if fill:
                     cell.fill = PatternFill("solid", fgColor=fill)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import Engine
 
-from exports.excel import Sheet, workbook_bytes
+from exports.excel import COUNT_CHANGE, SCORE, Sheet, workbook_bytes
 from exports.official_doc import Issue, OfficialDocument
 from queries.filters import Filters, parse_period, period_filters, previous_period
 from queries.ranking import RATE_INDICATORS, RankingScheme, read_scheme, township_ranking
@@ -12,6 +12,8 @@ from queries.reference import default_authority, issuing_authority, region_names
 from queries.scope import Scope
 
 LEVEL_NAMES = {"township": "乡镇（街道）", "county": "县（市、区）", "unit": "责任单位"}
+ESCALATIONS = {"to_city": "到市访", "to_province": "到省访", "to_beijing": "进京访"}
+PERCENT_COLUMNS = tuple(label for label, _better in RATE_INDICATORS.values()) + ("候选稳健度",)
 
 
 def ranking_table(frame: pd.DataFrame, names: dict[str, str], level: str = "township") -> pd.DataFrame:
@@ -27,15 +29,13 @@ def ranking_table(frame: pd.DataFrame, names: dict[str, str], level: str = "town
     for key, (label, _better) in RATE_INDICATORS.items():
         table[label] = frame[f"{key}_pct"].round(1)
         table[f"{label}排名"] = frame[f"{key}_rank"]
-    table["到市访（件/人次）"] = [f"{a}/{b}" for a, b in zip(frame["to_city_count"], frame["to_city_person_count"])]
-    table["到省访（件/人次）"] = [f"{a}/{b}" for a, b in zip(frame["to_province_count"],
-                                                       frame["to_province_person_count"])]
-    table["进京访（件/人次）"] = [f"{a}/{b}" for a, b in zip(frame["to_beijing_count"],
-                                                       frame["to_beijing_person_count"])]
+    for kind, label in ESCALATIONS.items():
+        table[f"{label}（件）"] = frame[f"{kind}_count"]
+        table[f"{label}（人次）"] = frame[f"{kind}_person_count"]
     table["集体访（批次）"] = frame["collective_count"]
     table["通报候选"] = ["是" if b else "" for b in frame["bulletin"]]
     table["挂牌督办候选"] = ["是" if s else "" for s in frame["supervise"]]
-    table["候选稳健度"] = [f"{s:.0%}" if pd.notna(s) else "" for s in frame["stability"]]
+    table["候选稳健度"] = (100.0 * frame["stability"].astype(float)).round(1)
     table["理由"] = frame["reason"]
     if level == "county":
         table = table.drop(columns=["县（市、区）"])
@@ -44,7 +44,8 @@ def ranking_table(frame: pd.DataFrame, names: dict[str, str], level: str = "town
 
 def ranking_workbook(table: pd.DataFrame, title: str, method: str) -> bytes:
     return workbook_bytes([Sheet(
-        "排名", title, table,
+        "排名", title, table, percent_columns=PERCENT_COLUMNS,
+        formats={"综合得分": SCORE, "排名变化": COUNT_CHANGE},
         highlight_rows=list((table["通报候选"] == "是") | (table["挂牌督办候选"] == "是")),
         note=method + " 标红为通报或挂牌督办候选。")])
 

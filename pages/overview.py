@@ -12,6 +12,7 @@ from ui.drill import SEARCH_PAGE, search_link, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
+from ui.tables import MISSING
 from ui.trends import count_notes, rate_chart, rate_points
 
 engine, filters = start_page("总览")
@@ -20,13 +21,15 @@ headline = cached_query(headline_figures, filters).set_index("period")
 now, before = headline.loc["current"], headline.loc["year_earlier"]
 
 
-def show_count(slot, label, count_col, unit="件", persons_col=None, help_text="", drill=None):
+def show_count(slot, label, count_col, unit="件", persons_col=None, help_text="", drill=None,
+               link=None):
+    """A count card; drill: the search behind it, linked as link (default 查看{label}信访件)."""
     detail = f"{int(now[persons_col]):,} 人次" if persons_col else ""
     figure_card(slot, label, count_text(now[count_col], unit), detail,
                 yoy_count_text(now[count_col], before[count_col]),
                 is_improvement(now[count_col], before[count_col], higher_is_better=False), help_text)
     if drill is not None:
-        search_link(slot, f"查看{label}信访件", filters, **drill)
+        search_link(slot, link or f"查看{label}信访件", filters, **drill)
 
 
 def show_rate(slot, key, higher_is_better=True):
@@ -56,10 +59,11 @@ show_rate(row[1], "ontime_close")
 show_rate(row[2], "participation")
 show_rate(row[3], "satisfaction")
 show_rate(row[4], "repeat", higher_is_better=False)
+# Seven cards in a row: short link labels that stay whole on a 1366-pixel laptop.
 show_count(row[5], "在办", "open_count", help_text="本期登记、截至统计日尚未办结的件数",
-           drill={"status": "在办"})
+           drill={"status": "在办"}, link="查看在办件")
 show_count(row[6], "逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数",
-           drill={"status": "逾期"})
+           drill={"status": "逾期"}, link="查看逾期未结件")
 search_link(row[3], "查看不满意件", filters, status="不满意")
 search_link(row[4], "查看重复件", filters, repeat="1")
 st.caption("比率下方为分子 / 分母。同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
@@ -115,7 +119,7 @@ if not areas.empty:
     }).sort_values("信访件数", ascending=False)
     percent = st.column_config.NumberColumn(format="%.1f%%")
     count = st.column_config.NumberColumn(format="localized")
-    picked = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun",
+    picked = st.dataframe(table, hide_index=True, placeholder=MISSING, width="stretch", on_select="rerun",
                           selection_mode="single-row", key="overview_areas",
                           column_config={
                               **{k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")},

@@ -185,7 +185,7 @@ def ranking_view() -> None:
         st, styled, f"本期没有参与排名的单位（信访件都少于 {scheme.min_cases} 件）。",
         hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)),
         on_select="rerun", selection_mode="single-row", key="rank_table", column_config={
-            **{label_: percent for label_, _b in RATE_INDICATORS.values()},
+            **{label_: percent for label_, _b in RATE_INDICATORS.values()}, "候选稳健度": percent,
             "综合得分": st.column_config.NumberColumn(format="%.2f"),
             "排名变化": st.column_config.TextColumn(help="与上一期相比，正数为上升；—：上期未参与排名"),
         })

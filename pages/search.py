@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from data.schema import CHANNELS, EVAL_METHODS
-from exports.excel import Sheet, workbook_bytes
+from exports.search_results import search_table, search_workbook
 from queries.reference import region_list, region_names
 from queries.search import (
     BASES, ESCALATION_CHOICES, MAX_CASE_NOS, SHOWN_ROWS, STATUSES, case_query_from_params,
@@ -113,25 +113,12 @@ st.subheader(f"共 {total:,} 件")
 if total > len(found):
     st.caption(f"按登记日期从新到旧显示前 {len(found):,} 件；缩小条件或下载可看其余（下载同样限 {SHOWN_ROWS} 件）。")
 
-table = pd.DataFrame({
-    "信访件编号": found["case_no"],
-    "登记日期": found["received_on"],
-    "问题属地": [names.get(t, t or "") for t in found["township_code"]],
-    "内容分类": found["category"],
-    "信访形式": found["channel"],
-    "层级": found["escalation"],
-    "重复件": ["是" if v else "" for v in found["is_repeat"]],
-    "重点案件": ["是" if v else "" for v in found["is_key_case"]],
-    "责任单位": found["unit_name"],
-    "办理状态": found["state"],
-    "信访人": found["petitioner_masked"],
-    "诉求摘要": found["summary"],
-})
+table = search_table(found, names)
 picked = st.dataframe(table, hide_index=True, placeholder=MISSING, width="stretch", on_select="rerun",
                       selection_mode="single-row", key="s_table",
                       column_config={"登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
 download_button(st, "下载查询结果（Excel，信访人已脱敏）",
-                lambda: workbook_bytes([Sheet("查询结果", f"综合查询结果（{filters.caption(names)}）", table)]),
+                lambda: search_workbook(table, filters.caption(names)),
                 "综合查询.xlsx", "综合查询结果", filters.caption(names))
 
 rows = list(picked.selection.rows) if picked is not None else []

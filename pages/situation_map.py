@@ -16,7 +16,9 @@ from ui.situation_view import build_deck, colour_counts, colour_key, legend_html
 from ui.tables import show_table
 
 SHOWN_ROWS = 1000  # rows of the battle table drawn on the page
-MAP_HEIGHT = 680   # pixels: most of a 1080-line screen below the controls
+# Pixels: the map and its legend fit the first screen at 1920x1080 below the title, controls and
+# colour counts; on a 1366x768 laptop one scroll shows the whole map with its legend.
+MAP_HEIGHT = 620
 # The battle table's columns on the page (the download has them all): one screen wide at 1920.
 PAGE_COLUMNS = ["状态", "信访件编号", "属地", "包案领导", "责任单位", "化解时限", "剩余天数", "进度",
                 "阶段", "销号日期", "工作要求"]
@@ -34,8 +36,9 @@ stood = controls[1].selectbox(
     "时点", month_ends, key="map_as_of", placeholder="请选择",
     format_func=lambda d: f"最新（截至 {latest:%Y-%m-%d}）" if d is None else f"{d:%Y年%m月}末",
     help="选择过去某月末，查看当时的在办、逾期和销号情况")
-show_density = controls[2].toggle("案件热力", value=False,
-                                  help="全部信访件按位置聚合的热力层；打开时区域不再按指标着色")
+show_density = controls[2].toggle(
+    "案件密度", value=False,
+    help="本期全部信访件按约 2 公里的网格计数，每格一个圆点，颜色越深件数越多；打开时区域不再按指标着色")
 hide_cleared = controls[3].toggle("隐藏已销号", value=False, help="不在地图上标出已化解或销号（绿）的案件")
 view_filters = filters if stood is None else as_of_month_end(filters, stood)
 
@@ -56,12 +59,13 @@ if filters.township and selected != filters.township:
 board_shown = board[board["township_code"] == selected] if selected else board
 
 colour_counts(board_shown)
-deck, bins = build_deck(areas, counties, figures, board, density,
-                        None if show_density else metric, names, hide_cleared, 1500, MAP_HEIGHT)
+deck, bands = build_deck(areas, counties, figures, board, density,
+                         None if show_density else metric, names, hide_cleared, 1500, MAP_HEIGHT)
 st.pydeck_chart(deck, height=MAP_HEIGHT, on_select="rerun", selection_mode="single-object",
                 key=map_key)
 schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
-st.markdown(legend_html(None if show_density else metric, bins, schematic), unsafe_allow_html=True)
+st.markdown(legend_html(None if show_density else metric, bands, schematic, density=density),
+            unsafe_allow_html=True)
 st.caption(f"重点案件圆点：{colour_key()}。已销号（绿）的点较小，可用上方开关隐藏。")
 if selected:
     st.info(f"已选中：{md_text(names.get(selected, selected))}（上方颜色件数和下表均为该乡镇的重点案件）。"

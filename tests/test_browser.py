@@ -219,7 +219,7 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
     """总览's 逾期未结 card -> 综合查询 (its cases, as many as the card says) -> a case file."""
     page = open_page(browser, f"{server}/overview", "办理质效", [])
     card_value = page.locator(".figure-card", has_text="逾期未结").locator("div").nth(1).inner_text()
-    page.get_by_role("link", name="查看逾期未结信访件").click()
+    page.get_by_role("link", name="查看逾期未结件").click()
     page.get_by_text("打开案件档案").first.wait_for(timeout=120_000)
     assert page.get_by_text(f"共 {card_value.replace(' 件', '')} 件").count() >= 1
     page.get_by_label("打开案件档案（或点选表格中的一行）").click()

@@ -154,6 +154,60 @@ def test_map_tooltips_are_plain_text(app_db):
                 assert "<" not in str(value), (layer["id"], value)
 
 
+def _draw_boundaries(engine) -> None:
+    """A square around each fixture township's centre and every case at its township's centre
+    (the fixture has neither)."""
+    import json
+
+    from sqlalchemy import text
+
+    from data.rollups import rebuild_all
+
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET lon = (SELECT r.lon FROM regions r WHERE r.code = "
+                          "cases.township_code), lat = (SELECT r.lat FROM regions r WHERE r.code = "
+                          "cases.township_code)"))
+        rows = conn.execute(text("SELECT code, lon, lat FROM regions WHERE level = 'township'")).all()
+        for code, lon, lat in rows:
+            square = [[lon - 0.005, lat - 0.005], [lon + 0.005, lat - 0.005],
+                      [lon + 0.005, lat + 0.005], [lon - 0.005, lat + 0.005], [lon - 0.005, lat - 0.005]]
+            conn.execute(text("UPDATE regions SET boundary = :b WHERE code = :c"),
+                         {"b": json.dumps({"type": "Polygon", "coordinates": [square]}), "c": code})
+    rebuild_all(engine)
+
+
+def test_map_density_layer_is_named_for_what_it_draws(app_db):
+    """The layer toggle says 案件密度 (dots per grid cell); switched on, the areas lose their
+    colour and the legend gives each shade's count of cases per cell."""
+    import json
+
+    _draw_boundaries(app_db)
+    at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
+    labels = [t.label for t in at.toggle]
+    assert "案件密度" in labels and not any("热力" in label for label in labels)
+    legend = next(md.value for md in at.markdown if "map-legend" in md.value)
+    assert "区域颜色：各乡镇（街道）案件量（件）" in legend and "legend-band" in legend
+    next(t for t in at.toggle if t.label == "案件密度").set_value(True).run()
+    assert not at.exception, at.exception
+    layers = [layer["id"] for layer in json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]]
+    assert "case_density" in layers
+    legend = next(md.value for md in at.markdown if "map-legend" in md.value)
+    assert "案件密度" in legend and "区域颜色" not in legend and " 件" in legend
+    shown = " ".join([md.value for md in at.markdown] + [t.help or "" for t in at.toggle])
+    assert "热力" not in shown
+
+
+def test_bigscreen_grades_areas_by_overdue_open_cases(app_db):
+    """The fixture as of 2025-03-31: 三镇 has one overdue open case (B1), 一镇 and 二镇 none."""
+    _draw_boundaries(app_db)
+    at = run_app(**{"from": "2025-01", "to": "2025-03"})
+    at.switch_page("pages/bigscreen.py").run()
+    assert not at.exception, at.exception
+    legend = next(md.value for md in at.markdown if "map-legend" in md.value)
+    assert "逾期未结信访件数" in legend
+    assert re.findall(r"</span>([^<]*)</span>", legend) == ["0 件", "1 件"]
+
+
 def test_map_as_it_stood_at_a_month_end(app_db):
     at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
     at.selectbox(key="map_as_of").select_index(1).run()  # the end of February 2025

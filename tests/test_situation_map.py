@@ -133,6 +133,69 @@ def test_bins_repeat_no_value_and_classes_follow_the_ramp():
     assert len(colours) == 3 and fill_for(25.0, bins, False) == colours[2]
 
 
+def test_count_classes_grade_a_mostly_zero_count():
+    """Overdue open cases per township (the 大屏's areas): 108 townships with none, 22 with one,
+    6 with two, one with three -- four classes, one per count, not 0 against 1-3."""
+    from ui.map_deck import band_labels, class_colours, fill_for, metric_bins
+
+    overdue = pd.Series([0] * 108 + [1] * 22 + [2] * 6 + [3], dtype=float)
+    assert metric_bins(overdue) == [0.0, 1.0]  # quintiles alone: two classes
+    bins = metric_bins(overdue, whole=True)
+    assert bins == [0.0, 1.0, 2.0]
+    assert band_labels("overdue_count", bins, overdue) == ["0 件", "1 件", "2 件", "3 件"]
+    colours = class_colours(bins, False)
+    assert len(set(colours)) == 4
+    assert [fill_for(v, bins, False) for v in (0, 1, 2, 3)] == colours
+    # Many distinct counts: zero alone, four ranges of whole numbers over the rest (quartiles).
+    spread = pd.Series([0, 0, *range(1, 101)], dtype=float)
+    bins = metric_bins(spread, whole=True)
+    assert bins == [0.0, 25.0, 50.0, 75.0]
+    assert band_labels("overdue_count", bins, spread) == [
+        "0 件", "1–25 件", "26–50 件", "51–75 件", "76–100 件"]
+    # No zero: quintiles cut at whole numbers, every class a range that is never empty.
+    cases = pd.Series([5, 5, 6, 6, 6, 7, 7, 10, 10, 13, 14, 15, 16, 23, 24, 1047], dtype=float)
+    bins = metric_bins(cases, whole=True)
+    assert bins == [6.0, 7.0, 13.0, 16.0]
+    assert band_labels("case_count", bins, cases) == [
+        "5–6 件", "7 件", "8–13 件", "14–16 件", "17–1,047 件"]
+    assert metric_bins(pd.Series([3.0, 3.0, None]), whole=True) == []
+    assert band_labels("overdue_count", [], pd.Series([3.0, 3.0, None])) == ["3 件"]
+    rates = pd.Series([88.2, 91.5, 95.0, 99.1, 97.3])
+    labels = band_labels("satisfaction_pct", metric_bins(rates), rates)
+    assert labels[0].startswith("88.2%–") and labels[-1].endswith("–99.1%") and len(labels) == 5
+
+
+def test_legend_bands_match_the_drawn_areas():
+    from ui.map_deck import AREA_ALPHA, NO_DATA, legend_bands, metric_bins
+    from ui.situation_view import legend_html
+
+    values = pd.Series([0, 0, 1, 2, None], dtype=float)
+    bins = metric_bins(values, whole=True)
+    bands = legend_bands("overdue_count", bins, values)
+    assert [label for _c, label in bands] == ["0 件", "1 件", "2 件", "无数据"]
+    assert all(colour[3] == AREA_ALPHA for colour, _l in bands) and bands[-1][0][:3] == NO_DATA
+    html = legend_html("overdue_count", bands, True, big=True, title="区域颜色：各乡镇（街道）逾期未结信访件数")
+    assert html.count("legend-band") == 4 and "逾期未结信访件数" in html and "非法定界线" in html
+    assert "rgba(255,245,220,0.75)" in html  # the lightest class as drawn (alpha 190)
+
+
+def test_case_density_is_named_and_legended_as_dots_per_cell():
+    from ui.map_deck import DENSITY_COLOUR, density_bands, density_dots
+    from ui.situation_view import legend_html
+
+    density = pd.DataFrame({"lon": [103.7, 103.72, 103.74, 103.76], "lat": [25.4] * 4,
+                            "case_count": [1, 1, 4, 9]})
+    bands = density_bands(density)
+    assert [label for _c, label in bands] == ["1 件", "2–4 件", "5–9 件"]
+    alphas = [colour[3] for colour, _l in bands]
+    assert alphas == sorted(alphas) and all(colour[:3] == DENSITY_COLOUR for colour, _l in bands)
+    assert [dot["color"][3] for dot in density_dots(density)] == [alphas[0], alphas[0], alphas[1],
+                                                                  alphas[2]]
+    html = legend_html(None, [], False, density=density)
+    assert "案件密度" in html and "热力" not in html and html.count("legend-band") == 3
+    assert "热力" not in legend_html(None, [], False, density=pd.DataFrame())
+
+
 def test_township_areas_query(fixture_engine):
     assert len(township_areas(fixture_engine, EVERYTHING)) == 3
 
@@ -150,7 +213,7 @@ def test_battle_table_workbook(fixture_engine):
     sheet = book["作战图"]
     assert sheet["A1"].value == "测试市重点信访案件作战图"
     headers = [c.value for c in sheet[3]]
-    assert headers[:3] == ["状态", "信访件编号", "属地"] and "进度（%）" in headers
+    assert headers[:3] == ["状态", "信访件编号", "属地"] and "进度" in headers
     assert [sheet["B4"].value, sheet["B5"].value] == ["A2", "C1"]
     assert sheet["A4"].value == "黄" and sheet["A4"].fill.fgColor.rgb.endswith("F0B400")
     assert sheet["H4"].value.date() == date(2025, 4, 20)

@@ -1,9 +1,18 @@
 """Headline figure cards sized for a projector: a label, a big value, a second line, the 同比."""
 from __future__ import annotations
 
+import re
+
 from ui.markup import html_text
 
 GOOD, BAD, NEUTRAL = "#1e7b34", "#c0392b", "#666666"
+# A figure with its unit ("↓0.2 个百分点", "↑12.5%"): a narrow card breaks the line before or
+# after it, never inside.
+FIGURE = re.compile(r"[↑↓]?\d[\d,.]*(?:%| 个百分点| 件| 人次)?")
+
+
+def _unbroken(match: re.Match) -> str:
+    return f"<span class='fc-figure'>{match.group(0)}</span>"
 
 
 def figure_card(slot, label: str, value: str, detail: str = "", change: str | None = None,
@@ -11,7 +20,7 @@ def figure_card(slot, label: str, value: str, detail: str = "", change: str | No
     """One card in `slot` (a column); every text is escaped."""
     colour = NEUTRAL if change_is_good is None else (GOOD if change_is_good else BAD)
     change_html = (f"<div class='fc-change' style='color:{colour};margin-top:4px'>"
-                   f"{html_text(change)}</div>")
+                   f"{FIGURE.sub(_unbroken, html_text(change))}</div>")
     slot.markdown(
         f"<div class='figure-card' title='{html_text(help_text)}' "
         "style='border:1px solid #ddd;border-radius:8px;padding:10px 14px;background:#fff;"

@@ -26,10 +26,13 @@ CSS = """
 .figure-card .fc-label, .figure-card .fc-detail { white-space: nowrap; overflow: hidden;
   text-overflow: ellipsis; }
 .figure-card .fc-change { word-break: keep-all; font-size: clamp(0.8rem, 0.95vw, 0.95rem); }
+.figure-card .fc-figure { white-space: nowrap; }
 .colour-count .cc-value { white-space: nowrap; font-size: clamp(1.4rem, 1.9vw, 2.4rem);
   font-weight: 700; line-height: 1.15; }
-/* Buttons keep their whole label. */
+/* Buttons keep their whole label; a link under a narrow card wraps rather than being cut. */
 .stButton button, .stDownloadButton button { white-space: nowrap; }
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] span,
+[data-testid="stMain"] [data-testid="stPageLink-NavLink"] p { white-space: normal; overflow: visible; }
 .block-container { padding-top: 2.2rem; padding-left: 2rem; padding-right: 2rem; max-width: 100%; }
 /* Tables: no unaudited CSV download from the toolbar. */
 button[aria-label="Download as CSV"],

@@ -22,9 +22,12 @@ METRICS = {
     "overdue_count": ("逾期未结", "件", False),
     "satisfaction_pct": ("满意率", "%", True),
 }
+MAX_CLASSES = 5  # colours of the ramp
+WHOLE_METRICS = {"case_count", "open_count", "overdue_count", "density"}  # counts: whole-number classes
 # Light to dark red for "more is worse"; reversed for satisfaction.
 RAMP = [(255, 245, 220), (253, 208, 162), (253, 141, 60), (217, 72, 1), (140, 45, 4)]
 NO_DATA = (220, 220, 220)
+AREA_ALPHA = 190  # areas are drawn see-through: the legend's swatches too, to look the same
 # The glyph atlas is built in the browser at every draw: glyphs at 32 px (deck.gl's default is 64)
 # take a quarter of the work and still read sharply at the labels' 14-20 px.
 LABEL_ATLAS = {"sdf": True, "fontSize": 32, "buffer": 3, "radius": 8}
@@ -57,13 +60,41 @@ def metric_text(metric: str, value) -> str:
     return count_text(value)
 
 
-def metric_bins(values: pd.Series) -> list[float]:
+def metric_bins(values: pd.Series, whole: bool = False) -> list[float]:
     """Up to four distinct cut points (quintiles) of the metric over the townships that have a
-    value (fewer when values repeat; none with a single value)."""
+    value (fewer when values repeat; none with a single value). whole (counts): zero is a class
+    of its own, each count a class while there are few, else quantiles of the non-zero counts
+    cut at whole numbers; so the classes of a mostly-zero count still tell 1, 2 and 3 apart."""
     clean = values.dropna()
     if clean.nunique() < 2:
         return []
-    return sorted({float(clean.quantile(q)) for q in (0.2, 0.4, 0.6, 0.8)})
+    if not whole:
+        return sorted({float(clean.quantile(q)) for q in (0.2, 0.4, 0.6, 0.8)})
+    positive = clean[clean > 0]
+    cuts = {0.0} if (clean <= 0).any() and len(positive) else set()
+    spare = MAX_CLASSES - len(cuts)  # classes left for the non-zero counts
+    levels = sorted(positive.unique())
+    if len(levels) <= spare:
+        cuts |= {float(v) for v in levels[:-1]}
+    else:
+        cuts |= {float(math.floor(positive.quantile(i / spare))) for i in range(1, spare)}
+    return sorted(c for c in cuts if clean.min() <= c < clean.max())
+
+
+def band_labels(metric: str, bins: list[float], values: pd.Series) -> list[str]:
+    """Each class's range over the values drawn, lowest first: "0 件", "1–3 件", "12.5–18.0"."""
+    clean = values.dropna()
+    if clean.empty:
+        return []
+    low, high = float(clean.min()), float(clean.max())
+    if metric not in WHOLE_METRICS:
+        edges = [low, *bins, high]
+        return [metric_text(metric, a) if a == b else f"{metric_text(metric, a)}–{metric_text(metric, b)}"
+                for a, b in zip(edges, edges[1:])] if bins else [metric_text(metric, low)]
+    unit = METRICS[metric][1] if metric in METRICS else "件"
+    firsts = [int(low)] + [int(b) + 1 for b in bins]
+    lasts = [int(b) for b in bins] + [int(high)]
+    return [f"{a:,} {unit}" if a == b else f"{a:,}–{b:,} {unit}" for a, b in zip(firsts, lasts)]
 
 
 def class_colours(bins: list[float], higher_is_better: bool) -> list[tuple[int, int, int]]:
@@ -85,12 +116,22 @@ def fill_for(value, bins: list[float], higher_is_better: bool) -> tuple[int, int
 NEUTRAL_FILL = (236, 236, 230)
 
 
+def legend_bands(metric: str, bins: list[float], values: pd.Series) -> list[tuple[tuple, str]]:
+    """(colour, range) of every class, lowest values first; the grey of 无数据 last when a
+    township has no value."""
+    colours = [(*c, AREA_ALPHA) for c in class_colours(bins, METRICS[metric][2])]
+    bands = list(zip(colours, band_labels(metric, bins, values)))
+    return bands + ([((*NO_DATA, AREA_ALPHA), "无数据")] if values.isna().any() else [])
+
+
 def township_features(areas: pd.DataFrame, figures: pd.DataFrame, metric: str | None,
-                      county_names: dict[str, str]) -> tuple[list[dict], list[float]]:
+                      county_names: dict[str, str]) -> tuple[list[dict], list[tuple[tuple, str]]]:
     """GeoJSON features of the townships with their fill colour (neutral without a metric) and
-    plain-text tooltip fields."""
+    plain-text tooltip fields; the legend's bands (colour, range) of the metric."""
     merged = areas.merge(figures, left_on="code", right_on="township_code", how="left")
-    bins = metric_bins(merged[metric]) if metric else []
+    if metric:
+        merged = merged[merged["boundary"].notna() & (merged["boundary"] != "")]
+    bins = metric_bins(merged[metric], metric in WHOLE_METRICS) if metric else []
     higher_is_better = METRICS[metric][2] if metric else False
     features = []
     for row in merged.itertuples():
@@ -108,9 +149,9 @@ def township_features(areas: pd.DataFrame, figures: pd.DataFrame, metric: str | 
             "type": "Feature",
             "geometry": json.loads(row.boundary),
             "properties": {"code": row.code, "name": plain(row.name), **tip,
-                           "fill": [*fill, 190]},
+                           "fill": [*fill, AREA_ALPHA]},
         })
-    return features, bins
+    return features, (legend_bands(metric, bins, merged[metric]) if metric else [])
 
 
 def pin_records(board: pd.DataFrame, township_names: dict[str, str],
@@ -194,15 +235,32 @@ DENSITY_COLOUR = (110, 40, 150)
 DOT_RADIUS_M = 1000
 
 
+def density_shades(density: pd.DataFrame) -> tuple[list[float], list[int]]:
+    """The cells' whole-number classes of case_count and each class's opacity (0-255), spread
+    from faint (40) to strong (200) however many classes there are."""
+    bins = metric_bins(density["case_count"], whole=True)
+    if not bins:  # every cell alike
+        return bins, [120]
+    return bins, [40 + round(160 * shade / len(bins)) for shade in range(len(bins) + 1)]
+
+
 def density_dots(density: pd.DataFrame) -> list[dict]:
-    """lon, lat and an RGBA colour per cell; five shades by the cells' quintiles of case_count."""
-    bins = metric_bins(density["case_count"])
+    """lon, lat and an RGBA colour per cell; up to five shades by the cells' case_count."""
+    bins, alphas = density_shades(density)
     dots = []
     for lon, lat, count in zip(density["lon"], density["lat"], density["case_count"]):
-        shade = sum(count > b for b in bins)
         dots.append({"lon": round(float(lon), 4), "lat": round(float(lat), 4),
-                     "color": [*DENSITY_COLOUR, 40 + 40 * shade]})
+                     "color": [*DENSITY_COLOUR, alphas[sum(count > b for b in bins)]]})
     return dots
+
+
+def density_bands(density: pd.DataFrame) -> list[tuple[tuple, str]]:
+    """(RGBA colour, range of cases per cell) of every shade, lightest first."""
+    if density.empty:
+        return []
+    bins, alphas = density_shades(density)
+    labels = band_labels("density", bins, density["case_count"])
+    return [((*DENSITY_COLOUR, alpha), label) for alpha, label in zip(alphas, labels)]
 
 
 def situation_deck(township_geo: list[dict], county_geo: list[dict], labels: list[dict],

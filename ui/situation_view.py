@@ -1,6 +1,7 @@
 """What the map page and the projector view (大屏) share: the colour counts and the deck."""
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 import pandas as pd
@@ -13,7 +14,7 @@ from queries.situation_map import (
 )
 from ui.database import cached_query
 from ui.map_deck import (
-    METRICS, PIN_COLOURS, class_colours, county_features, metric_text, pin_records, situation_deck,
+    METRICS, PIN_COLOURS, county_features, density_bands, pin_records, situation_deck,
     township_features, view_for,
 )
 
@@ -56,9 +57,9 @@ def colour_key() -> str:
 
 def build_deck(areas, counties, figures, board, density, metric: str | None, names: dict,
                hide_cleared: bool, width_px: int, height_px: int, big: bool = False):
-    """The deck and the metric's cut points. metric None: the areas are not coloured (the heat
-    layer is the one encoding then)."""
-    township_geo, bins = township_features(areas, figures, metric,
+    """The deck and the legend's bands (colour, range) of the metric. metric None: the areas are
+    not coloured (the case density layer is the one encoding then)."""
+    township_geo, bands = township_features(areas, figures, metric,
                                            {c: names.get(c, "") for c in areas["county_code"]})
     # Township names where they can be read: a county's townships, or a small jurisdiction.
     labels = ([{"name": r.name, "lon": r.lon, "lat": r.lat} for r in areas.itertuples()]
@@ -70,18 +71,41 @@ def build_deck(areas, counties, figures, board, density, metric: str | None, nam
                           pin_records(shown, names, big), view_for(areas, width_px, height_px),
                           not density.empty, config_value("basemap_style_url"), county_labels,
                           label_size=20 if big else 15)
-    return deck, bins
+    return deck, bands
 
 
-def legend_html(metric: str | None, bins: list[float], schematic: bool, big: bool = False) -> str:
+def _swatch(colour: tuple, big: bool) -> str:
+    rgb = f"rgba({colour[0]},{colour[1]},{colour[2]},{colour[3] / 255:.2f})" if len(colour) == 4 \
+        else f"rgb{tuple(colour)}"
+    size = "width:36px;height:20px" if big else "width:28px;height:14px"
+    return f"<span style='display:inline-block;{size};background:{rgb};border:1px solid #999'></span>"
+
+
+def bands_html(bands: list[tuple[tuple, str]], big: bool = False) -> str:
+    """One swatch and its range per band, in a line that wraps between bands, never inside one."""
+    gap = "18px" if big else "14px"
+    return "".join(
+        f"<span class='legend-band' style='display:inline-flex;align-items:center;gap:6px;"
+        f"margin-right:{gap};white-space:nowrap'>{_swatch(colour, big)}{html.escape(label)}</span>"
+        for colour, label in bands)
+
+
+def legend_html(metric: str | None, bands: list[tuple[tuple, str]], schematic: bool,
+                big: bool = False, density: pd.DataFrame | None = None,
+                title: str | None = None) -> str:
+    """The legend under a map: each band's colour and range (the metric's, or the case density's
+    when the areas are not coloured) and the note on schematic boundaries."""
     size = "1.3rem" if big else "0.95rem"
-    note = "　<b>乡镇（街道）区域为示意范围，非法定界线</b>" if schematic else ""
+    note = ("<span style='white-space:nowrap'><b>乡镇（街道）区域为示意范围，非法定界线</b></span>"
+            if schematic else "")
     if metric is None:
-        return (f"<div style='font-size:{size}'>区域不着色；案件热力：颜色越深，案件越集中。{note}</div>")
-    label, unit, higher_better = METRICS[metric]
-    swatches = "".join(
-        f"<span style='display:inline-block;width:34px;height:14px;background:rgb{c};"
-        f"border:1px solid #aaa;margin-left:6px'></span>" for c in class_colours(bins, higher_better))
-    edges = " / ".join(metric_text(metric, b) for b in bins) or "各乡镇数值相同，不分档"
-    return (f"<div style='font-size:{size}'>区域颜色：{label}（{unit}），由低到高 {swatches}"
-            f"　分档界值：{edges}{note}</div>")
+        dots = density_bands(density) if density is not None else []
+        what = ("案件密度：每个约 2 公里的网格一个圆点，颜色越深该网格信访件越多（每格件数）"
+                if dots else "区域不着色")
+        return (f"<div class='map-legend' style='font-size:{size};line-height:1.9'>{what}　"
+                f"{bands_html(dots, big)}{note}</div>")
+    label, unit, _higher_better = METRICS[metric]
+    title = title or f"区域颜色：各乡镇（街道）{label}（{unit}）"
+    shown = bands_html(bands, big) or "（尚未导入乡镇（街道）边界，地图上不画区域）"
+    return (f"<div class='map-legend' style='font-size:{size};line-height:1.9'>"
+            f"{html.escape(title)}　{shown}{note}</div>")
