@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.test_browser import OUTPUT, PAGES, browser, database, server, settled_page  # noqa: F401
 
 SHOTS = OUTPUT / "screens"
@@ -71,6 +73,16 @@ def test_overview_cards_and_links_whole_on_a_laptop(server, browser):
             assert page.get_by_role("link", name=name).is_visible()
         shoot(page, f"overview_cards_{width}x{height}")
         page.close()
+
+
+@pytest.mark.parametrize("path", ["dispatch", "satisfaction"])
+def test_other_cards_whole_on_a_laptop(server, browser, path):
+    page = settled_page(browser, f"{server}/{path}", PAGES[path], 1366, 768)
+    assert page.locator(".figure-card").count() >= 3
+    assert page.evaluate(CLIPPED) == []
+    assert page.evaluate(BROKEN) == []
+    shoot(page, f"{path}_cards_1366x768")
+    page.close()
 
 
 FITS = """() => {

@@ -29,6 +29,6 @@ def figure_card(slot, label: str, value: str, detail: str = "", change: str | No
         f"<div class='fc-value' style='font-weight:700;line-height:1.2;color:#111'>"
         f"{html_text(value)}</div>"
         f"<div class='fc-detail' style='font-size:0.95rem;color:#555;min-height:1.3em'>"
-        f"{html_text(detail)}</div>"
+        f"{FIGURE.sub(_unbroken, html_text(detail))}</div>"
         f"{change_html}</div>",
         unsafe_allow_html=True)

@@ -23,8 +23,9 @@ CSS = """
   color: #555; font-size: 0.95rem; }
 /* Figure cards: a number and its unit never break apart; the type shrinks with the screen. */
 .figure-card .fc-value { white-space: nowrap; font-size: clamp(1.25rem, 1.55vw, 2.1rem); }
-.figure-card .fc-label, .figure-card .fc-detail { white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+.figure-card .fc-label { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+/* The second line wraps in a narrow card (1366 px, six cards) rather than being cut. */
+.figure-card .fc-detail { white-space: normal; }
 .figure-card .fc-change { word-break: keep-all; font-size: clamp(0.8rem, 0.95vw, 0.95rem); }
 .figure-card .fc-figure { white-space: nowrap; }
 .colour-count .cc-value { white-space: nowrap; font-size: clamp(1.4rem, 1.9vw, 2.4rem);
