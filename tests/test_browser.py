@@ -230,6 +230,9 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
     time.sleep(2)
     assert page.get_by_text("信访人画像").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
+    cut = page.evaluate("""() => Array.from(document.querySelectorAll('[data-testid="stMain"] button *'))
+        .filter(e => e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)""")
+    assert cut == []  # every button label whole (显示完整信息 was cut in a quarter column)
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "case_file.png"), full_page=True)
     page.close()

@@ -26,12 +26,12 @@ def petitioner_panel(engine: Engine, scope: Scope, case_no: str, key: str) -> No
         st.info("本辖区内没有该信访件。")
         return
     row = frame.iloc[0]
-    cols = st.columns([1, 1, 1, 1])
+    cols = st.columns(len(LABELS))
     for col, (column, label) in zip(cols, LABELS.items()):
         col.text_input(label, value=str(row[column] or "—"), disabled=True, key=f"{key}_{column}_{note}")
-    cols[3].caption(note)
+    st.caption(note)  # the note and the button under the fields: the button's label never cut
     if account is not None and account.may("unmask") and st.session_state.get(shown_key) != case_no:
-        if cols[3].button("显示完整信息", key=f"{key}_unmask",
+        if st.button("显示完整信息", key=f"{key}_unmask",
                           help="仅在办理需要时查看；每次查看都记入审计日志"):
             audit.record(engine, account.username, "unmask", case_no, {"fields": list(LABELS)})
             st.session_state[shown_key] = case_no
