@@ -3,6 +3,7 @@ large type, nothing else."""
 import html
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from exports.battle_table import COLOUR_FILLS, battle_table_frame
 from queries.reference import is_demo_data, region_names, scope_name
@@ -78,3 +79,8 @@ with right:
                     unsafe_allow_html=True)
     st.markdown(f"<div style='font-size:1.1rem;color:#555;margin-top:8px'>"
                 f"{html.escape(filters.caption(names))}</div>", unsafe_allow_html=True)
+    # The sidebar is hidden on the projector: the way back, small and out of the room's sight.
+    try:
+        st.page_link("pages/overview.py", label="退出大屏")
+    except StreamlitPageNotFoundError:  # the page runs alone, before the router registered the others
+        st.markdown("[退出大屏](overview)")

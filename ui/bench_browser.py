@@ -224,6 +224,11 @@ class Session:
         page = self.page
         link = page.locator("a[data-testid='stSidebarNavLink']",
                             has_text=re.compile(f"^{TITLES[path]}$")).first
+        if not await link.is_visible() and await page.get_by_text("退出大屏").count():
+            # The 大屏 hides the sidebar: leave it by its own link first (not timed).
+            frames = self.frames
+            await page.get_by_text("退出大屏").click()
+            await self.settle(PAGE_TEXTS["overview"], time.monotonic(), frames)
         if not await link.is_visible():
             more = page.locator("[data-testid='stSidebarNavViewButton']")
             if await more.count():
