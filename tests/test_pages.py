@@ -336,6 +336,8 @@ def test_bigscreen_shows_map_counts_and_urgent_cases(app_db):
     texts = " ".join(md.value for md in at.markdown)
     assert "最紧急的重点案件" in texts and "一镇" in texts and "副市长 张某某" in texts
     assert at.get("deck_gl_json_chart") and not at.dataframe
+    # The sidebar is hidden on the projector: the page has its own way back.
+    assert "退出大屏" in [link.proto.label for link in at.get("page_link")]
 
 
 def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
