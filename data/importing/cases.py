@@ -4,6 +4,7 @@ against the places, units and what the database stores, then write all or nothin
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
@@ -16,7 +17,7 @@ from data.database import write_setting
 from data.importing.batches import Source, batch, close_batch, explained, remember
 from data.importing.checks import (
     DEADLINE_YEARS, MAX_PERSONS, ImportRefused, Problem, best_header, clean, day_problem,
-    header_names, parse_date, text_problem, whole_number, years_after,
+    header_names, parse_date, text_limit, text_problem, whole_number, years_after,
 )
 
 # field -> the column names offices use for it (first match wins).
@@ -146,6 +147,9 @@ def plan_import(engine: Engine, frame: pd.DataFrame, mapping: dict[str, str] | N
     seen: dict[str, int] = {}
     unknown: dict[str, int] = {}
     width = frame.shape[1]
+    # Each column's bound: the stored length of a text kept as it is, else none (but no NUL).
+    bounded = [(f, at, text_limit(schema.cases.c[STORED_TEXT[f]]) if f in STORED_TEXT
+                else sys.maxsize) for f, at in position.items()]
     # Plain lists: a cell by position costs nothing, where frame.iloc costs microseconds.
     body = frame.iloc[header_row + 1:]
     lines = [int(n) + 1 for n in body.index]  # row numbers in the file
@@ -165,13 +169,12 @@ def plan_import(engine: Engine, frame: pd.DataFrame, mapping: dict[str, str] | N
             problems.append(Problem(line, mapping.get(field_name, FIELD_LABELS[field_name]),
                                     clean(value), message))
 
-        for field_name in position:
-            value = text_of(field_name)
-            column = STORED_TEXT.get(field_name)
-            why = (text_problem(value, schema.cases.c[column]) if column
-                   else "含有空字符（NUL），请删除后重新导出" if "\x00" in value else None)
-            if why:
-                problem(field_name, value, why)
+        for field_name, at, limit in bounded:
+            value = texts[at]
+            if "\x00" in value or len(value) > limit:
+                column = STORED_TEXT.get(field_name)
+                problem(field_name, value, text_problem(value, schema.cases.c[column]) if column
+                        else "含有空字符（NUL），请删除后重新导出")
         if problems:
             plan.problems.extend(problems)
             continue

@@ -1,8 +1,8 @@
 """Reading an office's file into rows of cells, within limits a hostile file cannot break.
 
 An .xlsx is a zip archive: its entries' sizes, count and compression ratio are checked before
-anything is unpacked. Sheets are read as a stream (the sheet's claimed dimension is ignored) with
-caps on rows and columns; .csv and .xls have the same caps. The parse runs in a child process
+anything is unpacked. Its first sheet is read as a stream (data/importing/xlsx.py; the sheet's
+claimed dimension is ignored) with caps on rows and columns; .csv and .xls have the same caps. The parse runs in a child process
 with an address-space limit (CHILD_MEMORY_BYTES) and a time limit (CHILD_SECONDS), so a runaway
 file ends the child with a Chinese message, never the dashboard."""
 from __future__ import annotations
@@ -98,14 +98,11 @@ def _csv_rows(content: bytes, filename: str):
 
 
 def _xlsx_rows(content: bytes):
-    from openpyxl import load_workbook
+    from data.importing.xlsx import first_sheet_rows
 
-    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
-    if not book.worksheets:
-        return
     # Explicit bounds: the sheet's own dimension (A1:XFD1048576 in a hostile file) is ignored.
-    yield from book.worksheets[0].iter_rows(min_row=1, max_row=EXCEL_MAX_ROW, min_col=1,
-                                            max_col=MAX_COLUMNS + 1, values_only=True)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        yield from first_sheet_rows(archive, EXCEL_MAX_ROW, MAX_COLUMNS + 1)
 
 
 def _xls_rows(content: bytes, filename: str):
