@@ -102,22 +102,55 @@ def month_start_sql(dialect: str, expr: str) -> str:
 
 
 MEASURES = schema.ROLLUP_MEASURES
+STEP_KEYS = "cube, {step}, received_month, county_code, member"  # rollup_daily/monthly keys
+GRID_KEYS = "received_month, county_code, township_code, lon_cell, lat_cell"
 # cube -> the case column that is its member (as text).
 CUBES = {"T": "township_code", "U": "unit_id", "C": "category", "H": "channel", "M": "method"}
 
 
-def _step_select(dialect: str, step: Step, where: str) -> str:
+# The case columns the steps and the grid read.
+STEP_COLUMNS = ("case_no", "received_on", "county_code", "township_code", "unit_id", "category",
+                "channel", "person_count", "is_collective", "escalation", "is_repeat",
+                "dispatched_on", "accepted_on", "due_on", "extended_due_on", "closed_on",
+                "resolved_on", "lon", "lat")
+
+
+def _step_select(dialect: str, step: Step, where: str, cases: str = "cases",
+                 evaluations: str = "evaluations") -> str:
     values = ", ".join(f"{step.adds.get(m, '0')} AS {m}" for m in MEASURES)
     return (f"SELECT {month_start_sql(dialect, 'c.received_on')} AS received_month, c.county_code, "
             f"c.township_code, c.unit_id, c.category, c.channel, e.method, "
             f"CASE WHEN {step.day} < c.received_on THEN c.received_on ELSE {step.day} END AS step_day, "
-            f"{values}\nFROM cases c LEFT JOIN evaluations e ON e.case_no = c.case_no\n"
+            f"{values}\nFROM {cases} c LEFT JOIN {evaluations} e ON e.case_no = c.case_no\n"
             f"WHERE ({step.when}) AND ({where})")
+
+
+def _copy_cases(conn: Connection, where: str, params: dict) -> None:
+    """The matching cases and their evaluations as temporary tables rollup_cases and
+    rollup_evaluations: read once from the large tables, not once per step."""
+    columns = ", ".join(f"c.{name}" for name in STEP_COLUMNS)
+    _temp(conn, "rollup_cases", f"SELECT {columns} FROM cases c WHERE {where}", params)
+    _temp(conn, "rollup_evaluations", "SELECT e.case_no, e.evaluated_on, e.method, e.result "
+          "FROM evaluations e WHERE e.case_no IN (SELECT case_no FROM rollup_cases)")
+    conn.execute(text("CREATE INDEX rollup_evaluations_ix ON rollup_evaluations (case_no)"))
+    if conn.dialect.name == "postgresql":
+        for name in ("rollup_cases", "rollup_evaluations"):
+            conn.execute(text(f"ANALYZE {name}"))
 
 
 def _temp(conn: Connection, name: str, sql: str, params: dict | None = None) -> None:
     conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
     conn.execute(text(f"CREATE TEMPORARY TABLE {name} AS {sql}"), params or {})
+
+
+# The temporary tables of _fill.
+SCRATCH = ("rollup_fine", "rollup_sparse", "rollup_sparse_month", "rollup_days", "rollup_months",
+           "rollup_cases", "rollup_evaluations")
+
+
+def _drop(conn: Connection, names: Iterable[str]) -> None:
+    for name in names:
+        conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
 def _calendar(conn: Connection, first: date, last: date) -> None:
@@ -129,7 +162,7 @@ def _calendar(conn: Connection, first: date, last: date) -> None:
         if day.day == 1:
             months.append({"month": day})
         day = date.fromordinal(day.toordinal() + 1)
-    for name, rows, columns in (("rollup_days", days, "day DATE, month DATE"),
+    for name, rows, columns in (("rollup_days", days, "month DATE, day DATE"),
                                 ("rollup_months", months, "month DATE")):
         conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
         conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({columns})"))
@@ -146,29 +179,47 @@ def as_date(value) -> date | None:
     return date.fromisoformat(value[:10]) if isinstance(value, str) else value
 
 
-def _fill_grid(conn: Connection, where: str, params: dict) -> None:
-    """Cases per registration month and grid cell of GRID_DEGREES."""
+def _upsert(keys: str, measures: Iterable[str], table: str) -> str:
+    """The clause that adds a row's measures to the row already there with the same keys."""
+    return (f"ON CONFLICT ({keys}) DO UPDATE SET "
+            + ", ".join(f"{m} = {table}.{m} + excluded.{m}" for m in measures))
+
+
+def _fill_grid(conn: Connection, where: str, params: dict, merge: bool = False,
+               cases: str = "cases") -> None:
+    """Cases per registration month and grid cell of GRID_DEGREES (added to the rows there when
+    `merge`)."""
     month = month_start_sql(conn.dialect.name, "c.received_on")
     lon = f"CAST(FLOOR(c.lon / {schema.GRID_DEGREES}) AS INTEGER)"
     lat = f"CAST(FLOOR(c.lat / {schema.GRID_DEGREES}) AS INTEGER)"
     conn.execute(text(f"""
 INSERT INTO rollup_grid (received_month, county_code, township_code, lon_cell, lat_cell, case_count)
 SELECT {month}, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), {lon}, {lat}, COUNT(*)
-FROM cases c WHERE c.lon IS NOT NULL AND c.lat IS NOT NULL AND ({where})
-GROUP BY {month}, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), {lon}, {lat}"""), params)
+FROM {cases} c WHERE c.lon IS NOT NULL AND c.lat IS NOT NULL AND ({where})
+GROUP BY {month}, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), {lon}, {lat}
+{_upsert(GRID_KEYS, ['case_count'], 'rollup_grid') if merge else ''}"""), params)
 
 
-def _fill(conn: Connection, where: str, params: dict) -> None:
-    """Adds the rows of the cases matching `where` (alias c) to both tables and every cube.
+def _fill(conn: Connection, where: str, params: dict, merge: bool = False) -> None:
+    """Adds the rows of the cases matching `where` (alias c) to both tables and every cube; with
+    `merge`, rows whose keys are already there get the new cases' sums added to them.
 
     rollup_daily holds, for each day from a group's first step in a month to the month's end, the
     sum of the group's steps from the month's first day to that day; rollup_monthly holds, for each
     month from a group's first step to the last month with any step, the sum of all its steps up to
     the month's end. A figure as of day X is then one monthly row (the month before X's) plus one
-    daily row (day X) per group."""
-    _fill_grid(conn, where, params)
+    daily row (day X) per group.
+
+    Both are sums of per-case steps, and a group's rows run from its first step to the month's
+    (monthly: the table's) end; so the rows of cases not yet counted, merged into the tables, are
+    exactly the rows a recomputation with them would give."""
     dialect = conn.dialect.name
-    union = "\nUNION ALL\n".join(_step_select(dialect, s, where) for s in steps(dialect))
+    tables = ("cases", "evaluations")
+    if where != "1 = 1":
+        _copy_cases(conn, where, params)
+        tables, where, params = ("rollup_cases", "rollup_evaluations"), "1 = 1", {}
+    _fill_grid(conn, where, params, merge, tables[0])
+    union = "\nUNION ALL\n".join(_step_select(dialect, s, where, *tables) for s in steps(dialect))
     sums = ", ".join(f"SUM({m}) AS {m}" for m in MEASURES)
     names = ", ".join(MEASURES)
     members = ", ".join(CUBES.values())
@@ -191,6 +242,7 @@ FROM rollup_sparse GROUP BY cube, received_month, county_code, member, step_mont
         "SELECT MIN(received_month), MAX(step_day) FROM rollup_sparse")).one()
     known = conn.execute(text("SELECT MAX(step_month) FROM rollup_monthly")).scalar()
     if first is None:
+        _drop(conn, SCRATCH)
         return
     last_month = max(as_date(last_step).replace(day=1), as_date(known) or date.min)
     _calendar(conn, as_date(first), month_end(last_month))
@@ -211,7 +263,9 @@ FROM (SELECT {group}, step_day, step_month, LEAD(step_day) OVER w AS next_day, {
       WINDOW w AS (PARTITION BY {group}, step_month ORDER BY step_day)) s
 JOIN rollup_days d ON d.month = s.step_month AND d.day >= s.step_day
   AND (s.next_day IS NULL OR d.day < s.next_day)
-ORDER BY s.cube, d.day, s.received_month, s.county_code, s.member"""))
+WHERE 1 = 1
+ORDER BY s.cube, d.day, s.received_month, s.county_code, s.member
+{_upsert(STEP_KEYS.format(step='step_day'), MEASURES, 'rollup_daily') if merge else ''}"""))
     conn.execute(text(f"""
 INSERT INTO rollup_monthly (cube, received_month, county_code, member, step_month, {names})
 SELECT s.cube, s.received_month, s.county_code, s.member, m.month, {', '.join('s.' + m for m in MEASURES)}
@@ -219,10 +273,10 @@ FROM (SELECT {group}, step_month, LEAD(step_month) OVER w AS next_month, {runnin
       FROM rollup_sparse_month
       WINDOW w AS (PARTITION BY {group} ORDER BY step_month)) s
 JOIN rollup_months m ON m.month >= s.step_month AND (s.next_month IS NULL OR m.month < s.next_month)
-ORDER BY s.cube, m.month, s.received_month, s.county_code, s.member"""))
-    for name in ("rollup_fine", "rollup_sparse", "rollup_sparse_month", "rollup_days",
-                 "rollup_months"):
-        conn.execute(text(f"DROP TABLE {name}"))
+WHERE 1 = 1
+ORDER BY s.cube, m.month, s.received_month, s.county_code, s.member
+{_upsert(STEP_KEYS.format(step='step_month'), MEASURES, 'rollup_monthly') if merge else ''}"""))
+    _drop(conn, SCRATCH)
 
 
 def fill_arrivals(conn: Connection, since: date | None = None) -> None:
@@ -312,15 +366,20 @@ def recount_petitioners(conn: Connection, keys: Iterable[str]) -> None:
     """rollup_petitioners for exactly these petitioners, counting their cases as they are now
     (after cases were removed or put back)."""
     keys = sorted(set(keys))
-    for start in range(0, len(keys), 500):
-        params = {f"k{i}": k for i, k in enumerate(keys[start:start + 500])}
-        listed = ", ".join(f":{name}" for name in params)
-        conn.execute(text(f"DELETE FROM rollup_petitioners WHERE petitioner_key IN ({listed})"),
-                     params)
-        conn.execute(text(f"""
+    if not keys:
+        return
+    # The keys as a temporary table: two statements, whatever their number.
+    conn.execute(text("DROP TABLE IF EXISTS recount_keys"))
+    conn.execute(text("CREATE TEMPORARY TABLE recount_keys (petitioner_key VARCHAR(64) PRIMARY KEY)"))
+    conn.execute(text("INSERT INTO recount_keys (petitioner_key) VALUES (:k)"),
+                 [{"k": k} for k in keys])
+    listed = "SELECT petitioner_key FROM recount_keys"
+    conn.execute(text(f"DELETE FROM rollup_petitioners WHERE petitioner_key IN ({listed})"))
+    conn.execute(text(f"""
 INSERT INTO rollup_petitioners (petitioner_key, case_count)
 SELECT c.petitioner_key, COUNT(*) FROM cases c WHERE c.petitioner_key IN ({listed})
-GROUP BY c.petitioner_key HAVING COUNT(*) >= 2"""), params)
+GROUP BY c.petitioner_key HAVING COUNT(*) >= 2"""))
+    conn.execute(text("DROP TABLE recount_keys"))
 
 
 def rebuild_steps(conn: Connection) -> None:
@@ -357,18 +416,32 @@ def analyze(conn: Connection, light: bool = False) -> None:
                 conn.execute(text(f"ANALYZE {table.name}"))
 
 
-def refresh(conn: Connection, months: Iterable[date]) -> None:
+def refresh(conn: Connection, months: Iterable[date], added_by: int | None = None,
+            added_months: Iterable[date] = ()) -> None:
     """Recomputes the rows of the cases registered in the given months, inside the caller's
-    transaction: for imports, which touch a few months."""
+    transaction: for imports, which touch a few months. `added_by`: an import batch whose new
+    cases (none of them counted yet) were registered in `added_months`; in those of its months
+    not recomputed, their steps are added to the rows there instead (reading the new cases only,
+    not the months' other cases)."""
     months = sorted({m.replace(day=1) for m in months})
-    if months:
-        fill_arrivals(conn, months[0])
+    added = sorted({m.replace(day=1) for m in added_months} - set(months)) if added_by else []
+    if months or added:
+        fill_arrivals(conn, min(months + added))
     for month in months:
         params = {"m": month, "next": add_months(month, 1)}
         for table in ("rollup_daily", "rollup_monthly", "rollup_grid"):
             conn.execute(text(f"DELETE FROM {table} WHERE received_month = :m"), params)
         _fill(conn, "c.received_on >= :m AND c.received_on < :next", params)
         fill_petitioners(conn, "c.received_on >= :m AND c.received_on < :next", params)
+    if added:
+        params: dict = {"batch": added_by}
+        where = ["c.batch_id = :batch"]
+        for k, month in enumerate(months):  # their new cases are counted by the recomputation
+            params[f"m{k}"], params[f"n{k}"] = month, add_months(month, 1)
+            where.append(f"NOT (c.received_on >= :m{k} AND c.received_on < :n{k})")
+        _fill(conn, " AND ".join(where), params, merge=True)
+        recount_petitioners(conn, {key for (key,) in conn.execute(text(
+            f"SELECT c.petitioner_key FROM cases c WHERE {' AND '.join(where)}"), params) if key})
     analyze(conn, light=True)
 
 

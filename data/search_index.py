@@ -88,12 +88,16 @@ def refresh(conn: Connection, case_ids: Iterable[int] | None = None) -> None:
         _fill(conn, "1 = 1", {})
         return
     ids = sorted({int(i) for i in case_ids})
-    for start in range(0, len(ids), 500):
-        part = {f"i{k}": v for k, v in enumerate(ids[start:start + 500])}
-        listed = ", ".join(f":{name}" for name in part)
-        for table in SQLITE_TABLES:
-            conn.execute(text(f"DELETE FROM {table} WHERE rowid IN ({listed})"), part)
-        _fill(conn, f"id IN ({listed})", part)
+    if not ids:
+        return
+    # The ids as a temporary table: one statement per step, whatever their number.
+    conn.execute(text("DROP TABLE IF EXISTS search_refresh"))
+    conn.execute(text("CREATE TEMPORARY TABLE search_refresh (id INTEGER PRIMARY KEY)"))
+    conn.exec_driver_sql("INSERT INTO search_refresh (id) VALUES (?)", [(i,) for i in ids])
+    for table in SQLITE_TABLES:
+        conn.execute(text(f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM search_refresh)"))
+    _fill(conn, "id IN (SELECT id FROM search_refresh)", {})
+    conn.execute(text("DROP TABLE search_refresh"))
 
 
 def rebuild(conn: Connection) -> None:

@@ -266,3 +266,101 @@ def test_satisfaction_figures_read_only_their_measures(demo_engine, monkeypatch)
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
                                       check_dtype=False)
     assert fast[0]["satisfaction_den"].sum() > 0
+
+
+IMPORT_HEADER = ["信访件编号", "登记日期", "信访形式", "信访人数", "越级", "是否重复件", "内容分类",
+                 "问题属地", "责任单位", "受理日期", "办理期限", "办结日期", "满意度", "身份证号"]
+
+
+def import_rows(engine, rows, as_of):
+    """The rows imported as a case list the way an office's file goes; the write's result."""
+    from data.importing.cases import plan_import, write_plan
+    from data.importing.reading import read_table
+    from tests.test_import import csv
+
+    plan = plan_import(engine, read_table(csv(rows, header=IMPORT_HEADER), "year.csv"), today=as_of)
+    assert plan.ok, [p.text() for p in plan.problems[:3]]
+    return write_plan(engine, plan)
+
+
+def year_of_cases(engine, count, seed):
+    """`count` new cases over the demo's places, registered across 2024-11..2025-12, closed,
+    rated, escalated and repeated at random; the last one's deadline is later than any step the
+    database has seen (every group's monthly rows then run on to it)."""
+    import random
+    from datetime import timedelta
+
+    rng = random.Random(seed)
+    with engine.connect() as conn:
+        towns = [r[0] for r in conn.execute(text(
+            "SELECT name FROM regions WHERE level = 'township' ORDER BY code"))]
+        units = [r[0] for r in conn.execute(text("SELECT name FROM units ORDER BY id"))]
+        categories = [r[0] for r in conn.execute(text(
+            "SELECT DISTINCT category FROM cases ORDER BY category"))]
+    people = [f"5303021990{k:04d}{rng.randint(1000, 9999)}" for k in range(count // 4)]
+    rows = []
+    for k in range(count):
+        received = date(2024, 11, 1) + timedelta(days=rng.randint(0, 425))
+        accepted = received + timedelta(days=rng.randint(0, 20))
+        closed = received + timedelta(days=rng.randint(3, 120))
+        closed = closed if closed <= date(2025, 12, 31) and rng.random() < 0.8 else None
+        accepted = accepted if accepted <= date(2025, 12, 31) else None
+        rows.append([
+            f"NEW-{seed}-{k:05d}", received.isoformat(), rng.choice(["来信", "来访", "网上信访", "电话"]),
+            rng.choice([1, 1, 1, 2, 6]), rng.choice(["", "", "", "到市", "到省", "进京"]),
+            rng.choice(["是", "否", "否"]), rng.choice(categories), rng.choice(towns),
+            rng.choice(units + [""]), accepted.isoformat() if accepted else "",
+            (received + timedelta(days=60)).isoformat() if rng.random() < 0.9 else "",
+            closed.isoformat() if closed else "",
+            rng.choice(["满意", "基本满意", "不满意", ""]) if closed else "",
+            rng.choice(people) if rng.random() < 0.7 else ""])
+    rows[-1][1], rows[-1][9:12] = "2025-12-30", ["2025-12-31", "2027-06-30", ""]
+    return rows
+
+
+def assert_rollups_exact(engine, as_of_days):
+    for as_of in as_of_days:
+        start = date(as_of.year - 1, as_of.month, 1)
+        for by in GROUPINGS:
+            assert_same(engine, all_months(start.strftime("%Y-%m"), as_of.strftime("%Y-%m"),
+                                           as_of), by)
+
+
+def test_import_into_existing_cases_keeps_rollups_exact(demo_engine):
+    """A year's list imported into a database that has cases: the new cases are added to the
+    rollups, the months of changed cases recomputed; every figure equals the direct count, and
+    the tables equal a full recomputation row by row."""
+    from datetime import timedelta
+
+    as_of = date(2025, 12, 31)
+    with demo_engine.connect() as conn:
+        before = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
+        old = conn.execute(text(
+            "SELECT c.case_no, c.received_on, c.category, r.name FROM cases c "
+            "JOIN regions r ON r.code = c.township_code WHERE c.closed_on IS NULL "
+            "ORDER BY c.case_no LIMIT 3")).fetchall()
+    rows = year_of_cases(demo_engine, 400, seed=5)
+    # Three cases already there: closed and rated; moved to another month; only re-listed.
+    (no_a, day_a, cat_a, town_a), (no_b, day_b, cat_b, town_b), (no_c, day_c, cat_c, town_c) = old
+    day_a, day_b, day_c = (rollups.as_date(d) for d in (day_a, day_b, day_c))
+    rows += [
+        [no_a, day_a.isoformat(), "来访", 1, "", "否", cat_a, town_a, "", day_a.isoformat(), "",
+         min(day_a + timedelta(days=9), as_of).isoformat(), "不满意", ""],
+        [no_b, (day_b - timedelta(days=40)).isoformat(), "来信", 3, "到省", "是", cat_b, town_b,
+         "", "", "", "", "", ""],
+        [no_c, day_c.isoformat(), "电话", 1, "", "否", cat_c, town_c, "", "", "", "", "", ""],
+    ]
+    result = import_rows(demo_engine, rows, as_of)
+    assert (result.inserted, result.updated) == (400, 3)
+    with demo_engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM cases")).scalar() == before + 400
+    assert_rollups_exact(demo_engine, [as_of, date(2025, 6, 17), date(2025, 2, 28)])
+    # The same list again with one evaluation changed: that case's month is recomputed.
+    rated = next(r for r in rows if r[12] == "满意")
+    rated[12] = "不满意"
+    again = import_rows(demo_engine, rows, as_of)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 403)
+    assert_rollups_exact(demo_engine, [as_of, date(2025, 7, 31)])
+    kept = snapshot(demo_engine)
+    rollups.rebuild_all(demo_engine)
+    assert snapshot(demo_engine) == kept

@@ -310,7 +310,8 @@ def write_case_list(engine, path: Path, rows: int, seed: int = 7) -> Path:
     with engine.connect() as conn:
         towns = [r[0] for r in conn.execute(text(
             "SELECT name FROM regions WHERE level = 'township' ORDER BY code"))]
-        units = [r[0] for r in conn.execute(text("SELECT name FROM units ORDER BY id"))]
+        departments = [r[0] for r in conn.execute(text(
+            "SELECT name FROM units WHERE kind = 'department' ORDER BY id"))]
         categories = [r[0] for r in conn.execute(text(
             "SELECT DISTINCT category FROM cases WHERE received_on >= :d ORDER BY category"),
             {"d": end - timedelta(days=60)})]
@@ -328,12 +329,16 @@ def write_case_list(engine, path: Path, rows: int, seed: int = 7) -> Path:
         closed = received + timedelta(days=rng.randint(5, 90))
         closed = closed if closed <= end and rng.random() < 0.85 else None
         persons = 1 if rng.random() < 0.9 else rng.randint(2, 30)
+        # The responsible unit as in the demo data: the township itself, or about one case in
+        # five a department (not the township of another county).
+        town = rng.choice(towns)
+        unit = rng.choice(departments) if departments and rng.random() < 0.22 else town
         sheet.append([
             f"{IMPORT_PREFIX}{number + 1:07d}", datetime.combine(received, datetime.min.time()),
             rng.choice(channels), persons, "是" if persons >= 5 else "否",
             rng.choices(["本级", "到市", "到省", "进京"], [0.9, 0.07, 0.025, 0.005])[0],
-            "是" if rng.random() < 0.2 else "否", rng.choice(categories), "求决", rng.choice(towns),
-            "反映征地补偿款未按时发放，请求尽快解决", rng.choice(units),
+            "是" if rng.random() < 0.2 else "否", rng.choice(categories), "求决", town,
+            "反映征地补偿款未按时发放，请求尽快解决", unit,
             datetime.combine(accepted, datetime.min.time()) if accepted <= end else None,
             datetime.combine(due, datetime.min.time()),
             datetime.combine(closed, datetime.min.time()) if closed else None,

@@ -25,6 +25,8 @@ from data.importing.checks import ImportRefused
 log = logging.getLogger(__name__)
 
 LOCK_WAIT_SECONDS = 120        # how long an import waits for another one to finish
+IMPORT_CACHE_MB = 64           # SQLite page cache of the import's connection while it writes
+                               # (a large file's index and rollup pages stay in memory)
 ADVISORY_LOCK_KEY = 20_060_001  # PostgreSQL advisory lock held by the import writing
 WAITING_MESSAGE = "另一项导入正在写入数据库，正在等待其完成……"
 CHUNK = 500
@@ -114,8 +116,11 @@ def import_transaction(engine: Engine, on_wait: Callable[[str], None] | None = N
     IMMEDIATE): one import writes at a time. A second one calls on_wait with a message, waits up
     to LOCK_WAIT_SECONDS, then is told to retry."""
     with engine.connect() as conn:
+        cache = None
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("PRAGMA busy_timeout = 0")
+            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_MB * 1024}")
         try:
             deadline = time.monotonic() + LOCK_WAIT_SECONDS
             told = False
@@ -137,6 +142,7 @@ def import_transaction(engine: Engine, on_wait: Callable[[str], None] | None = N
         finally:
             if conn.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA busy_timeout = 5000")
+                conn.exec_driver_sql(f"PRAGMA cache_size = {int(cache)}")  # frees the pages
 
 
 # ---- batches ----------------------------------------------------------------------------------
@@ -172,14 +178,16 @@ def _plain(value):
     return value
 
 
-def remember(conn: Connection, batch_id: int, table_name: str, keys: Iterable[str]) -> None:
+def remember(conn: Connection, batch_id: int, table_name: str, keys: Iterable[str],
+             absent: Callable[[str], bool] = lambda key: False) -> None:
     """Keeps the rows with these keys as they are now (or that they are absent), before the
-    batch writes them."""
+    batch writes them. `absent`: true for keys known to have no row (not looked up)."""
     table, key = TABLES[table_name], KEYS[table_name]
     keys = list(dict.fromkeys(k for k in keys if k))
+    present = [k for k in keys if not absent(k)]
     before: dict[str, str] = {}
-    for start in range(0, len(keys), CHUNK):
-        for row in conn.execute(select(table).where(table.c[key].in_(keys[start:start + CHUNK]))
+    for start in range(0, len(present), CHUNK):
+        for row in conn.execute(select(table).where(table.c[key].in_(present[start:start + CHUNK]))
                                 ).mappings():
             before[row[key]] = json.dumps({c: _plain(v) for c, v in row.items()},
                                           ensure_ascii=False)

@@ -4,6 +4,7 @@ against the places, units and what the database stores, then write all or nothin
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable
@@ -13,10 +14,10 @@ from sqlalchemy import Engine, select
 
 from data import rollups, schema, search_index
 from data.database import write_setting
-from data.importing.batches import Source, batch, case_ids, close_batch, explained, remember
+from data.importing.batches import Source, batch, close_batch, explained, remember
 from data.importing.checks import (
     DEADLINE_YEARS, MAX_PERSONS, ImportRefused, Problem, best_header, clean, day_problem,
-    header_names, parse_date, text_problem, whole_number, years_after,
+    header_names, parse_date, text_limit, text_problem, whole_number, years_after,
 )
 
 # field -> the column names offices use for it (first match wins).
@@ -57,6 +58,7 @@ ESCALATIONS = {"": "本级", "本级": "本级", "否": "本级", "无": "本级
 YES = {"是", "y", "yes", "1", "true", "√", "重复", "集体"}
 NO = {"否", "n", "no", "0", "false", "", "初信初访", "初次"}
 SATISFACTION = {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"}
+WRITE_CHUNK = 5_000  # rows per insert statement
 
 
 @dataclass
@@ -145,31 +147,34 @@ def plan_import(engine: Engine, frame: pd.DataFrame, mapping: dict[str, str] | N
     seen: dict[str, int] = {}
     unknown: dict[str, int] = {}
     width = frame.shape[1]
-    for index in range(header_row + 1, len(frame)):
-        raw = frame.iloc[index]
-        line = int(frame.index[index]) + 1  # the row number in the file
+    # Each column's bound: the stored length of a text kept as it is, else none (but no NUL).
+    bounded = [(f, at, text_limit(schema.cases.c[STORED_TEXT[f]]) if f in STORED_TEXT
+                else sys.maxsize) for f, at in position.items()]
+    # Plain lists: a cell by position costs nothing, where frame.iloc costs microseconds.
+    body = frame.iloc[header_row + 1:]
+    lines = [int(n) + 1 for n in body.index]  # row numbers in the file
+    for line, raw in zip(lines, body.to_numpy(dtype=object).tolist()):
+        texts = [clean(v) for v in raw]
+        if not any(texts):
+            continue
 
         def cell(field_name: str):
-            return raw.iloc[position[field_name]] if position.get(field_name, width) < width else None
+            return raw[position[field_name]] if position.get(field_name, width) < width else None
 
         def text_of(field_name: str) -> str:
-            return clean(cell(field_name))
-
-        if not any(clean(v) for v in raw):
-            continue
+            return texts[position[field_name]] if position.get(field_name, width) < width else ""
         problems: list[Problem] = []
 
         def problem(field_name: str, value, message: str) -> None:
             problems.append(Problem(line, mapping.get(field_name, FIELD_LABELS[field_name]),
                                     clean(value), message))
 
-        for field_name in position:
-            value = text_of(field_name)
-            column = STORED_TEXT.get(field_name)
-            why = (text_problem(value, schema.cases.c[column]) if column
-                   else "含有空字符（NUL），请删除后重新导出" if "\x00" in value else None)
-            if why:
-                problem(field_name, value, why)
+        for field_name, at, limit in bounded:
+            value = texts[at]
+            if "\x00" in value or len(value) > limit:
+                column = STORED_TEXT.get(field_name)
+                problem(field_name, value, text_problem(value, schema.cases.c[column]) if column
+                        else "含有空字符（NUL），请删除后重新导出")
         if problems:
             plan.problems.extend(problems)
             continue
@@ -336,40 +341,64 @@ def write_plan(engine: Engine, plan: ImportPlan, source: Source = UNNAMED,
         changed = [r for r in plan.rows if r["case_no"] not in existing
                    or any(_differs(existing[r["case_no"]][c], r[c]) for c in columns)]
         evaluated = [e["case_no"] for e in plan.evaluations]
-        remember(conn, batch_id, "cases", [r["case_no"] for r in changed])
-        remember(conn, batch_id, "evaluations", evaluated)
-        new_rows, touched, keys = [], set(), set()
+
+        def new(case_no: str) -> bool:  # a new case has no row, nor an evaluation (foreign key)
+            return case_no not in existing
+
+        remember(conn, batch_id, "cases", [r["case_no"] for r in changed], absent=new)
+        remember(conn, batch_id, "evaluations", evaluated, absent=new)
+        # Months whose cases changed are recomputed; new cases are added to the rollups.
+        new_rows, added_months, keys = [], set(), set()
+        changed_months = _rerated_months(conn, plan.evaluations, existing)
         for row in plan.rows:
             before = existing.get(row["case_no"])
-            touched.add(rollups.as_date(row["received_on"]))
-            if before is not None:
-                touched.add(rollups.as_date(before["received_on"]))
-                keys.add(before.get("petitioner_key"))
-            keys.add(row["petitioner_key"])
             if before is None:
-                new_rows.append({**row, "batch_id": batch_id})
+                new_rows.append(row)
+                added_months.add(rollups.as_date(row["received_on"]))
                 inserted += 1
             elif any(_differs(before[c], row[c]) for c in columns):
                 conn.execute(table.update().where(table.c.case_no == row["case_no"])
                              .values(**row, batch_id=batch_id))
+                changed_months |= {rollups.as_date(row["received_on"]),
+                                   rollups.as_date(before["received_on"])}
+                keys |= {before.get("petitioner_key"), row["petitioner_key"]}
                 updated += 1
             else:
                 unchanged += 1
-        if new_rows:
-            conn.execute(table.insert(), new_rows)
-        for start in range(0, len(evaluated), 500):
+        # In parts: the driver's copy of the parameters stays small.
+        for start in range(0, len(new_rows), WRITE_CHUNK):
+            conn.execute(table.insert(), [{**row, "batch_id": batch_id}
+                                          for row in new_rows[start:start + WRITE_CHUNK]])
+        rated = [no for no in evaluated if not new(no)]
+        for start in range(0, len(rated), 500):
             conn.execute(schema.evaluations.delete().where(
-                schema.evaluations.c.case_no.in_(evaluated[start:start + 500])))
-        if plan.evaluations:
-            conn.execute(schema.evaluations.insert(),
-                         [{**e, "batch_id": batch_id} for e in plan.evaluations])
-        rollups.refresh(conn, touched)
+                schema.evaluations.c.case_no.in_(rated[start:start + 500])))
+        for start in range(0, len(plan.evaluations), WRITE_CHUNK):
+            conn.execute(schema.evaluations.insert(), [
+                {**e, "batch_id": batch_id} for e in plan.evaluations[start:start + WRITE_CHUNK]])
+        # The new cases' petitioners are counted with them; those a changed case left, here.
+        rollups.refresh(conn, changed_months, batch_id, added_months)
         rollups.recount_petitioners(conn, {k for k in keys if k})
-        search_index.refresh(conn, case_ids(conn, numbers))
+        search_index.refresh(conn, [i for (i,) in conn.execute(
+            select(table.c.id).where(table.c.batch_id == batch_id))])
         write_setting(conn, schema.DEMO_BANNER_KEY, "real")
         conn.execute(schema.settings.delete().where(schema.settings.c.key == schema.AS_OF_KEY))
         close_batch(conn, batch_id, len(plan.rows))
     return ImportResult(inserted, updated, unchanged, batch_id)
+
+
+def _rerated_months(conn, evaluations: list[dict], existing: dict[str, dict]) -> set[date]:
+    """The registration months of cases already there whose evaluation the file changes."""
+    mine = {e["case_no"]: e for e in evaluations if e["case_no"] in existing}
+    kept: dict[str, tuple] = {}
+    e = schema.evaluations
+    numbers = list(mine)
+    for start in range(0, len(numbers), 500):
+        for row in conn.execute(select(e.c.case_no, e.c.evaluated_on, e.c.method, e.c.result)
+                                .where(e.c.case_no.in_(numbers[start:start + 500]))):
+            kept[row.case_no] = (rollups.as_date(row.evaluated_on), row.method, row.result)
+    return {rollups.as_date(existing[no]["received_on"]) for no, new in mine.items()
+            if kept.get(no) != (new["evaluated_on"], new["method"], new["result"])}
 
 
 def _differs(before, after) -> bool:

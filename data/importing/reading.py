@@ -1,13 +1,14 @@
 """Reading an office's file into rows of cells, within limits a hostile file cannot break.
 
 An .xlsx is a zip archive: its entries' sizes, count and compression ratio are checked before
-anything is unpacked. Sheets are read as a stream (the sheet's claimed dimension is ignored) with
-caps on rows and columns; .csv and .xls have the same caps. The parse runs in a child process
+anything is unpacked. Its first sheet is read as a stream (data/importing/xlsx.py; the sheet's
+claimed dimension is ignored) with caps on rows and columns; .csv and .xls have the same caps. The parse runs in a child process
 with an address-space limit (CHILD_MEMORY_BYTES) and a time limit (CHILD_SECONDS), so a runaway
 file ends the child with a Chinese message, never the dashboard."""
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import logging
 import os
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from data.importing.checks import ImportRefused
@@ -34,6 +36,8 @@ ZIP_MAX_RATIO = 100                # unpacked / packed size of an entry larger t
 EXCEL_MAX_ROW = 1_048_576          # Excel's last row: no sheet row number beyond it is read
 CHILD_MEMORY_BYTES = 1536 * 2**20  # the parsing child's address space (virtual memory)
 CHILD_SECONDS = 240                # the parsing child's wall-clock time
+SHARED_TEXT_CHARS = 40             # texts this short (and dates) are held once however often
+SHARED_VALUES = 200_000            # they repeat, up to this many distinct ones
 PROJECT_DIR = Path(__file__).resolve().parent.parent.parent
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 CHILD_LIMITS = ("MAX_ROWS", "MAX_COLUMNS", "MAX_CELLS", "MAX_CELL_CHARS", "CHILD_MEMORY_BYTES")
@@ -94,14 +98,11 @@ def _csv_rows(content: bytes, filename: str):
 
 
 def _xlsx_rows(content: bytes):
-    from openpyxl import load_workbook
+    from data.importing.xlsx import first_sheet_rows
 
-    book = load_workbook(io.BytesIO(content), read_only=True, data_only=True, keep_links=False)
-    if not book.worksheets:
-        return
     # Explicit bounds: the sheet's own dimension (A1:XFD1048576 in a hostile file) is ignored.
-    yield from book.worksheets[0].iter_rows(min_row=1, max_row=EXCEL_MAX_ROW, min_col=1,
-                                            max_col=MAX_COLUMNS + 1, values_only=True)
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        yield from first_sheet_rows(archive, EXCEL_MAX_ROW, MAX_COLUMNS + 1)
 
 
 def _xls_rows(content: bytes, filename: str):
@@ -150,10 +151,23 @@ def read_rows_here(content: bytes, filename: str) -> list[tuple[int, list]]:
         rows = _xls_rows(content, filename)
     kept: list[tuple[int, list]] = []
     cells = width = 0
+    # Short texts and dates repeat down a column (places, categories, 是/否, days): one object
+    # each, so that they are sent to the parent and held there once.
+    shared: dict = {}
+    nones = (None,) * (MAX_COLUMNS + 1)
+    usual = 0  # the previous row's width: most rows of a list have the same
     for number, row in enumerate(rows):
         if number >= MAX_ROWS and any(not _empty(v) for v in row):
             raise _Refused(_too_big(filename, number + 1, 0))
-        last = max((i for i, v in enumerate(row) if not _empty(v)), default=-1)
+        # The last non-empty cell (rows come padded to the column bound).
+        if (0 < usual <= len(row) and not _empty(row[usual - 1])
+                and row[usual:] == nones[usual:len(row)]):
+            last = usual - 1
+        else:
+            last = len(row) - 1
+            while last >= 0 and _empty(row[last]):
+                last -= 1
+            usual = last + 1
         if last < 0:
             continue
         if last >= MAX_COLUMNS:
@@ -163,7 +177,10 @@ def read_rows_here(content: bytes, filename: str) -> list[tuple[int, list]]:
             if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
                 raise _Refused(f"文件 {filename} 第 {number + 1} 行有超过 {MAX_CELL_CHARS:,} 个字符"
                                "的单元格，请检查后重新导出")
-        cells += sum(not _empty(v) for v in values)
+            if (isinstance(value, datetime) or isinstance(value, str)
+                    and len(value) <= SHARED_TEXT_CHARS) and len(shared) < SHARED_VALUES:
+                values[i] = shared.setdefault(value, value)
+        cells += sum(1 for v in values if v is not None and v != "")
         if cells > MAX_CELLS:
             raise _Refused(f"文件 {filename} 无法导入：内容超过 {MAX_CELLS:,} 个单元格，请分成几个文件导入")
         width = max(width, len(values))
@@ -175,6 +192,7 @@ def child_main() -> None:
     """The child: limits itself, reads one request from stdin, writes one answer to stdout."""
     job, args, limits = pickle.load(sys.stdin.buffer)
     globals().update(limits)  # the parent's limits, as configured there
+    gc.disable()  # a short life building many small objects: no cycles worth the collector's time
     try:
         import resource
     except ImportError:  # Windows: no address-space limit, the time limit still holds
