@@ -19,12 +19,13 @@ def run_app(path="app.py", user="city", **params) -> AppTest:
 
 
 CARD = re.compile(r"figure-card.*?<div[^>]*>(?P<label>[^<]*)</div><div[^>]*>(?P<value>[^<]*)</div>"
-                  r"<div[^>]*>(?P<detail>[^<]*)</div>", re.S)
+                  r"<div[^>]*>(?P<detail>.*?)</div>", re.S)
+TAG = re.compile(r"<[^>]+>")
 
 
 def card(at: AppTest, label: str) -> str:
-    """'value | detail' of the figure card with this label."""
-    cards = {m["label"]: f"{m['value']} | {m['detail']}"
+    """'value | detail' of the figure card with this label (the detail's markup taken off)."""
+    cards = {m["label"]: f"{m['value']} | {TAG.sub('', m['detail'])}"
              for md in at.markdown for m in CARD.finditer(md.value)}
     assert label in cards, f"no card {label}: {list(cards)}"
     return cards[label]
