@@ -2,9 +2,10 @@
 
 An .xlsx is a zip archive: its entries' sizes, count and compression ratio are checked before
 anything is unpacked. Its first sheet is read as a stream (data/importing/xlsx.py; the sheet's
-claimed dimension is ignored) with caps on rows and columns; .csv and .xls have the same caps. The parse runs in a child process
-with an address-space limit (CHILD_MEMORY_BYTES) and a time limit (CHILD_SECONDS), so a runaway
-file ends the child with a Chinese message, never the dashboard."""
+claimed dimension is ignored) with caps on rows and columns; .csv and .xls have the same caps.
+The parse runs in a child process with an address-space limit (CHILD_MEMORY_BYTES) and a time
+limit (CHILD_SECONDS), so a runaway file ends the child with a Chinese message, never the
+dashboard."""
 from __future__ import annotations
 
 import csv
