@@ -3,11 +3,11 @@ large type, nothing else."""
 import html
 
 import streamlit as st
-from streamlit.errors import StreamlitPageNotFoundError
 
 from exports.battle_table import COLOUR_FILLS, battle_table_frame
 from queries.reference import is_demo_data, region_names, scope_name
 from ui.database import cached_query
+from ui.drill import page_link
 from ui.page import start_page
 from ui.situation_view import build_deck, colour_counts, legend_html, map_data
 from ui.viewport import window_size
@@ -80,7 +80,4 @@ with right:
     st.markdown(f"<div style='font-size:1.1rem;color:#555;margin-top:8px'>"
                 f"{html.escape(filters.caption(names))}</div>", unsafe_allow_html=True)
     # The sidebar is hidden on the projector: the way back, small and out of the room's sight.
-    try:
-        st.page_link("pages/overview.py", label="退出大屏")
-    except StreamlitPageNotFoundError:  # the page runs alone, before the router registered the others
-        st.markdown("[退出大屏](overview)")
+    page_link(st, "pages/overview.py", "overview", "退出大屏")

@@ -22,7 +22,7 @@ from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
 from ui.drill import (
-    case_params, dispatch_figure_params, open_search, params_link, search_params, unit_row_params,
+    case_params, cases_params, dispatch_figure_params, open_search, params_link, unit_row_params,
 )
 from ui.formatting import count_text, yoy_count_text
 from ui.markup import md_text
@@ -144,7 +144,7 @@ links = st.columns([1, 1, 3])
 for slot, table, text in ((links[0], crossed_off, "本月销号"), (links[1], still_open, "仍在化解")):
     if 0 < len(table) <= MAX_CASE_NOS:
         params_link(slot, f"在综合查询中查看{text}的 {len(table):,} 件",
-                    search_params(review_filters, cases=",".join(table["信访件编号"])))
+                    cases_params(review_filters, table["信访件编号"]))
 if len(crossed_off) or len(still_open):
     links[2].caption("点选一行，打开该件的案件档案。")
 

@@ -19,9 +19,15 @@ from queries import defaults
 from queries.execute import fetch_frame
 from queries.filters import Filters
 from queries.personal import mask_name
-from queries.rates import CLOSED, EVALUATED, key_clear_definition, rate_definitions, rate_params
+from queries.rates import (
+    CLOSED, DEADLINE, EVALUATED, OPEN, OVERDUE_OPEN, key_clear_definition, rate_definitions,
+    rate_params,
+)
 from queries.scope import Scope
 
+# 办理状态 -> the rate it fails (in the rate's denominator, not in its numerator), for the last four.
+MISSED = {"未及时受理": "timely_accept", "未按期办结": "ontime_close", "未参评": "participation",
+          "不满意": "satisfaction"}
 STATUSES = ("在办", "逾期", "办结", "已评价", "不满意", "未及时受理", "未按期办结", "未参评")
 ESCALATION_CHOICES = ("越级", "到市", "到省", "进京")
 SHOWN_ROWS = 500  # rows drawn under 共 N 件; the count is always the true total
@@ -37,7 +43,7 @@ BASES = {
     "closed": ("本期办结", "c.received_on <= :f_end AND c.closed_on >= :f_start "
                            "AND c.closed_on <= :f_end"),
     "backlog": ("期末未办结（存量）", OPEN_AT_END),
-    "overdue": ("期末逾期未结", f"{OPEN_AT_END} AND COALESCE(c.extended_due_on, c.due_on) < :f_end"),
+    "overdue": ("期末逾期未结", f"{OPEN_AT_END} AND {DEADLINE} < :f_end"),
     # 积案化解率's denominator less its numerator: on the key-case list in the period, not crossed off in it
     "key_open": ("期内未销号的重点案件",
                  "EXISTS (SELECT 1 FROM key_cases k WHERE k.case_no = c.case_no AND "
@@ -174,26 +180,25 @@ def _where(engine: Engine, filters: Filters, query: CaseQuery) -> tuple[str, dic
         clauses.append("EXISTS (SELECT 1 FROM evaluations e WHERE e.case_no = c.case_no "
                        "AND e.evaluated_on <= :as_of AND e.method = :method)")
         params["method"] = query.method
-    deadline = "COALESCE(c.extended_due_on, c.due_on)"
-    still_open = "(c.closed_on IS NULL OR c.closed_on > :as_of)"
-    status = {
-        "在办": still_open,
-        "逾期": f"{still_open} AND {deadline} < :as_of",
-        "办结": "c.closed_on <= :as_of",
-        "已评价": "EXISTS (SELECT 1 FROM evaluations e WHERE e.case_no = c.case_no "
-                  "AND e.evaluated_on <= :as_of)",
-        "不满意": "EXISTS (SELECT 1 FROM evaluations e WHERE e.case_no = c.case_no "
-                  "AND e.evaluated_on <= :as_of AND e.result = '不满意')",
-    }
-    # The cases a rate counts against: in its denominator, not in its numerator (queries/rates.py).
-    rates = {rate.key: rate for rate in rate_definitions(engine.dialect.name)}
-    for name, key in (("未及时受理", "timely_accept"), ("未按期办结", "ontime_close")):
-        status[name] = f"({rates[key].denominator}) AND NOT ({rates[key].numerator})"
-    evaluated = f"EXISTS (SELECT 1 FROM evaluations e WHERE e.case_no = c.case_no AND {EVALUATED})"
-    status["未参评"] = f"{CLOSED} AND c.closed_on < :eval_cutoff AND NOT {evaluated}"
     if query.status:
-        clauses.append(status[query.status])
+        clauses.append(_statuses(engine.dialect.name)[query.status])
     return " AND ".join(clauses), params
+
+
+def _statuses(dialect: str) -> dict[str, str]:
+    """Each 办理状态 as a condition on cases c as of :as_of (rates.py's clauses). Those of MISSED
+    are the cases a rate counts against: in its denominator, not in its numerator."""
+    evaluated = f"SELECT 1 FROM evaluations e WHERE e.case_no = c.case_no AND {EVALUATED}"
+    rates = {rate.key: rate for rate in rate_definitions(dialect)}
+    missed = {name: f"({rates[key].denominator}) AND NOT ({rates[key].numerator})"
+              for name, key in MISSED.items() if key in ("timely_accept", "ontime_close")}
+    return {
+        "在办": OPEN, "逾期": OVERDUE_OPEN, "办结": CLOSED, "已评价": f"EXISTS ({evaluated})",
+        "不满意": f"EXISTS ({evaluated} AND e.result = '不满意')",
+        **missed,
+        # participation's clauses read evaluations e joined to the case: here the same as EXISTS
+        "未参评": f"{CLOSED} AND c.closed_on < :eval_cutoff AND NOT EXISTS ({evaluated})",
+    }
 
 
 def search_count(engine: Engine, filters: Filters, query: CaseQuery = CaseQuery()) -> int:
@@ -228,9 +233,8 @@ LIMIT :limit""", params, date_columns=("received_on",))
 
 
 def _state_sql() -> str:
-    deadline = "COALESCE(c.extended_due_on, c.due_on)"
-    return (f"CASE WHEN c.closed_on IS NOT NULL AND c.closed_on <= :as_of THEN '已办结' "
-            f"WHEN {deadline} < :as_of THEN '逾期未结' "
+    return (f"CASE WHEN {CLOSED} THEN '已办结' "
+            f"WHEN {DEADLINE} < :as_of THEN '逾期未结' "
             f"WHEN c.accepted_on IS NOT NULL AND c.accepted_on <= :as_of THEN '办理中' "
             f"ELSE '待受理' END")
 
@@ -247,7 +251,7 @@ SELECT c.case_no, c.received_on, c.channel, c.person_count, c.is_collective, c.e
        c.is_repeat, c.category, c.subcategory, c.purpose, c.county_code, c.township_code,
        c.village_code, rc.name AS county_name, rt.name AS township_name, rv.name AS village_name,
        c.summary, u.name AS unit_name, c.dispatched_on, c.accepted_on, c.due_on,
-       c.extended_due_on, COALESCE(c.extended_due_on, c.due_on) AS deadline, c.closed_on,
+       c.extended_due_on, {DEADLINE} AS deadline, c.closed_on,
        c.resolved_on, c.list_type, {_state_sql()} AS state,
        k.listed_on, k.leader, k.requirements, k.resolve_by, k.progress_pct, k.stage, k.cleared_on,
        CASE WHEN e.evaluated_on <= :as_of THEN e.evaluated_on END AS evaluated_on,

@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from queries.filters import Filters, add_months
+from queries.search import MISSED
 from ui.markup import md_text
 
 SEARCH_PAGE = "pages/search.py"
@@ -25,13 +26,18 @@ def search_link(slot, label: str, filters: Filters, **search) -> None:
 
 
 def params_link(slot, label: str, params: dict[str, str]) -> None:
-    """A link in `slot` that opens 综合查询 with these URL parameters (the label, which may name a
-    place, is Markdown either way: escaped)."""
+    """A link in `slot` that opens 综合查询 with these URL parameters."""
+    page_link(slot, SEARCH_PAGE, "search", label, params)
+
+
+def page_link(slot, page: str, url_path: str, label: str, params: dict[str, str] | None = None) -> None:
+    """A link in `slot` to a page of the app (the label, which may name a place, is Markdown
+    either way: escaped)."""
     label = md_text(label)
     try:
-        slot.page_link(SEARCH_PAGE, label=label, query_params=params)
+        slot.page_link(page, label=label, query_params=params)
     except StreamlitPageNotFoundError:  # the page runs alone, before the router registered the others
-        slot.markdown(f"[{label}](search?{urlencode(params)})")
+        slot.markdown(f"[{label}]({url_path}{'?' + urlencode(params) if params else ''})")
 
 
 def open_search(params: dict[str, str]) -> None:
@@ -81,9 +87,12 @@ def ranking_row_params(period: Filters, level: str, entity: str) -> dict[str, st
     return search_params(period, **{key: str(entity)})
 
 
-def alert_params(filters: Filters, case_nos) -> dict[str, str]:
-    """综合查询 on exactly the cases behind an alert."""
+def cases_params(filters: Filters, case_nos) -> dict[str, str]:
+    """综合查询 on exactly these cases (an alert's, a table's)."""
     return search_params(filters, cases=",".join(case_nos))
+
+
+alert_params = cases_params  # the cases behind an alert
 
 
 def ranking_reason_links(period: Filters, level: str, row) -> list[tuple[str, int, dict]]:
@@ -97,10 +106,7 @@ def ranking_reason_links(period: Filters, level: str, row) -> list[tuple[str, in
 
     links = [
         ("本期信访件", int(row.case_count), own),
-        ("未及时受理", missed("timely_accept"), {**own, "status": "未及时受理"}),
-        ("未按期办结", missed("ontime_close"), {**own, "status": "未按期办结"}),
-        ("未参评", missed("participation"), {**own, "status": "未参评"}),
-        ("不满意", missed("satisfaction"), {**own, "status": "不满意"}),
+        *((status, missed(key), {**own, "status": status}) for status, key in MISSED.items()),
         ("重复信访", int(row.repeat_num), {**own, "repeat": "1"}),
         ("进京访", int(row.to_beijing_count), {**own, "escalation": "进京"}),
         ("到省访", int(row.to_province_count), {**own, "escalation": "到省"}),
