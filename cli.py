@@ -106,7 +106,7 @@ def demo(
     end: Optional[str] = typer.Option(None, help="数据截止日期 YYYY-MM-DD，默认今天"),
     plant_clusters: int = typer.Option(0, help="额外植入的已知聚集事件个数（用于检验预警）"),
     remove: bool = typer.Option(False, "--remove", help="清除演示信访件（只删演示数据，保留导入的真实数据）"),
-    finish: bool = typer.Option(False, "--finish", help="只补齐首次启动时留待后台生成的前两年演示数据"),
+    finish: bool = typer.Option(False, "--finish", help="只补齐首次启动时留待后台生成的较早月份的演示数据"),
 ) -> None:
     """生成演示数据（会替换已有的演示数据，不会覆盖真实数据）；--remove 清除演示信访件。"""
     from data.demo import finish_demo, generate
@@ -173,14 +173,14 @@ def serve(
                 "SELECT 1 FROM regions LIMIT 1").first():
             from data.demo import first_start
 
-            typer.echo("首次启动：正在创建数据库并生成最近一年的演示数据……")
+            typer.echo("首次启动：正在创建数据库并生成最近三个月的演示数据……")
             first_start(engine)
             announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
         announce_accounts(ensure_first_admin(engine))
         from data.demo import finish_in_background, pending_before
 
         if pending_before(engine):
-            typer.echo("前两年的演示数据正在后台生成（约一分钟），完成后同比数字随之出现。")
+            typer.echo("更早月份的演示数据正在后台生成（一两分钟），完成后近一年的数字和同比数字随之补齐。")
             finish_in_background(url)
         engine.dispose()
     except DatabaseError as exc:

@@ -229,19 +229,25 @@ def _registered(columns, case_rows, key_rows, eval_rows, event_rows, keep):
             [r for r in eval_rows if r[0] in numbers], [r for r in event_rows if r[0] in numbers])
 
 
+FIRST_START_MONTHS = 3  # full months before the current one written before the server opens
+
+
 def first_start(engine: Engine, today: date | None = None) -> DemoSummary:
-    """The demo of a first start: the latest twelve months (and the current one) now, so the
-    server opens within seconds; finish_in_background() writes the two years before."""
+    """The demo of a first start: the current month and the FIRST_START_MONTHS before it now (a
+    quarter of a city's cases, about 5,000), so the server opens within seconds;
+    finish_in_background() writes the months before."""
     end = today or date.today()
-    return generate(engine, end=end, defer_before=add_months(end.replace(day=1), -12))
+    return generate(engine, end=end,
+                    defer_before=add_months(end.replace(day=1), -FIRST_START_MONTHS))
 
 
 def finish_in_background(url: str) -> subprocess.Popen:
     """`cli.py demo --finish` in a child process (stopped with the server, resumed at its next
-    start)."""
+    start), at the lowest CPU priority: the first pages a user opens meanwhile come first."""
     return subprocess.Popen([sys.executable, str(PROJECT_DIR / "cli.py"), "demo", "--finish"],
                             cwd=PROJECT_DIR, env={**os.environ, "DATABASE_URL": url},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=(lambda: os.nice(19)) if hasattr(os, "nice") else None)
 
 
 def pending_before(engine: Engine, conn=None) -> date | None:
@@ -497,6 +503,9 @@ def _cases(rng: np.random.Generator, profile: str, total: int, end: date,
                "petitioner_name", "petitioner_phone", "petitioner_id_no", "petitioner_key")
     dispatched_d, accepted_d, due_d = (_dates(origin, a) for a in (dispatched, accepted, due))
     ext_d, closed_d, resolved_d = (_dates(origin, a) for a in (ext_due, closed, resolved))
+    # A case's position: its village's, jittered (rounded as one array: the same values).
+    lons = np.round(np.array([v.lon for v in villages]) + jitter[:, 0], 5).tolist()
+    lats = np.round(np.array([v.lat for v in villages]) + jitter[:, 1], 5).tolist()
     rows = []
     for i in range(n):
         p = root_pos[i]
@@ -504,8 +513,8 @@ def _cases(rng: np.random.Generator, profile: str, total: int, end: date,
         rows.append((
             case_no[i], received_dates[i], channel[i], int(persons[i]), bool(collective[i]),
             escalation[i], bool(repeat[i]), categories[i], None, purpose[i], county_of[i],
-            townships[township[i]].code, v.code, round(v.lon + jitter[i, 0], 5),
-            round(v.lat + jitter[i, 1], 5), summaries[i], int(unit[i]), dispatched_d[i],
+            townships[township[i]].code, v.code, lons[i], lats[i], summaries[i], int(unit[i]),
+            dispatched_d[i],
             accepted_d[i], due_d[i], ext_d[i], closed_d[i], resolved_d[i], status[i], list_type[i],
             names[p], phones[p], ids[p], keys[p]))
 

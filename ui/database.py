@@ -25,7 +25,7 @@ def _engine_for(url: str) -> Engine:
     if is_default_url(url) and not fetch_frame(engine, "SELECT 1 FROM regions LIMIT 1").shape[0]:
         from data.demo import first_start
 
-        with st.spinner("首次启动：正在创建数据库、生成最近一年的演示数据并计算汇总表……"):
+        with st.spinner("首次启动：正在创建数据库、生成最近三个月的演示数据并计算汇总表……"):
             first_start(engine)
             announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
         from data.demo import finish_in_background
@@ -86,7 +86,7 @@ def show_demo_banner() -> None:
     if _current_facts()[0]:
         st.warning("**演示数据**：当前显示的是系统生成的演示辖区和案件，并非真实信访数据；"
                    "乡镇（街道）区域为示意范围。导入本单位数据后此提示自动消失。"
-                   + ("\n\n前两年的演示数据正在后台生成（约一分钟），完成后刷新页面即可看到同比数字。"
+                   + ("\n\n更早月份的演示数据正在后台逐月生成（一两分钟），此前的数字只含已写入的月份；完成后刷新页面即可看到近一年的全部数字和同比数字。"
                       if _current_facts()[2] else ""))
 
 
