@@ -98,10 +98,10 @@ st.subheader("预警背后的信访件")
 if alerts.empty:
     st.info(f"{day:%Y-%m-%d} 没有预警。")
 else:
+    choices = [f"[{level}] {names.get(code, code)} {category} {kind}" for level, code, category, kind
+               in zip(alerts["level"], alerts["area_code"], alerts["category"], alerts["kind"])]
     choice = st.selectbox("选择一条预警", list(range(len(alerts))), key="alert_pick", placeholder="请选择",
-                          format_func=lambda i: f"[{alerts.iloc[i]['level']}] "
-                          f"{names.get(alerts.iloc[i]['area_code'], alerts.iloc[i]['area_code'])} "
-                          f"{alerts.iloc[i]['category']} {alerts.iloc[i]['kind']}")
+                          format_func=choices.__getitem__)
     cases = cached_query(alert_cases, filters.scope, tuple(alerts.iloc[choice]["case_nos"]))
     st.dataframe(pd.DataFrame({
         "信访件编号": cases["case_no"], "登记日期": cases["received_on"],

@@ -6,6 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.accounts import add_account
 from data.database import PROJECT_DIR
+from ui.apptest import app_test
 
 PASSWORD = "Pruefung-2025x"
 # name -> (role, region code) on the hand-computed fixture (tests/fixture_cases.py).
@@ -46,7 +47,7 @@ PagesManager.__init__ = _served_like_cli
 def signed_in_app(path: str = "app.py", user: str | None = "city", timeout: int = 120,
                   **params) -> AppTest:
     """The app (or one page) opened with URL parameters and signed in as `user` (None: not signed in)."""
-    at = AppTest.from_file(str(PROJECT_DIR / path), default_timeout=timeout)
+    at = app_test(str(PROJECT_DIR / path), timeout)
     for key, value in params.items():
         at.query_params[key] = value
     at.run()

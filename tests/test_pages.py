@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
 from tests.signin import add_admin, add_test_accounts, sign_in, signed_in_app
+from ui.apptest import app_test
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/bigscreen.py", "pages/dispatch.py",
          "pages/satisfaction.py", "pages/ranking.py", "pages/alerts.py", "pages/data_import.py",
@@ -76,7 +77,7 @@ def test_demo_banner_only_for_demo_data(app_db):
 
 def test_missing_database_says_so(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
-    at = AppTest.from_file(str(PROJECT_DIR / "app.py"), default_timeout=60)
+    at = app_test(str(PROJECT_DIR / "app.py"), 60)
     at.run()
     assert any("无法连接数据库" in e.value for e in at.error)
 

@@ -54,7 +54,7 @@ def time_pages(url: str, repeats: int = 3) -> dict:
     times; the best run of each, signed in as the bench's account. Returns {"pages": {...},
     "peak_rss_mb": m}."""
     os.environ["DATABASE_URL"] = url
-    from streamlit.testing.v1 import AppTest
+    from ui.apptest import app_test
 
     from data.accounts import get_account
     from data.database import make_engine
@@ -68,7 +68,7 @@ def time_pages(url: str, repeats: int = 3) -> dict:
         best = None
         for attempt in range(repeats + 1):
             database.TIMINGS = []
-            app = AppTest.from_file(str(PROJECT_DIR / path), default_timeout=600)
+            app = app_test(str(PROJECT_DIR / path), 600)
             app.session_state[ACCOUNT_KEY] = account
             app.session_state[SEEN_KEY] = time.time()
             started = time.perf_counter()

@@ -3,7 +3,8 @@ navigation from another page of the app to settled, one session and many at once
 start of a fresh copy of the project.
 
 Settled: the page's own text is shown, Streamlit's running indicator is gone, no HTTP request is
-open, and nothing has arrived on the websocket for QUIET_S; the time is that of the last activity."""
+open, and for QUIET_S nothing has arrived on the websocket and the page's main thread has run no
+long task (a map or chart being drawn); the time is that of the last activity."""
 from __future__ import annotations
 
 import asyncio
@@ -37,6 +38,15 @@ TITLES = {"overview": "总览", "map": "挂图作战", "dispatch": "月度调度
           "ranking": "乡镇排名与通报", "alerts": "事前预警", "import": "数据导入", "search": "综合查询",
           "bigscreen": "大屏（投影）", FLOOR: "基准"}
 STATUS = "[data-testid='stStatusWidget']"
+# The end of the page's last long task (main thread busy over 50 ms: a map drawn, a chart laid out),
+# in the page's own clock: activity as much as a websocket message is.
+LONG_TASKS = """
+window.__xfBusyUntil = 0;
+new PerformanceObserver(list => {
+  for (const e of list.getEntries())
+    window.__xfBusyUntil = Math.max(window.__xfBusyUntil, e.startTime + e.duration);
+}).observe({type: 'longtask', buffered: true});
+"""
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 
 
@@ -186,6 +196,8 @@ class Session:
             # Two animation frames: whatever the page draws (a map's canvas) has been drawn.
             await page.evaluate("new Promise(r => requestAnimationFrame(() => "
                                 "requestAnimationFrame(r)))")
+            idle_s = await page.evaluate("(performance.now() - (window.__xfBusyUntil || 0)) / 1000")
+            self.last = max(self.last, time.monotonic() - idle_s)
             ready = (self.frames > frames_before and self.inflight == 0
                      and not await page.locator(STATUS).count()
                      and await page.get_by_text(text, exact=False).count() > 0)
@@ -249,6 +261,7 @@ async def _launch(playwright):
 
 async def _new_session(browser) -> Session:
     context = await browser.new_context(viewport={"width": 1600, "height": 1000})
+    await context.add_init_script(LONG_TASKS)
     return Session(await context.new_page())
 
 
