@@ -1,6 +1,7 @@
 """What every page starts with: the engine, the demo banner and the shared filters."""
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 from sqlalchemy import Engine
 from streamlit.runtime.pages_manager import PagesManager
@@ -11,6 +12,10 @@ from ui.auth import account_box, require_account
 from ui.database import app_engine, cached_query, show_demo_banner
 from ui.markup import md_text
 from ui.sidebar import sidebar_filters
+
+# Altair checks each chart part against the Vega-Lite schema as it is created (a third of the
+# overview's script time); Streamlit still checks each whole chart once when it sends it.
+alt.utils.schemapi.disable_debug_mode()
 
 ACTIVE_FILTERS = "active_filters"
 ROUTED = "routed_by_app"  # set by app.py right before it runs the page
