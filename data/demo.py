@@ -211,13 +211,18 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
                               "(SELECT MAX(id) FROM units))"))
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            rollups.analyze(conn)
+    _vacuum(engine)
     return DemoSummary(profile, len(places), len(townships),
                        sum(1 for p in places if p.level == "village"), len(unit_rows),
                        len(department_ids), len(case_rows), len(key_rows), len(eval_rows),
                        len(event_rows))
+
+
+def _vacuum(engine: Engine) -> None:
+    """PostgreSQL after a bulk write: statistics and the visibility map (rollups.analyze)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            rollups.analyze(conn, vacuum=True)
 
 
 def _registered(columns, case_rows, key_rows, eval_rows, event_rows, keep):
@@ -607,4 +612,6 @@ def scale_up(engine: Engine, copies: int) -> int:
             conn.execute(text("ANALYZE evaluations"))
         search_index.rebuild(conn)
         rollups.rebuild(conn)
-        return conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
+        total = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
+    _vacuum(engine)
+    return total

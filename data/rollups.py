@@ -398,9 +398,11 @@ def rebuild(conn: Connection) -> None:
     analyze(conn)
 
 
-def analyze(conn: Connection, light: bool = False) -> None:
+def analyze(conn: Connection, light: bool = False, vacuum: bool = False) -> None:
     """Statistics for the query planner, so that it starts joins from the small side (key cases,
-    not the case table) and picks the rollups' keys. `light`: after a small change."""
+    not the case table) and picks the rollups' keys. `light`: after a small change. `vacuum`
+    (PostgreSQL, on a connection in autocommit): VACUUM as well, after a bulk load, so that
+    index-only scans (the overdue list) need not visit the table until autovacuum has come by."""
     if conn.dialect.name == "sqlite":
         conn.execute(text("PRAGMA optimize" if light else "ANALYZE"))
     elif not light:
@@ -413,7 +415,7 @@ def analyze(conn: Connection, light: bool = False) -> None:
         present = set(inspect(conn).get_table_names())
         for table in metadata.sorted_tables:
             if table.name in present:
-                conn.execute(text(f"ANALYZE {table.name}"))
+                conn.execute(text(f"{'VACUUM (ANALYZE)' if vacuum else 'ANALYZE'} {table.name}"))
 
 
 def refresh(conn: Connection, months: Iterable[date], added_by: int | None = None,

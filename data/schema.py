@@ -87,8 +87,8 @@ cases = Table(
     # numbers, from the index alone.
     Index("ix_cases_township_category", "township_code", "category", "received_on", "case_no"),
     Index("ix_cases_unit", "unit_id"),
-    # Open cases with their deadline and registration day: overdue lists from the index alone.
-    Index("ix_cases_open", "closed_on", "due_on", "extended_due_on", "received_on"),
+    # Open cases with their deadline, registration day and id: overdue lists from the index alone.
+    Index("ix_cases_open", "closed_on", "due_on", "extended_due_on", "received_on", "id"),
     Index("ix_cases_petitioner_received", "petitioner_key", "received_on"),
     # Search by a petitioner's full name, phone or ID number (data/search_index.py has the text search).
     Index("ix_cases_petitioner_phone", "petitioner_phone"),

@@ -6,7 +6,8 @@ import streamlit as st
 
 from data import audit
 from data.importing.batches import (
-    KIND_NAMES, Source, demo_case_count, list_batches, remove_demo_cases, sha256, undo_batch,
+    KIND_NAMES, Source, demo_case_count, has_demo_cases, list_batches, remove_demo_cases, sha256,
+    undo_batch,
 )
 from data.importing.boundaries import plan_boundaries, property_names, read_features, write_boundaries
 from data.importing.cases import (
@@ -51,17 +52,23 @@ def finished() -> None:
 
 def demo_removal() -> None:
     """The one-step removal of the demo's cases, shown while the database holds any."""
+    if not account.may("remove_demo"):
+        return
     try:
-        demo_cases = demo_case_count(engine)
+        if not has_demo_cases(engine):
+            return
     except ImportRefused as exc:
         st.error(md_text(exc))
         return
-    if not demo_cases or not account.may("remove_demo"):
-        return
     with st.container(border=True):
-        st.markdown(f"**当前数据库中有 {demo_cases:,} 件演示信访件。** 导入真实数据前，建议先清除演示信访件"
+        st.markdown("**当前数据库中有演示信访件。** 导入真实数据前，建议先清除演示信访件"
                     "（只删除演示数据；已导入的真实信访件、区划和单位名单都保留）。")
         confirm = st.checkbox("我确认清除全部演示信访件及其重点案件和评价记录", key="confirm_remove_demo")
+        if confirm:  # counted only now: on a large database a count takes a while
+            try:
+                st.markdown(f"将清除 **{demo_case_count(engine):,} 件**演示信访件。")
+            except ImportRefused as exc:
+                st.error(md_text(exc))
         if st.button("清除演示数据", disabled=not confirm, key="remove_demo"):
             try:
                 removed = remove_demo_cases(engine, on_wait=waiting)

@@ -64,8 +64,9 @@ def test_demo_removal_on_the_page_keeps_imported_cases(tmp_path, monkeypatch):
     add_admin(engine)
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
-    assert any("300 件演示信访件" in m.value for m in at.markdown)
+    assert any("当前数据库中有演示信访件" in m.value for m in at.markdown)
     at.checkbox(key="confirm_remove_demo").check().run()
+    assert any("将清除 **300 件**演示信访件" in m.value for m in at.markdown)
     at.button(key="remove_demo").click().run()
     assert "已清除 300 件演示信访件" in at.success[0].value
     at.run()

@@ -356,6 +356,14 @@ def _demo_batches():
     return select(schema.import_batches.c.id).where(schema.import_batches.c.is_demo.is_(True))
 
 
+def has_demo_cases(engine: Engine) -> bool:
+    """Whether any case belongs to the demo (one index lookup, not a count of a large table;
+    read from the database, never from a cache)."""
+    with explained("读取演示数据"), engine.connect() as conn:
+        return conn.execute(select(schema.cases.c.id).where(
+            schema.cases.c.batch_id.in_(_demo_batches())).limit(1)).first() is not None
+
+
 def demo_case_count(engine: Engine) -> int:
     """How many cases belong to the demo (read from the database, never from a cache)."""
     with explained("读取演示数据"), engine.connect() as conn:
