@@ -235,6 +235,7 @@ def _registered(columns, case_rows, key_rows, eval_rows, event_rows, keep):
 
 
 FIRST_START_MONTHS = 3  # full months before the current one written before the server opens
+FINISH_MONTHS = 3  # months written per transaction by finish_demo()
 
 
 def first_start(engine: Engine, today: date | None = None) -> DemoSummary:
@@ -305,12 +306,15 @@ def finish_demo(engine: Engine) -> int:
     at = case_columns.index("received_on")
     months = sorted({row[at].replace(day=1) for row in case_rows if row[at] < cutoff}, reverse=True)
     written, expected = 0, cutoff
-    # A month per transaction, the latest first: every commit leaves whole months with their
-    # rollups (the figures exact for the cases present), and the app's own writes (a sign-in)
-    # wait a moment at most; an interrupted run resumes at the month it stopped.
-    for month in months:
+    # FINISH_MONTHS months per transaction, the latest first: every commit leaves whole months
+    # with their rollups (the figures exact for the cases present), and the app's own writes (a
+    # sign-in) wait a moment at most; an interrupted run resumes at the months it stopped. (Each
+    # commit recomputes the arrivals' running totals from its months on: fewer, larger steps.)
+    for first in range(0, len(months), FINISH_MONTHS):
+        chunk = months[first:first + FINISH_MONTHS]
+        month, until = min(chunk), min(cutoff, add_months(max(chunk), 1))
         rows = _registered(case_columns, case_rows, key_rows, eval_rows, event_rows,
-                           lambda day: month <= day < min(cutoff, add_months(month, 1)))
+                           lambda day: month <= day < until)
         with engine.begin() as conn:
             if pending_before(engine, conn) != expected:
                 return written  # regenerated or finished meanwhile
@@ -319,17 +323,15 @@ def finish_demo(engine: Engine) -> int:
             _insert_cases(conn, batch_id, case_columns, *rows)
             conn.execute(text("UPDATE import_batches SET row_count = row_count + :n WHERE id = :b"),
                          {"n": len(rows[0]), "b": batch_id})
-            rollups.refresh(conn, [month])
+            rollups.refresh(conn, chunk)
             search_index.refresh(conn, [r[0] for r in conn.execute(text(
                 "SELECT id FROM cases WHERE received_on >= :m AND received_on < :n"),
-                {"m": month, "n": min(cutoff, add_months(month, 1))})])
+                {"m": month, "n": until})])
             write_setting(conn, PENDING_KEY, month.isoformat())
         written, expected = written + len(rows[0]), month
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": PENDING_KEY})
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            rollups.analyze(conn)
+    _vacuum(engine)
     return written
 
 
