@@ -235,7 +235,7 @@ def _registered(columns, case_rows, key_rows, eval_rows, event_rows, keep):
 
 
 FIRST_START_MONTHS = 3  # full months before the current one written before the server opens
-FINISH_MONTHS = 3  # months written per transaction by finish_demo()
+FINISH_MONTHS = 1  # months written per transaction by finish_demo() (short: the app's writes wait on it)
 
 
 def first_start(engine: Engine, today: date | None = None) -> DemoSummary:
