@@ -10,7 +10,7 @@ from queries.situation_map import township_areas
 from ui.database import cached_query
 from ui.drill import alert_params, open_search, params_link
 from ui.personal import petitioner_panel
-from ui.map_deck import alerts_deck
+from ui.map_svg import alerts_svg, map_view
 from ui.page import start_page
 from ui.tables import MISSING, show_table
 
@@ -91,7 +91,7 @@ with right:
     areas = cached_query(township_areas, filters.scope)
     if filters.county:
         areas = areas[areas["county_code"] == filters.county]
-    st.pydeck_chart(alerts_deck(areas, alerts, names), height=420)
+    map_view(alerts_svg(areas, alerts, 700, 420), 420, key="alerts_map")
     st.caption("红：有告警；橙：有异常；灰：无预警。乡镇区域为示意范围（演示数据）。")
 
 st.subheader("预警背后的信访件")

@@ -9,7 +9,8 @@ from queries.reference import is_demo_data, region_names, scope_name
 from ui.database import cached_query
 from ui.drill import page_link
 from ui.page import start_page
-from ui.situation_view import build_deck, colour_counts, legend_html, map_data
+from ui.map_svg import map_view
+from ui.situation_view import colour_counts, legend_html, map_data, view_svg
 from ui.viewport import window_size
 
 URGENT_ROWS = 12   # the key cases listed beside the map
@@ -53,9 +54,8 @@ with st.container():  # under both columns: the size report takes no room above 
 map_height = max(320, window[1] - ABOVE_MAP - BELOW_MAP)
 map_width = max(400, int((window[0] - SIDES) * SHARE[0] / sum(SHARE)))
 with left:
-    deck, bands = build_deck(areas, counties, figures, board, density, AREA_METRIC, names,
-                             hide_cleared=True, width_px=map_width, height_px=map_height, big=True)
-    st.pydeck_chart(deck, height=map_height, key="bigscreen_map")
+    svg, bands = view_svg(filters, AREA_METRIC, False, True, map_width, map_height, big=True)
+    map_view(svg, map_height, key="bigscreen_map", tip_size=20)
     schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
     st.markdown(legend_html(AREA_METRIC, bands, schematic, big=True, title=AREA_LEGEND),
                 unsafe_allow_html=True)

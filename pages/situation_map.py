@@ -2,6 +2,8 @@
 import pandas as pd
 import streamlit as st
 
+from data.database import config_value
+
 from exports.battle_table import COLOUR_FILLS, battle_table_frame, battle_table_xlsx
 from queries.filters import add_months, month_end
 from queries.reference import region_names, scope_name
@@ -12,7 +14,10 @@ from ui.downloads import download_button
 from ui.map_deck import METRICS
 from ui.markup import md_text
 from ui.page import start_page
-from ui.situation_view import build_deck, colour_counts, colour_key, legend_html, map_data
+from ui.map_svg import map_view, parse_pick
+from ui.situation_view import (
+    build_deck, colour_counts, colour_key, legend_html, map_data, view_svg,
+)
 from ui.tables import show_table
 
 SHOWN_ROWS = 1000  # rows of the battle table drawn on the page
@@ -26,7 +31,7 @@ PAGE_COLUMNS = ["状态", "信访件编号", "属地", "包案领导", "责任�
 engine, filters = start_page("挂图作战")
 names = cached_query(region_names)
 
-controls = st.columns([2, 2, 1, 1])
+controls = st.columns([2, 2, 1, 1, 1])
 metric = controls[0].selectbox("区域着色指标", list(METRICS), format_func=lambda m: METRICS[m][0],
                                key="map_metric", placeholder="请选择")
 latest = filters.as_of
@@ -40,29 +45,45 @@ show_density = controls[2].toggle(
     "案件密度", value=False,
     help="本期全部信访件按约 2 公里的网格计数，每格一个圆点，颜色越深件数越多；打开时区域不再按指标着色")
 hide_cleared = controls[3].toggle("隐藏已销号", value=False, help="不在地图上标出已化解或销号（绿）的案件")
+# The SVG map draws at once on any computer; the WebGL one can be dragged and zoomed (and shows the
+# intranet base map where one is configured) but wants a graphics card.
+zoomable = controls[4].toggle(
+    "可缩放地图", value=bool(config_value("basemap_style_url")), key="map_zoomable",
+    help="用显卡（WebGL）绘制，可拖动、滚轮缩放；没有独立显卡或显卡驱动不全的电脑上打开较慢甚至不显示")
 view_filters = filters if stood is None else as_of_month_end(filters, stood)
 
 areas, counties, figures, board, density = map_data(view_filters, show_density)
 # A map click belongs to the sidebar's choice it was made under: a new choice starts afresh.
 map_key = f"situation_map_{filters.county or 'all'}_{filters.township or 'all'}"
 selected = pin = None
-for obj in ((((st.session_state.get(map_key) or {}).get("selection") or {}).get("objects") or {})
-            .get("townships", [])):
-    selected = obj.get("properties", obj).get("code")
-for obj in ((((st.session_state.get(map_key) or {}).get("selection") or {}).get("objects") or {})
-            .get("key_cases", [])):  # a pin: its township
-    match = board.loc[board["case_no"] == obj.get("case_no"), "township_code"]
-    selected = match.iloc[0] if len(match) else selected
-    pin = obj.get("case_no") if len(match) else None
+if zoomable:
+    for obj in ((((st.session_state.get(f"{map_key}_zoom") or {}).get("selection") or {})
+                 .get("objects") or {}).get("townships", [])):
+        selected = obj.get("properties", obj).get("code")
+    for obj in ((((st.session_state.get(f"{map_key}_zoom") or {}).get("selection") or {})
+                 .get("objects") or {}).get("key_cases", [])):  # a pin: its township
+        pin = obj.get("case_no")
+else:
+    kind, code = parse_pick((st.session_state.get(map_key) or {}).get("picked"))
+    selected, pin = (code, None) if kind == "area" else (None, code if kind == "pin" else None)
+if pin is not None:
+    match = board.loc[board["case_no"] == pin, "township_code"]
+    selected, pin = (match.iloc[0], pin) if len(match) else (selected, None)
 if filters.township and selected != filters.township:
     selected = None  # the sidebar has already chosen the township
 board_shown = board[board["township_code"] == selected] if selected else board
 
 colour_counts(board_shown)
-deck, bands = build_deck(areas, counties, figures, board, density,
-                         None if show_density else metric, names, hide_cleared, 1500, MAP_HEIGHT)
-st.pydeck_chart(deck, height=MAP_HEIGHT, on_select="rerun", selection_mode="single-object",
-                key=map_key)
+shown_metric = None if show_density else metric
+if zoomable:
+    deck, bands = build_deck(areas, counties, figures, board, density, shown_metric, names,
+                             hide_cleared, 1500, MAP_HEIGHT)
+    st.pydeck_chart(deck, height=MAP_HEIGHT, on_select="rerun", selection_mode="single-object",
+                    key=f"{map_key}_zoom")
+else:
+    svg, bands = view_svg(view_filters, shown_metric, show_density, hide_cleared, 1500, MAP_HEIGHT)
+    map_view(svg, MAP_HEIGHT, key=map_key, pickable=True,
+             picked=f"pin:{pin}" if pin else (f"area:{selected}" if selected else None))
 schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
 st.markdown(legend_html(None if show_density else metric, bands, schematic, density=density),
             unsafe_allow_html=True)
@@ -108,7 +129,7 @@ title_place = names.get(selected, "") if selected else ""
 title = (f"{cached_query(scope_name, filters.scope)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")
 caption = filters.caption(names)
-download = battle_table_frame(board_shown, names)
 # The file is built when the button is clicked, not on every rerun of the page.
-download_button(st, "下载作战图（Excel）", lambda: battle_table_xlsx(download, title, caption),
+download_button(st, "下载作战图（Excel）",
+                lambda: battle_table_xlsx(battle_table_frame(board_shown, names), title, caption),
                 f"作战图_{view_filters.as_of:%Y%m%d}.xlsx", "作战图", caption)

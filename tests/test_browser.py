@@ -123,43 +123,49 @@ def test_exports_download_and_open(server, browser, database, tmp_path, path, bu
     page.close()
 
 
+# A point of the screen where the township's own area is what the mouse is over (not a pin, a
+# name or a neighbour): a grid over its bounding box, first hit.
+AREA_POINT = """area => {
+  area.scrollIntoView({block: "center"});
+  const box = area.getBoundingClientRect();
+  for (let i = 1; i < 24; i++) for (let j = 1; j < 24; j++) {
+    const x = box.left + box.width * i / 24, y = box.top + box.height * j / 24;
+    if (area.getRootNode().elementFromPoint(x, y) === area) return [x, y];
+  }
+  return null;
+}"""
+
+
 def test_clicking_a_township_narrows_the_table(server, browser, database):
-    import math
     import re
 
     from queries.situation_map import township_areas
-    from ui.map_deck import view_for
 
-    areas = township_areas(make_engine(f"sqlite:///{database}"), EVERYTHING)
-    view = view_for(areas)
+    engine = make_engine(f"sqlite:///{database}")
+    areas = township_areas(engine, EVERYTHING)
     page = open_page(browser, f"{server}/map", "作战图：重点案件清单", [])
     heading = page.get_by_text(re.compile(r"作战图：重点案件清单（\d+ 件）")).first
     before = int(re.search(r"（(\d+) 件）", heading.inner_text()).group(1))
-    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-    canvas.wait_for(timeout=60_000)
-    time.sleep(4)  # the deck draws after the page settles
-    box = canvas.bounding_box()
-    scale = 512 * 2 ** view.zoom
-    merc = lambda lat: math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))  # noqa: E731
+    page.locator(".xf-map svg").first.wait_for(timeout=60_000)
     town = areas.iloc[len(areas) // 2]
-    x = box["x"] + box["width"] / 2 + (town["lon"] - view.longitude) / 360 * scale
-    y = box["y"] + box["height"] / 2 - (merc(town["lat"]) - merc(view.latitude)) / (2 * math.pi) * scale
-    # Hover until the deck answers with the township's tooltip: then it is ready to be clicked.
-    tooltip = page.locator(".deck-tooltip")
-    for attempt in range(60):
-        page.mouse.move(x + attempt % 3, y)
-        time.sleep(0.5)
-        if tooltip.count() and tooltip.first.is_visible() and tooltip.first.inner_text().strip():
-            break
-    assert town["name"] in tooltip.first.inner_text() or "重点案件" in tooltip.first.inner_text()
-    page.mouse.click(x, y)
+    point = page.locator(f".xf-map [data-pick='area:{town['code']}']").evaluate(AREA_POINT)
+    assert point, town["name"]
+    # The tooltip names the township under the mouse, as text.
+    page.mouse.move(*point)
+    tip = page.locator(".xf-map .xf-tip")
+    tip.wait_for(state="visible", timeout=10_000)
+    assert town["name"] in tip.inner_text().splitlines()[0]
+    page.mouse.click(*point)
     page.get_by_text("已选中：").first.wait_for(timeout=60_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     time.sleep(1)
+    assert town["name"] in page.get_by_text("已选中：").first.inner_text()
     heading = page.get_by_text(re.compile(r"作战图：重点案件清单（\d+ 件）")).first
     after = int(re.search(r"（(\d+) 件）", heading.inner_text()).group(1))
     assert after < before
+    # The chosen area is outlined on the redrawn map.
+    assert page.locator(f".xf-map .picked[data-pick='area:{town['code']}']").count() == 1
     page.screenshot(path=str(OUTPUT / "map_selected.png"), full_page=True)
     page.close()
 
@@ -302,10 +308,10 @@ def test_uploader_and_menu_speak_chinese(server, browser):
 def test_map_canvas_spans_the_main_column(server, browser):
     for width, height in SIZES:
         page = settled_page(browser, f"{server}/map", PAGES["map"], width, height)
-        canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-        canvas.wait_for(timeout=60_000)
+        drawn = page.locator(".xf-map svg").first
+        drawn.wait_for(timeout=60_000)
         main = page.locator("[data-testid='stMainBlockContainer']").first.bounding_box()
-        box = canvas.bounding_box()
+        box = drawn.bounding_box()
         assert box["width"] >= 0.8 * main["width"], (width, box["width"], main["width"])
         assert box["height"] >= 600
         page.close()

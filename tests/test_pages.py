@@ -82,6 +82,14 @@ def test_missing_database_says_so(monkeypatch):
     assert any("无法连接数据库" in e.value for e in at.error)
 
 
+def svg_maps(at: AppTest) -> list[str]:
+    """The SVG of every map on the page, as sent to the browser."""
+    import json
+
+    return [json.loads(e.proto.json)["svg"] for e in at.get("bidi_component")
+            if e.proto.component_name.endswith("xinfang_svg_map")]
+
+
 def _board(at: AppTest):
     value = at.dataframe[0].value
     return getattr(value, "data", value)
@@ -101,8 +109,8 @@ def test_map_page_counts_and_battle_table(app_db):
 
 
 def _click(at: AppTest, code: str, key: str = "situation_map_all_all") -> None:
-    at.session_state[key] = {"selection": {
-        "indices": {"townships": [0]}, "objects": {"townships": [{"properties": {"code": code}}]}}}
+    """A click on the township's area of the (SVG) map, as the map reports it."""
+    at.session_state[key] = {"picked": f"area:{code}"}
     at.run()
     assert not at.exception, at.exception
 
@@ -141,9 +149,24 @@ def test_sidebar_choice_clears_an_earlier_map_click(app_db):
 
 
 def test_map_tooltips_are_plain_text(app_db):
+    """The SVG map is well-formed markup with no script or link; its tooltips are attributes
+    (shown as text). Switched to the zoomable map, the deck's properties are plain text."""
     import json
+    from xml.etree import ElementTree
 
+    _draw_boundaries(app_db)
     at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
+    (svg,) = svg_maps(at)
+    root = ElementTree.fromstring(svg)
+    tags = {element.tag.split("}")[-1] for element in root.iter()}
+    assert tags <= {"svg", "title", "path", "circle", "text"}, tags
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
+    tips = [e.get("data-tip") for e in root.iter() if e.get("data-tip")]
+    assert any("一镇" in tip for tip in tips) and any("重点案件 A2" in tip for tip in tips)
+    assert root.findall(".//{*}path[@data-pick='area:100100001']")
+    next(t for t in at.toggle if t.label == "可缩放地图").set_value(True).run()
+    assert not at.exception, at.exception
+    assert not svg_maps(at)
     chart = at.get("deck_gl_json_chart")[0].proto
     spec = json.loads(chart.json)
     assert "<b>{title}</b>" in json.loads(chart.tooltip)["html"]
@@ -154,6 +177,33 @@ def test_map_tooltips_are_plain_text(app_db):
             props = row.get("properties", row)
             for value in props.values():
                 assert "<" not in str(value), (layer["id"], value)
+
+
+def test_zoomable_map_click_narrows_table(app_db):
+    at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
+    next(t for t in at.toggle if t.label == "可缩放地图").set_value(True).run()
+    at.session_state["situation_map_all_all_zoom"] = {"selection": {
+        "indices": {"townships": [0]}, "objects": {"townships": [{"properties": {"code": "100200001"}}]}}}
+    at.run()
+    assert not at.exception, at.exception
+    assert "三镇" in at.info[0].value and not at.dataframe
+
+
+def test_map_pin_click_picks_its_township(app_db):
+    at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
+    at.session_state["situation_map_all_all"] = {"picked": "pin:A2"}
+    at.run()
+    assert not at.exception, at.exception
+    assert "一镇" in at.info[0].value
+    links = [link.proto.label for link in at.get("page_link")] + [md.value for md in at.markdown]
+    assert any("打开案件档案：A2" in link for link in links)
+    # Whatever else comes back from the browser is no choice at all.
+    for junk in ("pin:NOPE", "area:", "zzz", "area:999999999"):
+        at.session_state["situation_map_all_all"] = {"picked": junk}
+        at.run()
+        assert not at.exception, (junk, at.exception)
+        assert not any("已选中" in i.value and "999999999" not in i.value for i in at.info) \
+            or junk == "area:999999999"
 
 
 def _draw_boundaries(engine) -> None:
@@ -191,8 +241,7 @@ def test_map_density_layer_is_named_for_what_it_draws(app_db):
     assert "区域颜色：各乡镇（街道）案件量（件）" in legend and "legend-band" in legend
     next(t for t in at.toggle if t.label == "案件密度").set_value(True).run()
     assert not at.exception, at.exception
-    layers = [layer["id"] for layer in json.loads(at.get("deck_gl_json_chart")[0].proto.json)["layers"]]
-    assert "case_density" in layers
+    assert 'class="dot"' in svg_maps(at)[0]
     legend = next(md.value for md in at.markdown if "map-legend" in md.value)
     assert "案件密度" in legend and "区域颜色" not in legend and " 件" in legend
     shown = " ".join([md.value for md in at.markdown] + [t.help or "" for t in at.toggle])
@@ -337,7 +386,7 @@ def test_bigscreen_shows_map_counts_and_urgent_cases(app_db):
     assert not at.exception, at.exception
     texts = " ".join(md.value for md in at.markdown)
     assert "最紧急的重点案件" in texts and "一镇" in texts and "副市长 张某某" in texts
-    assert at.get("deck_gl_json_chart") and not at.dataframe
+    assert len(svg_maps(at)) == 1 and not at.dataframe
     # The sidebar is hidden on the projector: the page has its own way back.
     assert "退出大屏" in [link.proto.label for link in at.get("page_link")]
 

@@ -17,15 +17,15 @@ def shoot(page, name: str) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"))
 
 
-def deck_canvas(page):
-    canvas = page.locator("[data-testid='stDeckGlJsonChart'] canvas").first
-    canvas.wait_for(timeout=60_000)
-    return canvas.bounding_box()
+def map_box(page):
+    drawn = page.locator(".xf-map svg").first
+    drawn.wait_for(timeout=60_000)
+    return drawn.bounding_box()
 
 
 def test_map_and_its_legend_fit_the_first_screen(server, browser):
     page = settled_page(browser, f"{server}/map", PAGES["map"], 1920, 1080)
-    box = deck_canvas(page)
+    box = map_box(page)
     legend = page.locator(".map-legend").first.bounding_box()
     main = page.locator("[data-testid='stMainBlockContainer']").first.bounding_box()
     assert box["y"] + box["height"] <= 1080, box
@@ -38,7 +38,7 @@ def test_map_and_its_legend_fit_the_first_screen(server, browser):
     # The laptop: the map is too tall for the first screen below the controls, but the whole map
     # and its legend fit one screen once scrolled to.
     page = settled_page(browser, f"{server}/map", PAGES["map"], 1366, 768)
-    box = deck_canvas(page)
+    box = map_box(page)
     legend = page.locator(".map-legend").first.bounding_box()
     assert legend["y"] + legend["height"] - box["y"] <= 768
     shoot(page, "map_first_screen_1366x768")
@@ -86,7 +86,10 @@ def test_other_cards_whole_on_a_laptop(server, browser, path):
 
 
 FITS = """() => {
-  const canvas = document.querySelector('[data-testid="stDeckGlJsonChart"] canvas');
+  // The map is drawn in its component's shadow root.
+  const host = Array.from(document.querySelectorAll('*')).find(
+    e => e.shadowRoot && e.shadowRoot.querySelector('.xf-map svg'));
+  const canvas = host && host.shadowRoot.querySelector('.xf-map svg');
   const legend = document.querySelector('.map-legend');
   return canvas && legend && canvas.getBoundingClientRect().height > 300
     && legend.getBoundingClientRect().bottom <= window.innerHeight;
@@ -96,7 +99,7 @@ FITS = """() => {
 def test_bigscreen_areas_graded_with_a_legend(server, browser):
     page = settled_page(browser, f"{server}/bigscreen", PAGES["bigscreen"], 1920, 1080)
     page.wait_for_function(FITS, timeout=60_000)  # sized to the window once the browser told it
-    box = deck_canvas(page)
+    box = map_box(page)
     legend = page.locator(".map-legend").first
     assert box["y"] + box["height"] <= 1080 and box["height"] >= 800  # most of the screen
     assert "逾期未结信访件数" in legend.inner_text()

@@ -1,5 +1,6 @@
 """The situation map: the colour rule at its boundaries, the battle table, the offline deck."""
 import json
+import re
 from datetime import date, timedelta
 
 import pandas as pd
@@ -74,7 +75,7 @@ def test_township_figures(fixture_engine):
     assert frame.loc["100100001", "per_10k"] == pytest.approx(4 * 10_000 / 120_000)
 
 
-def _deck_json(summary: str) -> str:
+def _map_inputs(summary: str):
     areas = pd.DataFrame([{
         "code": "100100001", "name": "一镇", "county_code": "100100", "lon": 103.7, "lat": 25.4,
         "population": 1000, "boundary_schematic": True,
@@ -90,11 +91,55 @@ def _deck_json(summary: str) -> str:
         "stage": "化解中", "cleared_on": None, "summary": summary, "lon": 103.7, "lat": 25.4,
         "colour": "blue"}])
     geo, _ = township_features(areas, figures, "case_count", {"100100": "甲县"})
-    deck = situation_deck(geo, county_features(areas.assign(name="甲县")),
-                          [{"name": "一镇", "lon": 103.7, "lat": 25.4}],
-                          pd.DataFrame({"lon": [103.7], "lat": [25.4], "case_count": [3]}),
-                          pin_records(board, {"100100001": "一镇"}), view_for(areas), True)
-    return deck.to_json()
+    return (areas, geo, county_features(areas.assign(name="甲县")),
+            [{"name": "一镇<script>", "lon": 103.7, "lat": 25.4}],
+            pd.DataFrame({"lon": [103.7], "lat": [25.4], "case_count": [3]}),
+            pin_records(board, {"100100001": "一镇"}))
+
+
+def _deck_json(summary: str) -> str:
+    areas, geo, counties, labels, density, pins = _map_inputs(summary)
+    return situation_deck(geo, counties, labels, density, pins, view_for(areas), True).to_json()
+
+
+def test_svg_map_is_offline_fitted_and_escapes_case_text():
+    from xml.etree import ElementTree
+
+    from ui.map_deck import bounds_of
+    from ui.map_svg import Projection, situation_svg, tooltip_text
+
+    areas, geo, counties, labels, density, pins = _map_inputs("<img src=x onerror=alert(1)>\n\n*b*")
+    projection = Projection.fit(bounds_of(areas), 800, 500)
+    svg = situation_svg(geo, counties, labels, density, pins, projection)
+    assert "\n" not in svg  # one line of markup, whatever the case text holds
+    root = ElementTree.fromstring(svg)  # well-formed: no text broke out of its attribute
+    tags = [e.tag.split("}")[-1] for e in root.iter()]
+    assert set(tags) == {"svg", "title", "path", "circle", "text"}
+    # Layers bottom first: areas, outlines, density, pins, names on top.
+    classes = [e.get("class") for e in root.iter() if e.get("class")]
+    assert classes == ["area", "outline", "dot", "pin", "label"]
+    assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
+    assert "<img" not in svg and "<script" not in svg and "<b>" not in svg
+    pin = next(e for e in root.iter() if e.get("class") == "pin")
+    assert pin.get("data-pick") == "pin:X<1>"  # as text, after the markup's escapes
+    assert pin.get("data-tip").splitlines()[0] == "重点案件 X＜1＞（蓝）"
+    assert "摘要：＜img src=x onerror=alert(1)＞" in pin.get("data-tip")
+    assert next(e for e in root.iter() if e.get("class") == "label").text == "一镇<script>"
+    area = next(e for e in root.iter() if e.get("class") == "area")
+    assert area.get("data-pick") == "area:100100001"
+    assert tooltip_text({"title": "甲", "line1": "", "line2": "乙"}) == "甲\n乙"
+    # The area fills the box less its margin, centred, inside the box.
+    xs = [float(v) for v in re.findall(r"[ML]([\d.]+) ", area.get("d"))]
+    ys = [float(v) for v in re.findall(r"[ML][\d.]+ ([\d.]+)", area.get("d"))]
+    assert min(xs) >= 0 and max(xs) <= 800 and min(ys) >= 0 and max(ys) <= 500
+    assert max(ys) - min(ys) == pytest.approx(500 * 0.92, abs=1) or \
+        max(xs) - min(xs) == pytest.approx(800 * 0.92, abs=1)
+    assert (min(xs) + max(xs)) / 2 == pytest.approx(400, abs=1)
+    # The view box is the areas and their margin: on the page they fill the height given.
+    x, y, width, height = (float(v) for v in root.get("viewBox").split())
+    assert x <= min(xs) and x + width >= max(xs) and y <= min(ys) and y + height >= max(ys)
+    assert height == pytest.approx(500, abs=1) or width == pytest.approx(800, abs=1)
+    assert width * height < 0.95 * 800 * 500
 
 
 def test_deck_is_offline_and_tooltips_are_plain_text():

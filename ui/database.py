@@ -113,7 +113,23 @@ def cached_query(fn, *args, **kwargs):
                    tuple(sorted(kwargs.items())))
 
 
+@st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
+def _cached_drawing(_fn, name: str, url: str, complete: bool, args: tuple):
+    return _fn(*args)
+
+
+def cached_drawing(fn, *args):
+    """fn(*args): something drawn from cached queries (a map's SVG), cached like them, per database
+    and arguments (the view's filters carry the account's scope). The bench times the queries it
+    makes one by one, not the drawing as a query of its own."""
+    if TIMINGS is not None:
+        return fn(*args)
+    return _cached_drawing(fn, f"{fn.__module__}.{fn.__qualname__}", database_url(),
+                           not _current_facts()[2], args)
+
+
 def clear_cached_queries() -> None:
     """Forget every cached result, after the page wrote to the database."""
     _cached.clear()
+    _cached_drawing.clear()
     _facts.clear()

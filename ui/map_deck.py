@@ -167,7 +167,8 @@ def township_features(areas: pd.DataFrame, figures: pd.DataFrame, metric: str | 
 def pin_records(board: pd.DataFrame, township_names: dict[str, str],
                 big: bool = False) -> list[dict]:
     """One record per key case with coordinates: position, colour and plain-text tooltip fields;
-    crossed-off (green) pins small (big: the projector's larger pins)."""
+    crossed-off (green) pins small (big: the projector's larger pins). "key" is the case number as
+    it is (the SVG map reports it on a click, escaped); the deck is given the rest."""
     records = []
     for row in board.itertuples():
         if row.lon is None or pd.isna(row.lon):
@@ -188,7 +189,7 @@ def pin_records(board: pd.DataFrame, township_names: dict[str, str],
             f"进度：{row.progress_pct}%　阶段：{row.stage}",
             f"摘要：{summary[:60]}{'…' if len(summary) > 60 else ''}")
         small, large = (5, 11) if big else (3, 7)
-        records.append({"case_no": plain(row.case_no), "lon": float(row.lon), "lat": float(row.lat),
+        records.append({"key": str(row.case_no), "case_no": plain(row.case_no), "lon": float(row.lon), "lat": float(row.lat),
                         "color": [*rgb, 140 if row.colour == "green" else 245],
                         "radius": small if row.colour == "green" else large, **tip})
     # Crossed-off pins small and underneath; the urgent ones last, so on top.
@@ -296,7 +297,8 @@ def situation_deck(township_geo: list[dict], county_geo: list[dict], labels: lis
             radius_units="'meters'", radius_min_pixels=1.5, stroked=False, pickable=False))
     # Pins first, names over them: a name is never hidden under a pin.
     layers.append(pdk.Layer(
-        "ScatterplotLayer", id="key_cases", data=pins, get_position=["lon", "lat"],
+        "ScatterplotLayer", id="key_cases", data=[{k: v for k, v in pin.items() if k != "key"}
+                                                 for pin in pins], get_position=["lon", "lat"],
         get_fill_color="color", get_line_color=[255, 255, 255, 255], stroked=True,
         line_width_min_pixels=1.5, radius_units="'pixels'", get_radius="radius", pickable=True))
     layers.append(_labels("township_names", labels, label_size, 600))
@@ -315,8 +317,9 @@ def situation_deck(township_geo: list[dict], county_geo: list[dict], labels: lis
 ALERT_COLOURS = {"告警": (214, 39, 40), "异常": (240, 150, 0)}
 
 
-def alerts_deck(areas: pd.DataFrame, alerts: pd.DataFrame, names: dict[str, str]) -> pdk.Deck:
-    """Townships in grey, alerted ones marked in their level's colour; offline, escaped tooltips."""
+def alert_areas(areas: pd.DataFrame, alerts: pd.DataFrame) -> tuple[list[dict], list[dict]]:
+    """Township features (grey, alerted ones in their worst level's colour; the area's alerts as
+    plain-text tooltip lines) and the names of the alerted townships."""
     counts = alerts[alerts["area_level"] == "township"].groupby("area_code")
     worst = {code: ("告警" if (g["level"] == "告警").any() else "异常") for code, g in counts}
     # Each area's alerts as tooltip lines, in the list's order (one pass, not a filter per area).
@@ -339,14 +342,4 @@ def alerts_deck(areas: pd.DataFrame, alerts: pd.DataFrame, names: dict[str, str]
                                         **tooltip_fields(row.name, *lines)}})
     labels = [{"name": row.name, "lon": row.lon, "lat": row.lat}
               for row in areas.itertuples() if row.code in worst]
-    layers = [
-        pdk.Layer("GeoJsonLayer", id="alert_townships",
-                  data={"type": "FeatureCollection", "features": features},
-                  get_fill_color="properties.fill", get_line_color=[255, 255, 255, 255],
-                  line_width_min_pixels=1, stroked=True, filled=True, pickable=True),
-        _labels("alert_names", labels, 14, 700),
-    ]
-    return CompactDeck(layers=layers, initial_view_state=view_for(areas, 700, 420),
-                    map_provider=None, tooltip={"html": TOOLTIP_HTML, "style": {
-                        "backgroundColor": "#ffffff", "color": "#222", "fontSize": "13px",
-                        "maxWidth": "420px"}})
+    return features, labels

@@ -1,8 +1,8 @@
-"""What the map page and the projector view (大屏) share: the colour counts and the deck."""
+"""What the map page and the projector view (大屏) share: the colour counts and the map."""
 from __future__ import annotations
 
 import html
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -12,11 +12,13 @@ from queries.filters import Filters
 from queries.situation_map import (
     case_density, county_outlines, key_case_board, township_areas, township_map_figures,
 )
-from ui.database import cached_query
+from queries.reference import region_names
+from ui.database import cached_drawing, cached_query
 from ui.map_deck import (
-    METRICS, PIN_COLOURS, county_features, density_bands, pin_records, situation_deck,
+    METRICS, PIN_COLOURS, bounds_of, county_features, density_bands, pin_records, situation_deck,
     township_features, view_for,
 )
+from ui.map_svg import Projection, situation_svg
 
 
 def map_data(view_filters: Filters, with_density: bool):
@@ -55,10 +57,20 @@ def colour_key() -> str:
     return "　".join(f"{label}：{meaning}" for _rgb, label, meaning in PIN_COLOURS.values())
 
 
-def build_deck(areas, counties, figures, board, density, metric: str | None, names: dict,
-               hide_cleared: bool, width_px: int, height_px: int, big: bool = False):
-    """The deck and the legend's bands (colour, range) of the metric. metric None: the areas are
-    not coloured (the case density layer is the one encoding then)."""
+@dataclass
+class MapParts:
+    """What both drawings of the situation map are made of (the deck's and the SVG's)."""
+    township_geo: list[dict]
+    county_geo: list[dict]
+    labels: list[dict]
+    county_labels: list[dict] | None
+    pins: list[dict]
+    bands: list[tuple[tuple, str]]
+
+
+def map_parts(areas, counties, figures, board, metric: str | None, names: dict,
+              hide_cleared: bool, big: bool = False) -> MapParts:
+    """metric None: the areas are not coloured (the case density is the one encoding then)."""
     township_geo, bands = township_features(areas, figures, metric,
                                            {c: names.get(c, "") for c in areas["county_code"]})
     # Township names where they can be read: a county's townships, or a small jurisdiction.
@@ -67,11 +79,44 @@ def build_deck(areas, counties, figures, board, density, metric: str | None, nam
     shown = board[board["colour"] != "green"] if hide_cleared else board
     county_labels = ([{"name": r.name, "lon": r.lon, "lat": r.lat} for r in counties.itertuples()]
                      if len(counties) > 1 else None)
-    deck = situation_deck(township_geo, county_features(counties), labels, density,
-                          pin_records(shown, names, big), view_for(areas, width_px, height_px),
-                          not density.empty, config_value("basemap_style_url"), county_labels,
+    return MapParts(township_geo, county_features(counties), labels, county_labels,
+                    pin_records(shown, names, big), bands)
+
+
+def build_deck(areas, counties, figures, board, density, metric: str | None, names: dict,
+               hide_cleared: bool, width_px: int, height_px: int, big: bool = False):
+    """The zoomable (WebGL) map and the legend's bands (colour, range) of the metric."""
+    parts = map_parts(areas, counties, figures, board, metric, names, hide_cleared, big)
+    deck = situation_deck(parts.township_geo, parts.county_geo, parts.labels, density, parts.pins,
+                          view_for(areas, width_px, height_px), not density.empty,
+                          config_value("basemap_style_url"), parts.county_labels,
                           label_size=20 if big else 15)
-    return deck, bands
+    return deck, parts.bands
+
+
+def build_svg(areas, counties, figures, board, density, metric: str | None, names: dict,
+              hide_cleared: bool, width_px: int, height_px: int, big: bool = False):
+    """The SVG map (drawn on any browser, no graphics card needed) and the legend's bands."""
+    parts = map_parts(areas, counties, figures, board, metric, names, hide_cleared, big)
+    projection = Projection.fit(bounds_of(areas), width_px, height_px)
+    svg = situation_svg(parts.township_geo, parts.county_geo, parts.labels, density, parts.pins,
+                        projection, parts.county_labels, label_size=20 if big else 15)
+    return svg, parts.bands
+
+
+def _view_svg(view_filters: Filters, metric: str | None, with_density: bool, hide_cleared: bool,
+              width_px: int, height_px: int, big: bool):
+    areas, counties, figures, board, density = map_data(view_filters, with_density)
+    return build_svg(areas, counties, figures, board, density, metric, cached_query(region_names),
+                     hide_cleared, width_px, height_px, big)
+
+
+def view_svg(view_filters: Filters, metric: str | None, with_density: bool, hide_cleared: bool,
+             width_px: int, height_px: int, big: bool = False):
+    """build_svg of the view's map_data, kept like the queries it is drawn from: a map of
+    thousands of key cases is drawn once, not at every run of the page."""
+    return cached_drawing(_view_svg, view_filters, metric, with_density, hide_cleared, width_px,
+                          height_px, big)
 
 
 def _swatch(colour: tuple, big: bool) -> str:

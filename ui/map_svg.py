@@ -1,0 +1,280 @@
+"""The maps as SVG drawn on the server: township areas, county outlines, case density, key-case pins
+and names, projected (Web Mercator, as the deck) and fitted into the map's box.
+
+Why not only the deck: a WebGL map is drawn by the graphics card; in a browser without one (a
+virtual desktop, an old office PC, a headless browser) WebGL runs in software and compiles its
+programs again at every visit, seconds per page. An SVG is drawn like the rest of the page, on any
+browser, and its text is the page's own font. Nothing is loaded from anywhere.
+
+The SVG is shown by a small component (`map_view`) that adds a tooltip and, where the page asks,
+reports a click on an area or pin as a state value ("area:<code>" or "pin:<case no>"). Every text
+in the SVG is escaped here; the component sets the tooltip as text, never as markup."""
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+
+import streamlit as st
+
+import pandas as pd
+
+from ui.map_deck import DOT_RADIUS_M, TOOLTIP_LINES, alert_areas, bounds_of, density_dots
+
+MARGIN = 0.04  # of the box, around the areas
+MIN_EXTENT_DEG = 0.05
+EARTH_M = 6_378_137.0
+
+
+def _mercator_y(lat: float) -> float:
+    lat = max(-85.0, min(85.0, lat))
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+@dataclass(frozen=True)
+class Projection:
+    """lon/lat to pixels of a width x height box, the bounds fitted with a margin and centred."""
+    width: int
+    height: int
+    west: float
+    north_y: float
+    scale: float  # pixels per radian
+    dx: float
+    dy: float
+
+    @classmethod
+    def fit(cls, bounds: tuple[float, float, float, float] | None, width: int,
+            height: int) -> "Projection":
+        west, south, east, north = bounds or (97.0, 21.0, 106.0, 29.0)
+        if east - west < MIN_EXTENT_DEG:
+            west, east = (west + east - MIN_EXTENT_DEG) / 2, (west + east + MIN_EXTENT_DEG) / 2
+        if north - south < MIN_EXTENT_DEG:
+            south, north = (south + north - MIN_EXTENT_DEG) / 2, (south + north + MIN_EXTENT_DEG) / 2
+        span_x = math.radians(east - west)
+        span_y = _mercator_y(north) - _mercator_y(south)
+        usable = 1 - 2 * MARGIN
+        scale = min(width * usable / span_x, height * usable / span_y)
+        dx = (width - span_x * scale) / 2
+        dy = (height - span_y * scale) / 2
+        return cls(width, height, west, _mercator_y(north), scale, dx, dy)
+
+    def viewbox(self) -> tuple[float, float, float, float]:
+        """(x, y, width, height): the fitted areas and their margin, not the whole box, so that the
+        map fills the height (or width) it is given on the page, whatever that column's width."""
+        margin = MARGIN * min(self.width, self.height)
+        width, height = self.width - 2 * self.dx + 2 * margin, self.height - 2 * self.dy + 2 * margin
+        return (self.dx - margin, self.dy - margin, width, height)
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        return (self.dx + math.radians(lon - self.west) * self.scale,
+                self.dy + (self.north_y - _mercator_y(lat)) * self.scale)
+
+    def metres(self, metres: float, lat: float) -> float:
+        """Pixels of a distance on the ground at a latitude."""
+        return metres / (EARTH_M * math.cos(math.radians(lat))) * self.scale
+
+
+def _rings(geometry: dict) -> list[list]:
+    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+    if kind == "Polygon":
+        return list(coords)
+    if kind == "MultiPolygon":
+        return [ring for polygon in coords for ring in polygon]
+    return []
+
+
+def path_data(geometry: dict, projection: Projection) -> str:
+    parts = []
+    for ring in _rings(geometry):
+        points = [projection.xy(float(lon), float(lat)) for lon, lat, *_ in ring]
+        if len(points) >= 3:
+            parts.append("M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in points) + "Z")
+    return "".join(parts)
+
+
+def _attr(text) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def tooltip_text(props: dict) -> str:
+    """The tooltip fields (title, line1..line6) as lines of plain text, empty lines left out."""
+    lines = [props.get("title", "")] + [props.get(f"line{i}", "")
+                                         for i in range(1, TOOLTIP_LINES + 1)]
+    return "\n".join(str(line) for line in lines if line)
+
+
+def _rgba(colour) -> tuple[str, float]:
+    r, g, b, *a = colour
+    return f"rgb({int(r)},{int(g)},{int(b)})", (a[0] / 255 if a else 1.0)
+
+
+def _tip(props: dict) -> str:
+    # A newline in an attribute is kept as &#10;: the whole SVG stays one line of markup.
+    return _attr(tooltip_text(props)).replace("\n", "&#10;")
+
+
+def areas_svg(features: list[dict], projection: Projection, pick: bool = True) -> list[str]:
+    parts = []
+    for feature in features:
+        props = feature.get("properties", {})
+        d = path_data(feature.get("geometry") or {}, projection)
+        if not d:
+            continue
+        fill, opacity = _rgba(props.get("fill", (236, 236, 230, 190)))
+        picked = f' data-pick="area:{_attr(props.get("code"))}"' if pick and props.get("code") else ""
+        parts.append(f'<path class="area" d="{d}" fill="{fill}" fill-opacity="{opacity:.2f}"'
+                     f'{picked} data-tip="{_tip(props)}"/>')
+    return parts
+
+
+def outlines_svg(features: list[dict], projection: Projection, width: float = 2.5) -> list[str]:
+    return [f'<path class="outline" d="{d}" stroke-width="{width}"/>'
+            for d in (path_data(f.get("geometry") or {}, projection) for f in features) if d]
+
+
+def dots_svg(dots: list[dict], projection: Projection) -> list[str]:
+    parts = []
+    for dot in dots:
+        x, y = projection.xy(dot["lon"], dot["lat"])
+        fill, opacity = _rgba(dot["color"])
+        radius = max(1.5, projection.metres(DOT_RADIUS_M, dot["lat"]))
+        parts.append(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{fill}" '
+                     f'fill-opacity="{opacity:.2f}"/>')
+    return parts
+
+
+def pins_svg(pins: list[dict], projection: Projection, scale: float = 1.0) -> list[str]:
+    parts = []
+    for pin in pins:
+        x, y = projection.xy(pin["lon"], pin["lat"])
+        fill, opacity = _rgba(pin["color"])
+        parts.append(f'<circle class="pin" cx="{x:.1f}" cy="{y:.1f}" r="{pin["radius"] * scale:.1f}" '
+                     f'fill="{fill}" fill-opacity="{opacity:.2f}" '
+                     f'data-pick="pin:{_attr(pin.get("key", pin.get("case_no")))}" data-tip="{_tip(pin)}"/>')
+    return parts
+
+
+def labels_svg(labels: list[dict], projection: Projection, size: int, weight: int) -> list[str]:
+    parts = []
+    for label in labels:
+        if label.get("lon") is None or label.get("lat") is None:
+            continue
+        x, y = projection.xy(float(label["lon"]), float(label["lat"]))
+        parts.append(f'<text class="label" x="{x:.1f}" y="{y:.1f}" font-size="{size}" '
+                     f'font-weight="{weight}">{_attr(label["name"])}</text>')
+    return parts
+
+
+def svg_document(projection: Projection, layers: list[list[str]], title: str) -> str:
+    """The map, its layers bottom first; on the page it is as high as map_view is told and as
+    wide as the column, the areas as large as both allow."""
+    body = "".join(part for layer in layers for part in layer)
+    box = " ".join(f"{v:.1f}" for v in projection.viewbox())
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{box}" '
+            f'role="img" aria-label="{_attr(title)}" preserveAspectRatio="xMidYMid meet">'
+            f"<title>{_attr(title)}</title>{body}</svg>")
+
+
+MAP_CSS = """
+.xf-map { position: relative; width: 100%; }
+.xf-map svg { display: block; width: 100%; height: var(--xf-map-height, 620px); }
+.xf-map .area { stroke: #fff; stroke-width: 1; fill-rule: evenodd; }
+.xf-map .area[data-pick], .xf-map .pin { cursor: pointer; }
+.xf-map .area:hover { stroke: #222; stroke-width: 2; }
+.xf-map .area.picked { stroke: #111; stroke-width: 3; }
+.xf-map .outline { fill: none; stroke: #3c3c3c; pointer-events: none; stroke-linejoin: round; }
+.xf-map .dot, .xf-map .label { pointer-events: none; }
+.xf-map .pin { stroke: #fff; stroke-width: 1.5; }
+.xf-map .pin:hover { stroke: #111; stroke-width: 2.5; }
+.xf-map .label { fill: #191919; text-anchor: middle; dominant-baseline: central;
+  paint-order: stroke; stroke: rgba(255,255,255,0.92); stroke-width: 4px; stroke-linejoin: round;
+  font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', SimHei, sans-serif; }
+.xf-tip { position: absolute; pointer-events: none; background: #fff; color: #222;
+  border: 1px solid #999; padding: 6px 9px; white-space: pre-line; max-width: 420px;
+  box-shadow: 0 2px 6px rgba(0,0,0,0.18); z-index: 10; line-height: 1.5; display: none; }
+.xf-tip::first-line { font-weight: 700; }
+"""
+
+MAP_JS = """
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  let root = parentElement.querySelector('.xf-map');
+  if (!root) {
+    root = document.createElement('div');
+    root.className = 'xf-map';
+    parentElement.appendChild(root);
+  }
+  root.style.setProperty('--xf-map-height', data.height + 'px');
+  root.innerHTML = data.svg;
+  const tip = document.createElement('div');
+  tip.className = 'xf-tip';
+  tip.style.fontSize = data.tipSize + 'px';
+  root.appendChild(tip);
+  if (data.picked) {
+    const chosen = root.querySelector('[data-pick="' + CSS.escape(data.picked) + '"]');
+    if (chosen) chosen.classList.add('picked');
+  }
+  root.onmousemove = (event) => {
+    const target = event.target.closest('[data-tip]');
+    if (!target || !target.getAttribute('data-tip')) { tip.style.display = 'none'; return; }
+    tip.textContent = target.getAttribute('data-tip');
+    tip.style.display = 'block';
+    const box = root.getBoundingClientRect();
+    let x = event.clientX - box.left + 14, y = event.clientY - box.top + 14;
+    if (x + tip.offsetWidth > box.width) x = Math.max(0, x - tip.offsetWidth - 28);
+    if (y + tip.offsetHeight > box.height) y = Math.max(0, y - tip.offsetHeight - 28);
+    tip.style.left = x + 'px';
+    tip.style.top = y + 'px';
+  };
+  root.onmouseleave = () => { tip.style.display = 'none'; };
+  root.onclick = (event) => {
+    if (!data.pickable) return;
+    const target = event.target.closest('[data-pick]');
+    setStateValue('picked', target ? target.getAttribute('data-pick') : null);
+  };
+}
+"""
+
+_map = st.components.v2.component("xinfang_svg_map", css=MAP_CSS, js=MAP_JS)
+
+
+def map_view(svg: str, height: int, key: str, pickable: bool = False, picked: str | None = None,
+             tip_size: int = 15) -> str | None:
+    """Shows the SVG map `height` pixels high across the column; with pickable, the last area or
+    pin clicked ("area:<code>", "pin:<case no>"; None: a click beside them), kept per key."""
+    result = _map(key=key, data={"svg": svg, "height": height, "pickable": pickable,
+                                 "picked": picked, "tipSize": tip_size},
+                  on_picked_change=lambda: None, height=height)
+    value = getattr(result, "picked", None) if result is not None else None
+    return value if isinstance(value, str) else None
+
+
+def parse_pick(value: str | None) -> tuple[str | None, str | None]:
+    """("area" or "pin", code) of a picked value; (None, None) for anything else."""
+    if not value or ":" not in value:
+        return None, None
+    kind, _, code = value.partition(":")
+    return (kind, code) if kind in ("area", "pin") and code else (None, None)
+
+
+def situation_svg(township_geo: list[dict], county_geo: list[dict], labels: list[dict],
+                  density: pd.DataFrame, pins: list[dict], projection: Projection,
+                  county_labels: list[dict] | None = None, label_size: int = 15,
+                  title: str = "重点案件分布图") -> str:
+    """The situation map: areas, county outlines, case density, key-case pins, names on top."""
+    layers = [areas_svg(township_geo, projection), outlines_svg(county_geo, projection)]
+    if not density.empty:
+        layers.append(dots_svg(density_dots(density), projection))
+    layers.append(pins_svg(pins, projection))
+    layers.append(labels_svg(labels, projection, label_size, 600))
+    if county_labels:
+        layers.append(labels_svg(county_labels, projection, label_size + 6, 700))
+    return svg_document(projection, layers, title)
+
+
+def alerts_svg(areas: pd.DataFrame, alerts: pd.DataFrame, width: int, height: int) -> str:
+    """Townships in grey, alerted ones in their level's colour with their names."""
+    features, labels = alert_areas(areas, alerts)
+    projection = Projection.fit(bounds_of(areas), width, height)
+    return svg_document(projection, [areas_svg(features, projection, pick=False),
+                                     labels_svg(labels, projection, 14, 700)], "预警分布图")
