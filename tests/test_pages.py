@@ -84,9 +84,9 @@ def test_missing_database_says_so(monkeypatch):
 
 def svg_maps(at: AppTest) -> list[str]:
     """The SVG of every map on the page, as sent to the browser."""
-    import json
+    from ui.map_svg import unpack
 
-    return [json.loads(e.proto.json)["svg"] for e in at.get("bidi_component")
+    return [unpack(e.proto.bytes)[1] for e in at.get("bidi_component")
             if e.proto.component_name.endswith("xinfang_svg_map")]
 
 

@@ -117,10 +117,10 @@ def test_svg_map_is_offline_fitted_and_escapes_case_text():
     assert set(tags) == {"svg", "title", "path", "circle", "text"}
     # Layers bottom first: areas, outlines, density, pins, names on top.
     classes = [e.get("class") for e in root.iter() if e.get("class")]
-    assert classes == ["area", "outline", "dot", "pin", "label"]
+    assert classes == ["area", "outline", "dot", "pin blue", "label"]
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     assert "<img" not in svg and "<script" not in svg and "<b>" not in svg
-    pin = next(e for e in root.iter() if e.get("class") == "pin")
+    pin = next(e for e in root.iter() if e.get("class") == "pin blue")
     assert pin.get("data-pick") == "pin:X<1>"  # as text, after the markup's escapes
     assert pin.get("data-tip").splitlines()[0] == "重点案件 X＜1＞（蓝）"
     assert "摘要：＜img src=x onerror=alert(1)＞" in pin.get("data-tip")

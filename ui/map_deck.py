@@ -164,6 +164,9 @@ def township_features(areas: pd.DataFrame, figures: pd.DataFrame, metric: str | 
     return features, (legend_bands(metric, bins, merged[metric]) if metric else [])
 
 
+PIN_ORDER = {"green": 0, "grey": 1, "yellow": 2, "blue": 3, "red": 4}
+
+
 def pin_records(board: pd.DataFrame, township_names: dict[str, str],
                 big: bool = False) -> list[dict]:
     """One record per key case with coordinates: position, colour and plain-text tooltip fields;
@@ -180,22 +183,28 @@ def pin_records(board: pd.DataFrame, township_names: dict[str, str],
             left = f"逾期 {-row.days_left} 天"
         else:
             left = f"剩余 {row.days_left} 天"
-        summary = "" if row.summary is None else str(row.summary)
-        tip = tooltip_fields(
-            f"重点案件 {row.case_no}（{name}）",
-            f"属地：{township_names.get(row.township_code, '')}　分类：{row.category}",
-            f"包案领导：{row.leader}　责任单位：{row.unit_name}",
-            f"化解时限：{row.resolve_by}（{left}）",
-            f"进度：{row.progress_pct}%　阶段：{row.stage}",
-            f"摘要：{summary[:60]}{'…' if len(summary) > 60 else ''}")
+        place = f"属地：{township_names.get(row.township_code, '')}　分类：{row.category}"
+        owner = f"包案领导：{row.leader}　责任单位：{row.unit_name}"
+        if row.colour == "green":  # crossed off: who and when is what is asked of them
+            tip = tooltip_fields(f"重点案件 {row.case_no}（{name}）", place, owner, left)
+        else:
+            summary = "" if row.summary is None else str(row.summary)
+            tip = tooltip_fields(
+                f"重点案件 {row.case_no}（{name}）", place, owner,
+                f"化解时限：{row.resolve_by}（{left}）",
+                f"进度：{row.progress_pct}%　阶段：{row.stage}",
+                f"摘要：{summary[:60]}{'…' if len(summary) > 60 else ''}")
         small, large = (5, 11) if big else (3, 7)
-        records.append({"key": str(row.case_no), "case_no": plain(row.case_no), "lon": float(row.lon), "lat": float(row.lat),
+        records.append({"key": str(row.case_no), "case_no": plain(row.case_no),
+                        "lon": float(row.lon), "lat": float(row.lat),
                         "color": [*rgb, 140 if row.colour == "green" else 245],
-                        "radius": small if row.colour == "green" else large, **tip})
+                        "radius": small if row.colour == "green" else large, **tip,
+                        "colour": row.colour, "order": PIN_ORDER[row.colour]})
     # Crossed-off pins small and underneath; the urgent ones last, so on top.
-    order = {"green": 0, "grey": 1, "yellow": 2, "blue": 3, "red": 4}
-    return sorted(records, key=lambda r: order[next(
-        k for k, v in PIN_COLOURS.items() if tuple(v[0]) == tuple(r["color"][:3]))])
+    records.sort(key=lambda r: r["order"])
+    for record in records:
+        del record["order"]
+    return records
 
 
 def county_features(counties: pd.DataFrame) -> list[dict]:

@@ -12,6 +12,7 @@ in the SVG is escaped here; the component sets the tooltip as text, never as mar
 from __future__ import annotations
 
 import html
+import json
 import math
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ import streamlit as st
 
 import pandas as pd
 
+from ui.labels import SUPERVISION_COLOURS
 from ui.map_deck import DOT_RADIUS_M, TOOLTIP_LINES, alert_areas, bounds_of, density_dots
 
 MARGIN = 0.04  # of the box, around the areas
@@ -143,14 +145,14 @@ def dots_svg(dots: list[dict], projection: Projection) -> list[str]:
     return parts
 
 
-def pins_svg(pins: list[dict], projection: Projection, scale: float = 1.0) -> list[str]:
+def pins_svg(pins: list[dict], projection: Projection) -> list[str]:
+    """Each pin's colour by its class (PIN_CSS): thousands of pins, the same few colours."""
     parts = []
     for pin in pins:
         x, y = projection.xy(pin["lon"], pin["lat"])
-        fill, opacity = _rgba(pin["color"])
-        parts.append(f'<circle class="pin" cx="{x:.1f}" cy="{y:.1f}" r="{pin["radius"] * scale:.1f}" '
-                     f'fill="{fill}" fill-opacity="{opacity:.2f}" '
-                     f'data-pick="pin:{_attr(pin.get("key", pin.get("case_no")))}" data-tip="{_tip(pin)}"/>')
+        parts.append(f'<circle class="pin {pin["colour"]}" cx="{x:.1f}" cy="{y:.1f}" '
+                     f'r="{pin["radius"]}" data-pick="pin:{_attr(pin["key"])}" '
+                     f'data-tip="{_tip(pin)}"/>')
     return parts
 
 
@@ -189,6 +191,9 @@ MAP_CSS = """
 .xf-map .label { fill: #191919; text-anchor: middle; dominant-baseline: central;
   paint-order: stroke; stroke: rgba(255,255,255,0.92); stroke-width: 4px; stroke-linejoin: round;
   font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', SimHei, sans-serif; }
+""" + "".join(  # the pins' colours; crossed-off (green) ones see-through
+    f".xf-map .pin.{key} {{ fill: rgb{rgb}; fill-opacity: {0.55 if key == 'green' else 0.96}; }}\n"
+    for key, (rgb, _label, _meaning) in SUPERVISION_COLOURS.items()) + """
 .xf-tip { position: absolute; pointer-events: none; background: #fff; color: #222;
   border: 1px solid #999; padding: 6px 9px; white-space: pre-line; max-width: 420px;
   box-shadow: 0 2px 6px rgba(0,0,0,0.18); z-index: 10; line-height: 1.5; display: none; }
@@ -197,7 +202,13 @@ MAP_CSS = """
 
 MAP_JS = """
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { parentElement, setStateValue } = component;
+  // One line of JSON (height, pickable, picked, tipSize), a newline, the SVG: as UTF-8 bytes.
+  const raw = component.data instanceof ArrayBuffer ? new Uint8Array(component.data) : component.data;
+  const text = new TextDecoder().decode(raw);
+  const cut = text.indexOf('\\n');
+  const data = JSON.parse(text.slice(0, cut));
+  data.svg = text.slice(cut + 1);
   let root = parentElement.querySelector('.xf-map');
   if (!root) {
     root = document.createElement('div');
@@ -242,11 +253,24 @@ def map_view(svg: str, height: int, key: str, pickable: bool = False, picked: st
              tip_size: int = 15) -> str | None:
     """Shows the SVG map `height` pixels high across the column; with pickable, the last area or
     pin clicked ("area:<code>", "pin:<case no>"; None: a click beside them), kept per key."""
-    result = _map(key=key, data={"svg": svg, "height": height, "pickable": pickable,
-                                 "picked": picked, "tipSize": tip_size},
+    result = _map(key=key, data=pack({"height": height, "pickable": pickable, "picked": picked,
+                                      "tipSize": tip_size}, svg),
                   on_picked_change=lambda: None, height=height)
     value = getattr(result, "picked", None) if result is not None else None
     return value if isinstance(value, str) else None
+
+
+def pack(meta: dict, svg: str) -> bytes:
+    """What map_view sends: the settings as one line of JSON, then the SVG, in UTF-8. As bytes the
+    SVG goes as it is; as a JSON value every Chinese character would be sent as a six-byte escape
+    and every quote escaped (a city's map with thousands of key cases: 6.5 MB instead of 4)."""
+    return (json.dumps(meta, ensure_ascii=False) + "\n" + svg).encode("utf-8")
+
+
+def unpack(raw: bytes) -> tuple[dict, str]:
+    text = raw.decode("utf-8")
+    meta, _, svg = text.partition("\n")
+    return json.loads(meta), svg
 
 
 def parse_pick(value: str | None) -> tuple[str | None, str | None]:
