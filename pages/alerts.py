@@ -12,7 +12,7 @@ from ui.drill import alert_params, open_search, params_link
 from ui.personal import petitioner_panel
 from ui.map_svg import alerts_svg, map_view
 from ui.page import start_page
-from ui.tables import MISSING, show_table
+from ui.tables import MISSING, coloured_labels, show_table
 
 engine, filters = start_page("事前预警")
 SHOWN_ALERTS = 1000  # rows of the alert list drawn on the page
@@ -75,13 +75,13 @@ with left:
     })
     if len(table) > SHOWN_ALERTS:  # ranked by severity: the most severe first
         st.caption(f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
-    picked = show_table(st, table.head(SHOWN_ALERTS).style.map(
-        lambda v: "background-color:#d62728;color:white" if v == "告警" else
-        ("background-color:#f09600;color:white" if v == "异常" else ""), subset=["级别"])
-        .format(precision=1, subset=["预计"]), f"{day:%Y-%m-%d} 没有预警。",
-                 hide_index=True, placeholder=MISSING, width="stretch", height=420, on_select="rerun",
-                 selection_mode="single-row", key="alert_table",
-                 column_config={"首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    shown = table.head(SHOWN_ALERTS).copy()
+    level = coloured_labels(shown, "级别", {"告警": "#d62728", "异常": "#f09600"})
+    picked = show_table(st, shown, f"{day:%Y-%m-%d} 没有预警。", hide_index=True, placeholder=MISSING,
+                        width="stretch", height=420, on_select="rerun", selection_mode="single-row",
+                        key="alert_table", column_config={
+                            **level, "预计": st.column_config.NumberColumn(format="%.1f"),
+                            "首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
     if len(table):
         st.caption("点选一条预警，在综合查询中查看其信访件。")
     if picked is not None and picked.selection.rows:

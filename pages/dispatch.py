@@ -7,7 +7,6 @@ import streamlit as st
 
 from data import audit
 from data.database import write_setting
-from exports.battle_table import COLOUR_FILLS
 from exports.dispatch_pack import (
     cleared_this_month, dispatch_workbook, key_case_table, load_review, overdue_table, pack_title,
     units_table,
@@ -27,7 +26,7 @@ from ui.drill import (
 from ui.formatting import count_text, yoy_count_text
 from ui.markup import md_text
 from ui.page import start_page
-from ui.tables import show_table
+from ui.tables import STATUS_COLOURS, coloured_labels, show_table
 from ui.trends import count_notes
 
 TARGET_KEY = "dispatch_backlog_target"
@@ -128,13 +127,13 @@ picked_cleared = show_table(
                           "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=95)})
 still_open = keys[~cleared.values & (keys["状态"] != "绿")]
 right.markdown(f"**仍在化解 {len(still_open):,} 件**（按紧迫程度排列）")
-fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
+open_shown = still_open[["状态", "信访件编号", "属地", "包案领导", "化解时限", "剩余天数", "进度"]].copy()
+status = coloured_labels(open_shown, "状态", STATUS_COLOURS)
 picked_open = show_table(
-    right, still_open[["状态", "信访件编号", "属地", "包案领导", "化解时限", "剩余天数", "进度"]].style.map(
-        lambda v: f"background-color:{fills[v]};color:white;font-weight:bold" if v in fills else "",
-        subset=["状态"]), "没有仍在化解的重点案件。",
+    right, open_shown, "没有仍在化解的重点案件。",
     hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
     key="dispatch_key_open", column_config={
+        **status,
         "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100, format="%d%%"),
         "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
 for picked, table in ((picked_cleared, crossed_off), (picked_open, still_open)):

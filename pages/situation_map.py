@@ -4,7 +4,7 @@ import streamlit as st
 
 from data.database import config_value
 
-from exports.battle_table import COLOUR_FILLS, battle_table_frame, battle_table_xlsx
+from exports.battle_table import battle_table_frame, battle_table_xlsx
 from queries.filters import add_months, month_end
 from queries.reference import region_names, scope_name
 from queries.situation_map import as_of_month_end
@@ -18,7 +18,7 @@ from ui.map_svg import map_view, parse_pick
 from ui.situation_view import (
     build_deck, colour_counts, colour_key, legend_html, map_data, view_svg,
 )
-from ui.tables import show_table
+from ui.tables import STATUS_COLOURS, coloured_labels, show_table
 
 SHOWN_ROWS = 1000  # rows of the battle table drawn on the page
 # Pixels: the map and its legend fit the first screen at 1920x1080 below the title, controls and
@@ -104,13 +104,11 @@ table = battle_table_frame(board_shown, names)
 table["销号日期"] = pd.to_datetime(table["销号日期"])  # empty cells blank, not None
 if len(table) > SHOWN_ROWS:  # a long list is read from the download, not the screen
     st.caption(f"下表显示最紧急的 {SHOWN_ROWS:,} 件；全部 {len(table):,} 件见下载的作战图。")
-fills = {name: f"#{rgb}" for name, rgb in COLOUR_FILLS.items()}
-styled = table[PAGE_COLUMNS].head(SHOWN_ROWS).style.map(
-    lambda v: f"background-color:{fills.get(v, '')};color:white;font-weight:bold" if v in fills
-    else "", subset=["状态"])
-picked = show_table(st, styled, "所选范围和时点没有重点案件。", hide_index=True, width="stretch", height=420,
+shown = table[PAGE_COLUMNS].head(SHOWN_ROWS).copy()
+status = coloured_labels(shown, "状态", STATUS_COLOURS, 60)
+picked = show_table(st, shown, "所选范围和时点没有重点案件。", hide_index=True, width="stretch", height=420,
            on_select="rerun", selection_mode="single-row", key="battle_table", column_config={
-               "状态": st.column_config.TextColumn(width=60),
+               **status,
                "信访件编号": st.column_config.TextColumn(width=150),
                "属地": st.column_config.TextColumn(width=110),
                "包案领导": st.column_config.TextColumn(width=150),

@@ -132,10 +132,17 @@ def test_hostile_township_named_in_ranking_and_map(hostile_db):
     assert_inert(bodies(at))
 
     at = run("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
-    at.session_state["situation_map_all_all"] = {"selection": {
-        "indices": {"townships": [0]},
-        "objects": {"townships": [{"properties": {"code": "100100001"}}]}}}
+    at.session_state["situation_map_all_all"] = {"picked": "area:100100001"}  # a click on it
     at.run()
     assert not at.exception
     assert any(md_text(IMAGE) in i.value for i in at.info)
     assert_inert(bodies(at))
+    # The map's SVG names the township as text: well-formed, nothing but the map's own elements.
+    from xml.etree import ElementTree
+
+    from tests.test_pages import svg_maps
+
+    for svg in svg_maps(at):
+        root = ElementTree.fromstring(svg)
+        assert {e.tag.split("}")[-1] for e in root.iter()} <= {"svg", "title", "path", "circle", "text"}
+        assert not any(name.startswith("on") or "href" in name for e in root.iter() for name in e.attrib)

@@ -90,9 +90,19 @@ def svg_maps(at: AppTest) -> list[str]:
             if e.proto.component_name.endswith("xinfang_svg_map")]
 
 
+def shown_frame(element):
+    """A table as it reads on the page: a column of coloured labels (one-label lists) as text."""
+    value = element.value
+    frame = getattr(value, "data", value).copy()
+    for column in frame.columns:
+        if len(frame) and all(isinstance(v, (list, tuple)) or hasattr(v, "tolist")
+                              for v in frame[column]):
+            frame[column] = ["、".join(map(str, list(v))) for v in frame[column]]
+    return frame
+
+
 def _board(at: AppTest):
-    value = at.dataframe[0].value
-    return getattr(value, "data", value)
+    return shown_frame(at.dataframe[0])
 
 
 def test_map_page_counts_and_battle_table(app_db):
@@ -404,7 +414,7 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
         write_setting(conn, "as_of", DAY.isoformat())
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/alerts.py")
-    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    table = shown_frame(at.dataframe[0])
     first = table.iloc[0]
     assert (first["级别"], first["类型"], first["地点"], first["问题"], first["实际"]) == (
         "告警", "同类聚集", "一镇", "环境保护", 8)

@@ -2,9 +2,14 @@
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
+
+from ui.labels import SUPERVISION_COLOURS
 
 
 MISSING = ""  # what a missing value shows as in every table
+# A key case's supervision colour (状态: 红, 黄, ...) -> its CSS colour, for coloured_labels.
+STATUS_COLOURS = {label: "#%02x%02x%02x" % rgb for rgb, label, _meaning in SUPERVISION_COLOURS.values()}
 
 
 def show_table(slot, table, empty_text: str, **kwargs):
@@ -16,3 +21,13 @@ def show_table(slot, table, empty_text: str, **kwargs):
         slot.info(empty_text)
         return None
     return slot.dataframe(table, **{"placeholder": MISSING, **kwargs})
+
+
+def coloured_labels(frame: pd.DataFrame, column: str, colours: dict[str, str],
+                    width: int | str | None = None) -> dict:
+    """Shows `column`'s values as labels in their colours (value -> CSS colour) without a pandas
+    Styler, which formats every cell of the table again at every run of the page (a second for a
+    few thousand rows): the column becomes one-label lists. Returns its column_config entry."""
+    frame[column] = [[value] if isinstance(value, str) and value else [] for value in frame[column]]
+    return {column: st.column_config.MultiselectColumn(
+        column, options=list(colours), color=list(colours.values()), width=width)}
