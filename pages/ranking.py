@@ -23,7 +23,7 @@ from ui.drill import open_search, params_link, ranking_reason_links, ranking_row
 from ui.downloads import download_button
 from ui.markup import md_text
 from ui.page import start_page
-from ui.tables import show_table
+from ui.tables import coloured_labels, show_table
 
 engine, filters = start_page("乡镇排名与通报")
 names = cached_query(region_names)
@@ -120,12 +120,19 @@ if parse_period(period)[1] >= today:
 ranked = int(frame["ranked"].sum())
 
 
-def reason_cases(slot, row) -> None:
-    """A button that opens the links to the cases behind a candidate's figures."""
-    with slot.popover("问题件", help="查看该单位本期的信访件和各项失分的信访件"):
-        st.markdown(f"**{md_text(row.entity_name)}**（{label}）")
-        for text, count, params in ranking_reason_links(current, level, row):
-            params_link(st, f"{text} {count:,} 件", params)
+def reason_cases(slot, row, kind: str) -> None:
+    """A button by a candidate that opens a window of links to the cases behind its figures (the
+    links are built when asked for, not for every candidate at every run)."""
+    if slot.button("问题件", key=f"reasons_{kind}_{row.entity}",
+                   help="查看该单位本期的信访件和各项失分的信访件"):
+        reason_window(row)
+
+
+@st.dialog("问题件", width="medium")
+def reason_window(row) -> None:
+    st.markdown(f"**{md_text(row.entity_name)}**（{label}）")
+    for text, count, params in ranking_reason_links(current, level, row):
+        params_link(st, f"{text} {count:,} 件", params)
 
 
 bulletin = frame[frame["bulletin"]]
@@ -139,7 +146,7 @@ with left:
         thin = f"　⚠ 样本少：{md_text(row.thin)}" if row.thin else ""
         line = st.columns([6, 1], vertical_alignment="center")
         line[0].markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}{thin}")
-        reason_cases(line[1], row)
+        reason_cases(line[1], row, "bulletin")
     if bulletin.empty:
         st.markdown("本期没有通报候选。")
     else:
@@ -150,7 +157,7 @@ with right:
     for row in supervise.itertuples():
         line = st.columns([6, 1], vertical_alignment="center")
         line[0].markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}")
-        reason_cases(line[1], row)
+        reason_cases(line[1], row, "supervise")
     if supervise.empty:
         st.markdown("本期没有连续两期处于末位区间的单位。")
 
@@ -177,19 +184,21 @@ def ranking_view() -> None:
     table = full_table.loc[keep].reset_index(drop=True)
     # No previous rank reads as a dash, never "None" (the Excel export keeps the number).
     table["排名变化"] = ["—" if pd.isna(v) else f"{int(v):+d}" if v else "0" for v in table["排名变化"]]
-    highlight = list((table["通报候选"] == "是") | (table["挂牌督办候选"] == "是"))
-    styled = table.style.apply(lambda row: [
-        "background-color:#f8d7da" if highlight[row.name] else "" for _ in row], axis=1)
+    # The candidates marked in red in their own columns (a Styler colouring whole rows formats
+    # every cell of the table again at every run).
+    marks = {**coloured_labels(table, "通报候选", {"是": "#d62728"}),
+             **coloured_labels(table, "挂牌督办候选", {"是": "#d62728"})}
     percent = st.column_config.NumberColumn(format="%.1f%%")
     picked = show_table(
-        st, styled, f"本期没有参与排名的单位（信访件都少于 {scheme.min_cases} 件）。",
+        st, table, f"本期没有参与排名的单位（信访件都少于 {scheme.min_cases} 件）。",
         hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)),
         on_select="rerun", selection_mode="single-row", key="rank_table", column_config={
+            **marks,
             **{label_: percent for label_, _b in RATE_INDICATORS.values()}, "候选稳健度": percent,
             "综合得分": st.column_config.NumberColumn(format="%.2f"),
             "排名变化": st.column_config.TextColumn(help="与上一期相比，正数为上升；—：上期未参与排名"),
         })
-    st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红底：通报或挂牌督办候选。"
+    st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红色“是”：通报或挂牌督办候选。"
                "每项指标后的“排名”为该指标单项排名。"
                "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。"
                "点选一行，在综合查询中查看其本期登记的信访件；候选单位旁的“问题件”列出各项失分的信访件。")

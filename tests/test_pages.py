@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -95,8 +96,7 @@ def shown_frame(element):
     value = element.value
     frame = getattr(value, "data", value).copy()
     for column in frame.columns:
-        if len(frame) and all(isinstance(v, (list, tuple)) or hasattr(v, "tolist")
-                              for v in frame[column]):
+        if len(frame) and all(isinstance(v, (list, tuple, np.ndarray)) for v in frame[column]):
             frame[column] = ["、".join(map(str, list(v))) for v in frame[column]]
     return frame
 
@@ -360,14 +360,21 @@ def test_ranking_page_with_period_and_weight_change(app_db):
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()
     assert not at.exception, at.exception
-    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    table = shown_frame(at.dataframe[0])
     assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
     assert list(table["通报候选"]) == ["", "是", "是"]
     assert any("进京访 1 件" in md.value for md in at.markdown)
+    # Beside each candidate, a button opens the links to the cases behind its figures.
+    button = next(b for b in at.button if b.key and b.key.startswith("reasons_bulletin_"))
+    assert not at.get("page_link") or not any("件" in link.proto.label for link in at.get("page_link"))
+    button.click().run()
+    assert not at.exception, at.exception
+    links = [link.proto.label for link in at.get("page_link")] + [md.value for md in at.markdown]
+    assert any("本期信访件" in link or "失分" in link for link in links), links
     # All the weight on satisfaction: 一镇 and 二镇 tie at 100 before deductions; 进京 costs 一镇 5.
     for key in ("timely_accept", "ontime_close", "participation", "repeat", "key_clear"):
         at.number_input(key=f"w_{key}").set_value(0.0).run()
-    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    table = shown_frame(at.dataframe[0])
     assert not at.exception
     assert table.iloc[0]["乡镇（街道）"] == "二镇" and table.iloc[0]["综合得分"] == 100.0
     assert "满意率100%" in at.info[0].value
