@@ -107,6 +107,7 @@ def demo(
     plant_clusters: int = typer.Option(0, help="额外植入的已知聚集事件个数（用于检验预警）"),
     remove: bool = typer.Option(False, "--remove", help="清除演示信访件（只删演示数据，保留导入的真实数据）"),
     finish: bool = typer.Option(False, "--finish", help="只补齐首次启动时留待后台生成的较早月份的演示数据"),
+    after: int = typer.Option(0, "--after", min=0, max=3600, help="与 --finish 同用：先等待的秒数"),
 ) -> None:
     """生成演示数据（会替换已有的演示数据，不会覆盖真实数据）；--remove 清除演示信访件。"""
     from data.demo import finish_demo, generate
@@ -125,6 +126,7 @@ def demo(
         return
     end_day = _parse_day(end, "--end")
     if finish:
+        time.sleep(after)
         try:
             started = time.perf_counter()
             written = finish_demo(_engine(url))
@@ -173,7 +175,7 @@ def serve(
                 "SELECT 1 FROM regions LIMIT 1").first():
             from data.demo import first_start
 
-            typer.echo("首次启动：正在创建数据库并生成最近三个月的演示数据……")
+            typer.echo("首次启动：正在创建数据库并生成当月和上个月的演示数据……")
             first_start(engine)
             announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
         announce_accounts(ensure_first_admin(engine))

@@ -25,7 +25,7 @@ def _engine_for(url: str) -> Engine:
     if is_default_url(url) and not fetch_frame(engine, "SELECT 1 FROM regions LIMIT 1").shape[0]:
         from data.demo import first_start
 
-        with st.spinner("首次启动：正在创建数据库、生成最近三个月的演示数据并计算汇总表……"):
+        with st.spinner("首次启动：正在创建数据库、生成当月和上个月的演示数据并计算汇总表……"):
             first_start(engine)
             announce_accounts(ensure_first_admin(engine) + add_demo_accounts(engine))
         from data.demo import finish_in_background

@@ -188,6 +188,7 @@ MAP_CSS = """
 .xf-map .dot, .xf-map .label { pointer-events: none; }
 .xf-map .pin { stroke: #fff; stroke-width: 1.5; }
 .xf-map .pin:hover { stroke: #111; stroke-width: 2.5; }
+.xf-map .pin.picked { stroke: #111; stroke-width: 3; }
 .xf-map .label { fill: #191919; text-anchor: middle; dominant-baseline: central;
   paint-order: stroke; stroke: rgba(255,255,255,0.92); stroke-width: 4px; stroke-linejoin: round;
   font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', SimHei, sans-serif; }
