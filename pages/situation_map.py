@@ -3,7 +3,6 @@ import pandas as pd
 import streamlit as st
 
 from data.database import config_value
-
 from exports.battle_table import battle_table_frame, battle_table_xlsx
 from queries.filters import add_months, month_end
 from queries.reference import region_names, scope_name
@@ -65,7 +64,9 @@ if zoomable:
         pin = obj.get("case_no")
 else:
     kind, code = parse_pick((st.session_state.get(map_key) or {}).get("picked"))
-    selected, pin = (code, None) if kind == "area" else (None, code if kind == "pin" else None)
+    if kind == "area" and code in set(areas["code"]):  # only an area of this map
+        selected = code
+    pin = code if kind == "pin" else None
 if pin is not None:
     match = board.loc[board["case_no"] == pin, "township_code"]
     selected, pin = (match.iloc[0], pin) if len(match) else (selected, None)
