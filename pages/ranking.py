@@ -188,6 +188,10 @@ def ranking_view() -> None:
     # every cell of the table again at every run).
     marks = {**coloured_labels(table, "通报候选", {"是": "#d62728"}),
              **coloured_labels(table, "挂牌督办候选", {"是": "#d62728"})}
+    # ... and beside the score, not many columns to the right.
+    order = [c for c in table.columns if c not in marks]
+    at = order.index("综合得分") + 1 if "综合得分" in order else len(order)
+    table = table[order[:at] + list(marks) + order[at:]]
     percent = st.column_config.NumberColumn(format="%.1f%%")
     picked = show_table(
         st, table, f"本期没有参与排名的单位（信访件都少于 {scheme.min_cases} 件）。",
