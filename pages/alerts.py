@@ -91,7 +91,7 @@ with right:
     areas = cached_query(township_areas, filters.scope)
     if filters.county:
         areas = areas[areas["county_code"] == filters.county]
-    map_view(alerts_svg(areas, alerts, 700, 420), 420, key="alerts_map")
+    map_view(alerts_svg(areas, alerts, 560, 420), 420, key="alerts_map")
     st.caption("红：有告警；橙：有异常；灰：无预警。乡镇区域为示意范围（演示数据）。")
 
 st.subheader("预警背后的信访件")

@@ -425,7 +425,11 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     assert (first["级别"], first["类型"], first["地点"], first["问题"], first["实际"]) == (
         "告警", "同类聚集", "一镇", "环境保护", 8)
     assert at.metric[0].value == "1 条"
-    assert len(at.dataframe[1].value) == 8 and "张三丰" not in at.dataframe[1].value.to_string()
+    # On the map: the township marked in the alert's colour, its alert as the marker's tooltip.
+    from xml.etree import ElementTree
+
+    marks = [e for e in ElementTree.fromstring(svg_maps(at)[0]).iter() if e.get("class") == "pin red"]
+    assert len(marks) == 1 and "同类聚集" in marks[0].get("data-tip") and "张三丰" not in at.dataframe[1].value.to_string()
     at.number_input(key="a_min").set_value(9).run()   # a stricter minimum silences it
     assert not at.exception and at.metric[0].value == "0 条"
 

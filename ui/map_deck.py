@@ -337,18 +337,22 @@ def alert_areas(areas: pd.DataFrame, alerts: pd.DataFrame) -> tuple[list[dict], 
                                                    alerts["category"], alerts["kind"],
                                                    alerts["detail"]):
         lines_of.setdefault(code, []).append(f"[{level}] {category} {kind}：{detail}")
+
+    def tip(row) -> dict:
+        lines = lines_of.get(row.code, [])
+        if len(lines) > TOOLTIP_LINES:
+            lines = lines[:TOOLTIP_LINES - 1] + [f"另有 {len(lines) - TOOLTIP_LINES + 1} 条"]
+        return tooltip_fields(row.name, *lines)
+
     features = []
     for row in areas.itertuples():
         if not row.boundary:
             continue
         level = worst.get(row.code)
-        fill = [*ALERT_COLOURS[level], 120] if level else [225, 225, 225, 200]
-        lines = lines_of.get(row.code, [])
-        if len(lines) > TOOLTIP_LINES:
-            lines = lines[:TOOLTIP_LINES - 1] + [f"另有 {len(lines) - TOOLTIP_LINES + 1} 条"]
+        fill = [*ALERT_COLOURS[level], 170] if level else [225, 225, 225, 200]
         features.append({"type": "Feature", "geometry": json.loads(row.boundary),
-                         "properties": {"code": row.code, "fill": fill,
-                                        **tooltip_fields(row.name, *lines)}})
-    labels = [{"name": row.name, "lon": row.lon, "lat": row.lat}
-              for row in areas.itertuples() if row.code in worst]
+                         "properties": {"code": row.code, "fill": fill, **tip(row)}})
+    # With or without a boundary: the alerted townships' names, levels and tooltips.
+    labels = [{"name": row.name, "lon": row.lon, "lat": row.lat, "level": worst[row.code],
+               "tip": tip(row)} for row in areas.itertuples() if row.code in worst]
     return features, labels

@@ -186,6 +186,7 @@ MAP_CSS = """
 .xf-map .area.picked { stroke: #111; stroke-width: 3; }
 .xf-map .outline { fill: none; stroke: #3c3c3c; pointer-events: none; stroke-linejoin: round; }
 .xf-map .dot, .xf-map .label { pointer-events: none; }
+.xf-map .label.beside { text-anchor: start; }
 .xf-map .pin { stroke: #fff; stroke-width: 1.5; }
 .xf-map .pin:hover { stroke: #111; stroke-width: 2.5; }
 .xf-map .pin.picked { stroke: #111; stroke-width: 3; }
@@ -297,9 +298,22 @@ def situation_svg(township_geo: list[dict], county_geo: list[dict], labels: list
     return svg_document(projection, layers, title)
 
 
+ALERT_MARKS = {"告警": "red", "异常": "yellow"}  # the pins' colour classes
+
+
 def alerts_svg(areas: pd.DataFrame, alerts: pd.DataFrame, width: int, height: int) -> str:
-    """Townships in grey, alerted ones in their level's colour with their names."""
+    """Townships in grey, alerted ones in their level's colour, with a marker in that colour (a
+    town's street office is too small to see coloured) and their names beside it."""
     features, labels = alert_areas(areas, alerts)
     projection = Projection.fit(bounds_of(areas), width, height)
-    return svg_document(projection, [areas_svg(features, projection, pick=False),
-                                     labels_svg(labels, projection, 14, 700)], "预警分布图")
+    marks = []
+    for label in labels:
+        if label.get("lon") is None or label.get("lat") is None:
+            continue
+        x, y = projection.xy(float(label["lon"]), float(label["lat"]))
+        marks.append(f'<circle class="pin {ALERT_MARKS[label["level"]]}" cx="{x:.1f}" cy="{y:.1f}" '
+                     f'r="5" data-tip="{_tip(label["tip"])}"/>')
+    names = [part.replace('class="label"', 'class="label beside"', 1).replace(
+        ' x="', ' dx="8" x="', 1) for part in labels_svg(labels, projection, 12, 700)]
+    return svg_document(projection, [areas_svg(features, projection, pick=False), marks, names],
+                        "预警分布图")
