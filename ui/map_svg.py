@@ -156,15 +156,17 @@ def pins_svg(pins: list[dict], projection: Projection) -> list[str]:
     return parts
 
 
+def _placed(items: list[dict], projection: Projection):
+    """(item, x, y) of the items that have a position."""
+    for item in items:
+        if item.get("lon") is not None and item.get("lat") is not None:
+            yield (item, *projection.xy(float(item["lon"]), float(item["lat"])))
+
+
 def labels_svg(labels: list[dict], projection: Projection, size: int, weight: int) -> list[str]:
-    parts = []
-    for label in labels:
-        if label.get("lon") is None or label.get("lat") is None:
-            continue
-        x, y = projection.xy(float(label["lon"]), float(label["lat"]))
-        parts.append(f'<text class="label" x="{x:.1f}" y="{y:.1f}" font-size="{size}" '
-                     f'font-weight="{weight}">{_attr(label["name"])}</text>')
-    return parts
+    return [f'<text class="label" x="{x:.1f}" y="{y:.1f}" font-size="{size}" '
+            f'font-weight="{weight}">{_attr(label["name"])}</text>'
+            for label, x, y in _placed(labels, projection)]
 
 
 def svg_document(projection: Projection, layers: list[list[str]], title: str) -> str:
@@ -306,13 +308,8 @@ def alerts_svg(areas: pd.DataFrame, alerts: pd.DataFrame, width: int, height: in
     town's street office is too small to see coloured) and their names beside it."""
     features, labels = alert_areas(areas, alerts)
     projection = Projection.fit(bounds_of(areas), width, height)
-    marks = []
-    for label in labels:
-        if label.get("lon") is None or label.get("lat") is None:
-            continue
-        x, y = projection.xy(float(label["lon"]), float(label["lat"]))
-        marks.append(f'<circle class="pin {ALERT_MARKS[label["level"]]}" cx="{x:.1f}" cy="{y:.1f}" '
-                     f'r="5" data-tip="{_tip(label["tip"])}"/>')
+    marks = [f'<circle class="pin {ALERT_MARKS[label["level"]]}" cx="{x:.1f}" cy="{y:.1f}" r="5" '
+             f'data-tip="{_tip(label["tip"])}"/>' for label, x, y in _placed(labels, projection)]
     names = [part.replace('class="label"', 'class="label beside"', 1).replace(
         ' x="', ' dx="8" x="', 1) for part in labels_svg(labels, projection, 12, 700)]
     return svg_document(projection, [areas_svg(features, projection, pick=False), marks, names],
