@@ -78,6 +78,10 @@ def test_dispatch_key_case_rows_open_their_case_files(app_db):
 
 def test_ranking_candidates_list_the_cases_behind_their_figures(app_db):
     at = ranking_of_the_first_quarter()
+    # The links are built when the candidate's 问题件 button is clicked, in a window of their own.
+    assert not any("件" in link.proto.label for link in at.get("page_link"))
+    at.button(key="reasons_bulletin_100100001").click().run()
+    assert not at.exception, at.exception
     links = [link.proto.label for link in at.get("page_link")]
     # 一镇 is a candidate for its 进京访 (C1): its links count what the ranking counted
     assert "进京访 1 件" in links and "本期信访件 4 件" in links and "重点案件未销号 1 件" in links
