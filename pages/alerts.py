@@ -7,7 +7,7 @@ import streamlit as st
 from queries.alerts import AlertSettings, alert_cases, all_alerts
 from queries.reference import region_names
 from queries.situation_map import township_areas
-from ui.database import cached_query
+from ui.database import cached_query, demo_pending
 from ui.drill import alert_params, open_search, params_link
 from ui.personal import petitioner_panel
 from ui.map_svg import alerts_svg, map_view
@@ -54,6 +54,9 @@ settings = replace(defaults, cluster_alert_p=alert_p, cluster_anomaly_p=max(anom
                    jump_anomaly_pct=min(jump_anomaly, jump_alert), jump_min_count=int(jump_min),
                    repeat_min_cases=int(repeat_min))
 
+if demo_pending():  # each township's baseline year is still mostly unwritten
+    st.info("演示数据的更早月份还在后台补齐：各乡镇过去一年的对照基线尚不完整，此时的同类聚集预警偏多，"
+            "补齐后（一两分钟）刷新页面即为正常结果。")
 at = replace(filters, start=day, end=day, as_of=day)
 alerts = cached_query(all_alerts, at, settings)
 levels = alerts["level"].value_counts()

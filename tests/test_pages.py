@@ -429,9 +429,20 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     from xml.etree import ElementTree
 
     marks = [e for e in ElementTree.fromstring(svg_maps(at)[0]).iter() if e.get("class") == "pin red"]
-    assert len(marks) == 1 and "同类聚集" in marks[0].get("data-tip") and "张三丰" not in at.dataframe[1].value.to_string()
+    assert len(marks) == 1 and "同类聚集" in marks[0].get("data-tip")
+    assert len(at.dataframe[1].value) == 8 and "张三丰" not in at.dataframe[1].value.to_string()
+    assert not any("对照基线尚不完整" in i.value for i in at.info)  # a complete database
     at.number_input(key="a_min").set_value(9).run()   # a stricter minimum silences it
     assert not at.exception and at.metric[0].value == "0 条"
+    # While a first start's earlier months are still being written, the page says why the
+    # clusters are too many.
+    with engine.begin() as conn:
+        write_setting(conn, "demo_pending_before", "2025-01-01")
+    from ui.database import clear_cached_queries
+
+    clear_cached_queries()  # as a new server would: the database's facts read afresh
+    at = run_app("pages/alerts.py")
+    assert any("对照基线尚不完整" in i.value for i in at.info)
 
 
 def test_import_page_validates_then_writes(tmp_path, monkeypatch):

@@ -82,6 +82,11 @@ def data_as_of() -> date:
     return _current_facts()[1]
 
 
+def demo_pending() -> bool:
+    """Whether the demo's earlier months are still being written (a first start's first minutes)."""
+    return _current_facts()[2]
+
+
 def show_demo_banner() -> None:
     if _current_facts()[0]:
         st.warning("**演示数据**：当前显示的是系统生成的演示辖区和案件，并非真实信访数据；"
