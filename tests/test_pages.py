@@ -240,8 +240,6 @@ def _draw_boundaries(engine) -> None:
 def test_map_density_layer_is_named_for_what_it_draws(app_db):
     """The layer toggle says 案件密度 (dots per grid cell); switched on, the areas lose their
     colour and the legend gives each shade's count of cases per cell."""
-    import json
-
     _draw_boundaries(app_db)
     at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
     labels = [t.label for t in at.toggle]
