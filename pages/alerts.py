@@ -10,6 +10,7 @@ from queries.situation_map import township_areas
 from ui.database import cached_query, demo_pending
 from ui.drill import alert_params, open_search, params_link
 from ui.personal import petitioner_panel
+from ui.map_deck import ALERT_COLOURS
 from ui.map_svg import alerts_svg, map_view
 from ui.page import start_page
 from ui.tables import MISSING, coloured_labels, show_table
@@ -79,7 +80,8 @@ with left:
     if len(table) > SHOWN_ALERTS:  # ranked by severity: the most severe first
         st.caption(f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
     shown = table.head(SHOWN_ALERTS).copy()
-    level = coloured_labels(shown, "级别", {"告警": "#d62728", "异常": "#f09600"})
+    level = coloured_labels(shown, "级别", {name: "#%02x%02x%02x" % rgb
+                                             for name, rgb in ALERT_COLOURS.items()})
     picked = show_table(st, shown, f"{day:%Y-%m-%d} 没有预警。", hide_index=True, placeholder=MISSING,
                         width="stretch", height=420, on_select="rerun", selection_mode="single-row",
                         key="alert_table", column_config={

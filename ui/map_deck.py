@@ -199,12 +199,9 @@ def pin_records(board: pd.DataFrame, township_names: dict[str, str],
                         "lon": float(row.lon), "lat": float(row.lat),
                         "color": [*rgb, 140 if row.colour == "green" else 245],
                         "radius": small if row.colour == "green" else large, **tip,
-                        "colour": row.colour, "order": PIN_ORDER[row.colour]})
+                        "colour": row.colour})
     # Crossed-off pins small and underneath; the urgent ones last, so on top.
-    records.sort(key=lambda r: r["order"])
-    for record in records:
-        del record["order"]
-    return records
+    return sorted(records, key=lambda r: PIN_ORDER[r["colour"]])
 
 
 def county_features(counties: pd.DataFrame) -> list[dict]:

@@ -163,8 +163,11 @@ def _placed(items: list[dict], projection: Projection):
             yield (item, *projection.xy(float(item["lon"]), float(item["lat"])))
 
 
-def labels_svg(labels: list[dict], projection: Projection, size: int, weight: int) -> list[str]:
-    return [f'<text class="label" x="{x:.1f}" y="{y:.1f}" font-size="{size}" '
+def labels_svg(labels: list[dict], projection: Projection, size: int, weight: int,
+               beside: bool = False) -> list[str]:
+    """Names centred on their point, or (beside) starting just right of it."""
+    kind, shift = ("label beside", ' dx="8"') if beside else ("label", "")
+    return [f'<text class="{kind}" x="{x:.1f}" y="{y:.1f}"{shift} font-size="{size}" '
             f'font-weight="{weight}">{_attr(label["name"])}</text>'
             for label, x, y in _placed(labels, projection)]
 
@@ -310,7 +313,6 @@ def alerts_svg(areas: pd.DataFrame, alerts: pd.DataFrame, width: int, height: in
     projection = Projection.fit(bounds_of(areas), width, height)
     marks = [f'<circle class="pin {ALERT_MARKS[label["level"]]}" cx="{x:.1f}" cy="{y:.1f}" r="5" '
              f'data-tip="{_tip(label["tip"])}"/>' for label, x, y in _placed(labels, projection)]
-    names = [part.replace('class="label"', 'class="label beside"', 1).replace(
-        ' x="', ' dx="8" x="', 1) for part in labels_svg(labels, projection, 12, 700)]
-    return svg_document(projection, [areas_svg(features, projection, pick=False), marks, names],
+    return svg_document(projection, [areas_svg(features, projection, pick=False), marks,
+                                     labels_svg(labels, projection, 12, 700, beside=True)],
                         "预警分布图")
