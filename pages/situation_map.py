@@ -30,7 +30,7 @@ PAGE_COLUMNS = ["状态", "信访件编号", "属地", "包案领导", "责任�
 engine, filters = start_page("挂图作战")
 names = cached_query(region_names)
 
-controls = st.columns([2, 2, 1, 1, 1])
+controls = st.columns([1.5, 1.5, 1, 1, 1])
 metric = controls[0].selectbox("区域着色指标", list(METRICS), format_func=lambda m: METRICS[m][0],
                                key="map_metric", placeholder="请选择")
 latest = filters.as_of
