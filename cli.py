@@ -337,6 +337,8 @@ def bench(
     seed: int = typer.Option(20240601, help="生成数据时的随机种子"),
     sessions: int = typer.Option(20, help="同时浏览的会话数"),
     walk_seconds: int = typer.Option(120, help="多会话同时浏览的时长（秒）"),
+    think_seconds: float = typer.Option(10.0, help="多会话浏览时每页平均停留的秒数（各次在一半到一倍半"
+                                        "之间随机）；0 为不停留，连续切换页面"),
     import_rows: int = typer.Option(100_000, help="计时导入的清单行数"),
     only: Optional[str] = typer.Option(None, help="只测其中几项，逗号分隔：pages,search,browser,"
                                        "concurrent,import,first_start（pages 含 search）"),
@@ -373,7 +375,8 @@ def bench(
         parts = tuple(p.strip() for p in only.split(",")) if only else (
             "pages", "browser", "concurrent", "import", "first_start")
         result = bench_module.run(url, cases, engine.dialect.name, sessions=sessions,
-                                  walk_seconds=walk_seconds, import_rows=import_rows, parts=parts)
+                                  walk_seconds=walk_seconds, think_seconds=think_seconds,
+                                  import_rows=import_rows, parts=parts)
     except (DatabaseError, ValueError, RuntimeError) as exc:
         _fail(str(exc))
     if as_json:

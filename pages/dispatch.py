@@ -1,8 +1,6 @@
 """月度调度: the monthly dispatch review and its meeting pack."""
 from dataclasses import replace
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from data import audit
@@ -17,6 +15,7 @@ from queries.filters import add_months, month_label, parse_month
 from queries.search import MAX_CASE_NOS
 from queries.reference import case_date_range, read_number_setting, region_names, scope_name
 from ui.cards import figure_card
+from ui.charts import show_chart
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button
@@ -27,7 +26,7 @@ from ui.formatting import count_text, yoy_count_text
 from ui.markup import md_text
 from ui.page import start_page
 from ui.tables import STATUS_COLOURS, coloured_labels, show_table
-from ui.trends import count_notes
+from ui.trends import backlog_chart, count_notes, flows_chart
 
 TARGET_KEY = "dispatch_backlog_target"
 SHOWN_OVERDUE = 1000  # rows of the overdue list drawn on the page; the meeting pack has all
@@ -161,35 +160,11 @@ with st.expander("存量目标"):
         clear_cached_queries()
         st.rerun()
 year = count_notes(review.year, today)
-order = list(dict.fromkeys(year["month_text"]))
-month_x = alt.X("month_text:O", title=None, sort=order, axis=alt.Axis(labelAngle=0))
-flows = year.melt(["report_month", "month_text", "note"], ["new_count", "closed_count"], "series", "count")
-flows["series"] = flows["series"].map({"new_count": "新增", "closed_count": "办结"})
-bars = alt.Chart(flows).mark_bar().encode(
-    x=month_x, xOffset="series:N", opacity=alt.condition("datum.note == ''", alt.value(1.0),
-                                                         alt.value(0.45)),
-    y=alt.Y("count:Q", title="件数"),
-    color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["新增", "办结"],
-                                                            range=["#d9822b", "#2f6db5"]),
-                    legend=alt.Legend(orient="bottom")),
-    tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("series:N", title="项目"),
-             alt.Tooltip("count:Q", title="件数", format=","), alt.Tooltip("note:N", title="说明")])
-partial = alt.Chart(year[year["note"] != ""]).mark_text(dy=-6, baseline="bottom", color="#8a5a00").encode(
-    x=month_x, y=alt.Y("new_count:Q"), text="note:N")
-backlog = alt.Chart(year).mark_line(point=True, color="#6b2e8f").encode(
-    x=month_x, y=alt.Y("backlog_end_count:Q", title="月末存量（件）"),
-    tooltip=[alt.Tooltip("report_month:N", title="月份"),
-             alt.Tooltip("backlog_end_count:Q", title="月末存量", format=","),
-             alt.Tooltip("note:N", title="说明")])
-layers = [backlog]
-if target:
-    layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
-        color="#c0392b", strokeDash=[6, 4]).encode(y="target:Q"))
 left, right = st.columns(2)
 left.markdown("**每月新增与办结**")
-left.altair_chart((bars + partial).properties(height=300), width="stretch")
+show_chart(left, flows_chart, year)
 right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
-right.altair_chart(alt.layer(*layers).properties(height=300), width="stretch")
+show_chart(right, backlog_chart, year, target)
 
 jurisdiction = cached_query(scope_name, filters.scope)
 downloads = st.columns([1, 1, 3])

@@ -1,5 +1,4 @@
 """总览: headline figures for the filtered period with 同比, the monthly trend, figures per area."""
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -8,12 +7,13 @@ from queries.overview import area_breakdown, headline_figures, monthly_trend
 from queries.reference import region_names
 from ui.database import cached_query
 from ui.cards import figure_card
+from ui.charts import show_chart
 from ui.drill import SEARCH_PAGE, search_link, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
 from ui.tables import MISSING
-from ui.trends import count_notes, rate_chart, rate_points
+from ui.trends import count_notes, rate_chart, rate_points, volume_chart
 
 engine, filters = start_page("总览")
 names = cached_query(region_names)
@@ -77,29 +77,15 @@ else:
     left, right = st.columns(2)
     volume = count_notes(trend[["report_month", "case_count", "year_earlier_case_count"]],
                          filters.as_of)
-    order = list(dict.fromkeys(volume["month_text"]))
-    x = alt.X("month_text:O", title=None, sort=order, axis=alt.Axis(labelAngle=0))
-    tips = [alt.Tooltip("report_month:N", title="月份"),
-            alt.Tooltip("case_count:Q", title="本期件数", format=","),
-            alt.Tooltip("year_earlier_case_count:Q", title="上年同期件数", format=","),
-            alt.Tooltip("note:N", title="说明")]
-    bars = alt.Chart(volume).mark_bar().encode(
-        x=x, y=alt.Y("case_count:Q", title="信访件数"), tooltip=tips,
-        color=alt.condition("datum.note == ''", alt.value("#2f6db5"), alt.value("#a9c1e3")))
-    line = alt.Chart(volume).mark_line(color="#e08a2c", point=True, strokeDash=[5, 3]).encode(
-        x=x, y="year_earlier_case_count:Q", tooltip=tips)
-    partial = alt.Chart(volume[volume["note"] != ""]).mark_text(
-        dy=-6, baseline="bottom", color="#8a5a00", fontSize=12).encode(
-        x=x, y="case_count:Q", text="note:N")
     left.markdown("**信访件数（柱：本期，浅色柱为本月至今；虚线：上年同期）**")
-    left.altair_chart((bars + line + partial).properties(height=320), width="stretch")
+    show_chart(left, volume_chart, volume)
 
     points = rate_points(trend, {"timely_accept": "及时受理率", "ontime_close": "按期办结率",
                                  "satisfaction": "满意率"}, filters.as_of)
     right.markdown(f"**三率走势（红虚线：满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%；"
                    f"空心点：本月至今或分母不足 {defaults.TREND_MIN_DENOMINATOR} 件）**")
-    right.altair_chart(rate_chart(points, defaults.SATISFACTION_TARGET_PCT, {
-        "及时受理率": "#7a4fa3", "按期办结率": "#2f6db5", "满意率": "#1e7b34"}), width="stretch")
+    show_chart(right, rate_chart, points, defaults.SATISFACTION_TARGET_PCT, {
+        "及时受理率": "#7a4fa3", "按期办结率": "#2f6db5", "满意率": "#1e7b34"})
 
 areas = cached_query(area_breakdown, filters)
 st.subheader("分乡镇（街道）情况" if filters.county else "分县（市、区）情况")

@@ -1,5 +1,4 @@
 """满意度: satisfaction trends, honest about sample size, with the 不满意 cases behind them."""
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -11,12 +10,13 @@ from queries.satisfaction import (
     satisfaction_trend,
 )
 from ui.cards import figure_card
+from ui.charts import show_chart
 from ui.database import cached_query
 from ui.drill import dissatisfied_params, params_link
 from ui.formatting import is_improvement, pct_text, yoy_rate_text
 from ui.page import start_page
 from ui.tables import show_table
-from ui.trends import rate_chart, rate_points
+from ui.trends import interval_chart, rate_chart, rate_points
 
 DIMENSIONS = {"county": "县（市、区）", "township": "乡镇（街道）", "category": "内容分类",
               "channel": "信访形式", "method": "评价方式"}
@@ -72,96 +72,103 @@ st.subheader("月度走势")
 points = rate_points(trend.assign(satisfaction_strict_den=trend["satisfaction_den"]), {"satisfaction": "满意率", "satisfaction_strict": "满意率（仅满意）",
                              "participation": "参评率"}, filters.as_of,
                      least=max(minimum, defaults.TREND_MIN_DENOMINATOR))
-st.altair_chart(rate_chart(points, target, {"满意率": "#2f6db5", "满意率（仅满意）": "#7fa7d9",
-                                            "参评率": "#d9822b"},
-                           band=rated[["report_month", "satisfaction_low_pct", "satisfaction_high_pct"]],
-                           height=340), width="stretch")
+show_chart(st, rate_chart, points, target, {"满意率": "#2f6db5", "满意率（仅满意）": "#7fa7d9",
+                                          "参评率": "#d9822b"},
+           band=rated[["report_month", "satisfaction_low_pct", "satisfaction_high_pct"]],
+           height=340)
 st.caption(f"浅蓝色带：满意率的 95% 置信区间；红虚线：目标 {target:.1f}%。空心点：本月至今，或评价件数"
            f"不足 {max(minimum, defaults.TREND_MIN_DENOMINATOR)} 件（样本少），不连线；各月分子、分母见鼠标提示。"
            f"上方卡片取评价件数不少于 {minimum} 件的最近月份（近期登记的信访件多数尚在办理或评价中）。")
 
 st.subheader("分项比较")
-tabs = st.tabs([f"按{label}" for label in DIMENSIONS.values()])
-for tab, (dimension, label) in zip(tabs, DIMENSIONS.items()):
-    with tab:
-        frame = cached_query(satisfaction_breakdown, filters, dimension)
-        column = frame.columns[0]
-        ranked = rank_against_target(frame, target, minimum)
-        display = pd.DataFrame({
-            "排名": ranked["rank"].astype("Int64"),
-            label: [names.get(v, v) if dimension in ("county", "township") else v
-                    for v in ranked[column]],
-            "满意率": ranked["satisfaction_pct"],
-            "区间下限": ranked["satisfaction_low_pct"],
-            "区间上限": ranked["satisfaction_high_pct"],
-            "评价件数": ranked["satisfaction_den"],
-            "不满意件数": ranked["satisfaction_den"] - ranked["satisfaction_num"],
-            "满意率（仅满意）": ranked["satisfaction_strict_pct"],
-            "参评率": ranked["participation_pct"],
-            "与目标差距（百分点）": ranked["gap_pct"].round(1),
-        })
-        if dimension == "method":  # a case not evaluated has no method: no 参评率 by method
-            display = display.drop(columns="参评率")
-        percent = st.column_config.NumberColumn(format="%.1f%%")
-        config = {k: percent for k in ("满意率", "区间下限", "区间上限", "满意率（仅满意）", "参评率")}
-        config["与目标差距（百分点）"] = st.column_config.NumberColumn(format="%+.1f")
-        config["评价件数"] = config["不满意件数"] = st.column_config.NumberColumn(format="localized")
-        config["排名"] = st.column_config.NumberColumn(format="%d", help="第 1 名满意率最高")
-        if dimension in ("county", "township"):
-            series = cached_query(satisfaction_by_area_month, filters, dimension)
-            series = series[series["satisfaction_den"] >= 5]  # a month with a handful says little
-            spark = {code: list(g.sort_values("report_month")["satisfaction_pct"])
-                     for code, g in series.groupby(column)}
-            display["月度走势"] = [spark.get(code, []) for code in ranked[column]]
-            config["月度走势"] = st.column_config.LineChartColumn(y_min=50, y_max=100)
-        grey = list(~ranked["ranked"])
-        styled = display.style.apply(
-            lambda row: ["color:#9a9a9a" if grey[row.name] else "" for _ in row], axis=1)
-        show_table(st, styled, f"所选范围内没有按{label}的评价记录。", hide_index=True, width="stretch",
-                   height=360, column_config=config)
-        st.caption(f"第 1 名满意率最高（排名越靠后越需关注）；灰色：评价不足 {minimum} 件，不参与排名。"
-                   + ("按评价方式不列参评率：未评价的信访件没有评价方式。" if dimension == "method" else ""))
-        if dimension in ("county", "township") and ranked["ranked"].any():
-            worst = ranked[ranked["ranked"]].tail(15).iloc[::-1].assign(
-                name=lambda d: [names.get(v, v) for v in d[column]])
-            dots = alt.Chart(worst).encode(y=alt.Y("name:N", sort=None, title=None))
-            st.altair_chart(
-                (dots.mark_rule(color="#7fa7d9", strokeWidth=3).encode(
-                    x=alt.X("satisfaction_low_pct:Q", title="满意率及 95% 区间（%）",
-                            scale=alt.Scale(zero=False)), x2="satisfaction_high_pct:Q")
-                 + dots.mark_point(filled=True, size=70, color="#2f6db5").encode(
-                     x="satisfaction_pct:Q",
-                     tooltip=[alt.Tooltip("name:N", title=label),
-                              alt.Tooltip("satisfaction_pct:Q", title="满意率", format=".1f"),
-                              alt.Tooltip("satisfaction_den:Q", title="评价件数")])
-                 + alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
-                     color="#c0392b", strokeDash=[6, 4]).encode(x="target:Q")).properties(
-                    height=max(200, 24 * len(worst)),
-                    title=f"满意率最低的{label}（后 {len(worst)} 名，最低的在上）"), width="stretch")
+
+
+@st.fragment
+def breakdown() -> None:
+    """Only the open tab is computed and sent (a table and a chart, not five and two); a tab
+    clicked reruns this part alone."""
+    tabs = st.tabs([f"按{label}" for label in DIMENSIONS.values()], key="sat_dimension",
+                   on_change="rerun")
+    for tab, (dimension, label) in zip(tabs, DIMENSIONS.items()):
+        if not tab.open:
+            continue
+        with tab:
+            frame = cached_query(satisfaction_breakdown, filters, dimension)
+            column = frame.columns[0]
+            ranked = rank_against_target(frame, target, minimum)
+            display = pd.DataFrame({
+                "排名": ranked["rank"].astype("Int64"),
+                label: [names.get(v, v) if dimension in ("county", "township") else v
+                        for v in ranked[column]],
+                "满意率": ranked["satisfaction_pct"],
+                "区间下限": ranked["satisfaction_low_pct"],
+                "区间上限": ranked["satisfaction_high_pct"],
+                "评价件数": ranked["satisfaction_den"],
+                "不满意件数": ranked["satisfaction_den"] - ranked["satisfaction_num"],
+                "满意率（仅满意）": ranked["satisfaction_strict_pct"],
+                "参评率": ranked["participation_pct"],
+                "与目标差距（百分点）": ranked["gap_pct"].round(1),
+            })
+            if dimension == "method":  # a case not evaluated has no method: no 参评率 by method
+                display = display.drop(columns="参评率")
+            percent = st.column_config.NumberColumn(format="%.1f%%")
+            config = {k: percent for k in ("满意率", "区间下限", "区间上限", "满意率（仅满意）", "参评率")}
+            config["与目标差距（百分点）"] = st.column_config.NumberColumn(format="%+.1f")
+            config["评价件数"] = config["不满意件数"] = st.column_config.NumberColumn(format="localized")
+            config["排名"] = st.column_config.NumberColumn(format="%d", help="第 1 名满意率最高")
+            if dimension in ("county", "township"):
+                series = cached_query(satisfaction_by_area_month, filters, dimension)
+                series = series[series["satisfaction_den"] >= 5]  # a month with a handful says little
+                spark = {code: list(g.sort_values("report_month")["satisfaction_pct"])
+                         for code, g in series.groupby(column)}
+                display["月度走势"] = [spark.get(code, []) for code in ranked[column]]
+                config["月度走势"] = st.column_config.LineChartColumn(y_min=50, y_max=100)
+            grey = list(~ranked["ranked"])
+            styled = display.style.apply(
+                lambda row: ["color:#9a9a9a" if grey[row.name] else "" for _ in row], axis=1)
+            show_table(st, styled, f"所选范围内没有按{label}的评价记录。", hide_index=True, width="stretch",
+                       height=360, column_config=config)
+            st.caption(f"第 1 名满意率最高（排名越靠后越需关注）；灰色：评价不足 {minimum} 件，不参与排名。"
+                       + ("按评价方式不列参评率：未评价的信访件没有评价方式。" if dimension == "method" else ""))
+            if dimension in ("county", "township") and ranked["ranked"].any():
+                worst = ranked[ranked["ranked"]].tail(15).iloc[::-1].assign(
+                    name=lambda d: [names.get(v, v) for v in d[column]])
+                show_chart(st, interval_chart, worst, label, target)
+
+
+breakdown()
 
 st.subheader("不满意件明细")
-pick = st.columns([1, 2])
-dimension = pick[0].selectbox("按哪一项查看", ["all", "month", *DIMENSIONS], placeholder="请选择",
-                              format_func=lambda d: {"all": "全部", "month": "登记月份"}.get(d, DIMENSIONS.get(d)),
-                              key="sat_drill_dim")
-value = None
-if dimension == "month":
-    value = pick[1].selectbox("月份", list(rated["report_month"])[::-1], key="sat_drill_value",
-                              placeholder="请选择月份")
-elif dimension != "all":
-    options = list(cached_query(satisfaction_breakdown, filters, dimension).iloc[:, 0])
-    value = pick[1].selectbox(DIMENSIONS[dimension], options, key="sat_drill_value",
-                              placeholder="请选择",
-                              format_func=lambda v: names.get(v, v))
-cases = cached_query(dissatisfied_cases, filters, None if dimension == "all" else dimension, value)
-show_table(st, pd.DataFrame({
-    "信访件编号": cases["case_no"], "登记日期": cases["received_on"], "评价日期": cases["evaluated_on"],
-    "评价方式": cases["method"], "责任单位": cases["unit_name"],
-    "属地": [names.get(t, t) for t in cases["township_code"]], "内容分类": cases["category"],
-    "信访形式": cases["channel"], "诉求摘要": cases["summary"],
-}), "所选范围内没有不满意件。", hide_index=True, width="stretch", height=360, column_config={
-    "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-    "评价日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
-st.caption(f"共 {len(cases):,} 件（最多显示 500 件，按评价日期从新到旧）。不显示信访人个人信息。")
-params_link(st, "在综合查询中查看这些不满意件（可打开案件档案）",
-            dissatisfied_params(filters, None if dimension == "all" else dimension, value))
+
+
+@st.fragment
+def dissatisfied() -> None:
+    """The cases behind the rates; choosing what to look at reruns this part alone."""
+    pick = st.columns([1, 2])
+    dimension = pick[0].selectbox("按哪一项查看", ["all", "month", *DIMENSIONS], placeholder="请选择",
+                                  format_func=lambda d: {"all": "全部", "month": "登记月份"}.get(d, DIMENSIONS.get(d)),
+                                  key="sat_drill_dim")
+    value = None
+    if dimension == "month":
+        value = pick[1].selectbox("月份", list(rated["report_month"])[::-1], key="sat_drill_value",
+                                  placeholder="请选择月份")
+    elif dimension != "all":
+        options = list(cached_query(satisfaction_breakdown, filters, dimension).iloc[:, 0])
+        value = pick[1].selectbox(DIMENSIONS[dimension], options, key="sat_drill_value",
+                                  placeholder="请选择",
+                                  format_func=lambda v: names.get(v, v))
+    cases = cached_query(dissatisfied_cases, filters, None if dimension == "all" else dimension, value)
+    show_table(st, pd.DataFrame({
+        "信访件编号": cases["case_no"], "登记日期": cases["received_on"], "评价日期": cases["evaluated_on"],
+        "评价方式": cases["method"], "责任单位": cases["unit_name"],
+        "属地": [names.get(t, t) for t in cases["township_code"]], "内容分类": cases["category"],
+        "信访形式": cases["channel"], "诉求摘要": cases["summary"],
+    }), "所选范围内没有不满意件。", hide_index=True, width="stretch", height=360, column_config={
+        "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        "评价日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    st.caption(f"共 {len(cases):,} 件（最多显示 500 件，按评价日期从新到旧）。不显示信访人个人信息。")
+    params_link(st, "在综合查询中查看这些不满意件（可打开案件档案）",
+                dissatisfied_params(filters, None if dimension == "all" else dimension, value))
+
+
+dissatisfied()

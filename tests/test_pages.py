@@ -1,6 +1,7 @@
 """AppTest of the app and of every page, on the hand-computed fixture (SQLite)."""
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -324,10 +325,14 @@ def test_satisfaction_page_and_drill_down(app_db):
     at = run_app("pages/satisfaction.py", **{"from": "2025-01", "to": "2025-03"})
     assert card(at, "2025年1月满意率") == "66.7% | 3 件评价，区间 20.8%–93.9%"
     assert card(at, "全期满意率").startswith("66.7%")
-    towns = at.dataframe[1].value
-    towns = getattr(towns, "data", towns)
+    # Only the open tab's table is drawn: by county, then (its tab clicked) by township.
+    assert [t.label for t in at.tabs] == ["按县（市、区）", "按乡镇（街道）", "按内容分类", "按信访形式",
+                                        "按评价方式"]
+    assert len(at.dataframe) == 2 and "县（市、区）" in at.dataframe[0].value.columns
+    at.session_state["sat_dimension"] = "按乡镇（街道）"
     at.number_input(key="sat_min").set_value(1).run()
-    towns = getattr(at.dataframe[1].value, "data", at.dataframe[1].value)
+    assert len(at.dataframe) == 2
+    towns = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     # Rank 1 is the best: 三镇 (0 of 1 satisfied) is last.
     assert towns.iloc[-1]["乡镇（街道）"] == "三镇" and towns.iloc[-1]["排名"] == 3
     assert towns.iloc[0]["排名"] == 1 and towns.iloc[0]["满意率"] == 100.0
@@ -404,6 +409,28 @@ def test_bigscreen_shows_map_counts_and_urgent_cases(app_db):
     # The sidebar is hidden on the projector: the page has its own way back.
     assert "退出大屏" in [link.proto.label for link in at.get("page_link")]
 
+
+
+def test_bigscreen_draws_at_the_window_size_already_reported(app_db):
+    """A size the browser reported on an earlier visit: the map is drawn at it at once, and the
+    size goes to the browser's script, which reports only a different one (no second drawing)."""
+    from ui.map_svg import unpack
+    from ui.viewport import SEEN_KEY, _valid
+
+    at = run_app(**{"from": "2025-01", "to": "2025-03"})
+    at.session_state[SEEN_KEY] = (1280, 720)
+    at.switch_page("pages/bigscreen.py").run()
+    assert not at.exception, at.exception
+    [svg_map] = [e for e in at.get("bidi_component")
+                 if e.proto.component_name.endswith("xinfang_svg_map")]
+    assert unpack(svg_map.proto.bytes)[0]["height"] == 720 - 125 - 95
+    [report] = [e for e in at.get("bidi_component")
+                if e.proto.component_name.endswith("xinfang_window_size")]
+    assert json.loads(report.proto.json) == [1280, 720]
+    # Whatever else the browser sends is not a size.
+    assert _valid([1280, 720]) == (1280, 720)
+    for junk in (None, "1280x720", [1280], [0, 720], ["a", 1], {"w": 1}, [1, 2, 3]):
+        assert _valid(junk) is None
 
 def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     from data.database import write_setting
@@ -573,3 +600,41 @@ def test_search_page_from_a_link_opens_the_case_file(app_db):
     at.selectbox(key="s_status").set_value("").run()
     assert "共 1 件" in [s.value for s in at.subheader]
     assert at.query_params["q"] in (["张某某"], "张某某")
+
+
+def _charts(at: AppTest) -> list[tuple[dict, list[pd.DataFrame]]]:
+    """Every chart on the page: its Vega-Lite specification and its datasets."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    return [(json.loads(e.proto.spec),
+             [convert_arrow_bytes_to_pandas_df(d.data.data) for d in e.proto.datasets])
+            for e in at.get("vega_lite_chart")]
+
+
+def test_charts_carry_the_figures_and_are_built_once_per_data(app_db, monkeypatch):
+    """The overview's charts as sent: the monthly counts of the fixture, the target line; the
+    specification is built again only for other data (another scope's figures)."""
+    from ui import trends
+
+    built = []
+    volume_chart = trends.volume_chart
+    monkeypatch.setattr(trends, "volume_chart",
+                        lambda frame: built.append(len(frame)) or volume_chart(frame))
+    at = run_app(**{"from": "2025-01", "to": "2025-03"})
+    charts = _charts(at)
+    assert len(charts) == 2
+    (volume_spec, volumes), (rates_spec, rates) = charts
+    assert volume_spec["layer"][0]["mark"]["type"] == "bar"
+    volume = max(volumes, key=len)
+    by_month = dict(zip(volume["report_month"], volume["case_count"]))
+    # Received in January: A1 A2 A6 B1 B2 C1 C2 C3; February: A4 B3; March: A3 A5.
+    assert by_month == {"2025-01": 8, "2025-02": 2, "2025-03": 2}
+    assert any(frame.get("text") is not None and "目标 95.0%" in list(frame["text"])
+               for frame in rates)
+    at.run()
+    assert len(_charts(at)) == 2 and built == [3]  # the first run's specification, kept
+    # Another account's scope has other figures: its own chart.
+    other = run_app(user="sanzhen_viewer", **{"from": "2025-01", "to": "2025-03"})
+    volume = max(_charts(other)[0][1], key=len)
+    shown = dict(zip(volume["report_month"], volume["case_count"]))
+    assert {m: n for m, n in shown.items() if n} == {"2025-01": 2, "2025-02": 1}  # B1 B2; B3

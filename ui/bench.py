@@ -172,7 +172,7 @@ def time_searches(engine, repeats: int = 3) -> dict:
 
 
 def run(url: str, cases: int, backend: str, sessions: int = 20, walk_seconds: int = 120,
-        import_rows: int = 100_000, parts: tuple[str, ...] = ("pages", "browser", "concurrent",
+        think_seconds: float = 10.0, import_rows: int = 100_000, parts: tuple[str, ...] = ("pages", "browser", "concurrent",
                                                              "import", "first_start")) -> dict:
     """The whole measurement: the pages' scripts in a child process and the baselines here; the
     browser alone and with `sessions` at once against a served app; a year's import; the first
@@ -194,7 +194,7 @@ def run(url: str, cases: int, backend: str, sessions: int = 20, walk_seconds: in
                 result.update(bench_browser.measure_browser(server.base, username, password))
             if "concurrent" in parts:
                 result["concurrent"] = bench_browser.measure_concurrent(
-                    server, username, password, sessions, walk_seconds)
+                    server, username, password, sessions, walk_seconds, think_seconds)
                 _judge_concurrent(result)
         finally:
             server.stop()
@@ -258,7 +258,8 @@ def table(result: dict) -> str:
                          + (f"  {page['error']}" if page.get("error") else ""))
     if "concurrent" in result:
         both = result["concurrent"]
-        lines.append(f"{both['sessions']} 个会话同时浏览 {both['seconds']} s：错误 {both['errors']} 个，"
+        lines.append(f"{both['sessions']} 个会话同时浏览 {both['seconds']} s（每页平均看 "
+                     f"{both['think_s']} s）：错误 {both['errors']} 个，"
                      f"服务峰值内存 {both['server_peak_rss_mb']:.0f} MB")
         for name, page in both["pages"].items():
             lines.append(f"  {name:<14}p50 {page['p50_s']} s  p95 {page['p95_s']} s  "

@@ -310,10 +310,14 @@ async def _signed_in(browser, base, username, password, errors) -> Session | Non
         return None
 
 
-async def _walker(session, order, stop_at, results, errors, offset):
+async def _walker(session, order, stop_at, results, errors, offset, think, pause):
+    """Walks the pages in turn from `order[offset]`; after each page, reads it for `pause()`
+    seconds (with `think` 0, goes on at once: a stress, not a meeting)."""
     if session is None:
         return
     step = offset
+    if think:
+        await asyncio.sleep(pause() / 2)  # the room does not click in step
     while time.monotonic() < stop_at:
         path = order[step % len(order)]
         step += 1
@@ -323,11 +327,20 @@ async def _walker(session, order, stop_at, results, errors, offset):
             errors.append(f"{path}：{str(exc).splitlines()[0][:120]}")
             if session.disconnected:
                 return
+        if think:
+            await asyncio.sleep(min(pause(), max(0.0, stop_at - time.monotonic())))
     await session.page.context.close()
 
 
-async def _concurrent(base, username, password, sessions, seconds) -> dict:
+async def _concurrent(base, username, password, sessions, seconds, think) -> dict:
+    import random
+
     from playwright.async_api import async_playwright
+
+    draw = random.Random(think * 1000 + sessions)
+
+    def pause() -> float:
+        return draw.uniform(think / 2, think * 1.5)
 
     order = list(PAGE_TEXTS)
     results: dict[str, list[float]] = {path: [] for path in order}
@@ -339,7 +352,7 @@ async def _concurrent(base, username, password, sessions, seconds) -> dict:
         signed = await asyncio.gather(*[_signed_in(browser, base, username, password, errors)
                                         for _ in range(sessions)])
         stop_at = time.monotonic() + seconds
-        await asyncio.gather(*[_walker(session, order, stop_at, results, errors, i)
+        await asyncio.gather(*[_walker(session, order, stop_at, results, errors, i, think, pause)
                                for i, session in enumerate(signed)])
         await browser.close()
     pages = {}
@@ -349,17 +362,20 @@ async def _concurrent(base, username, password, sessions, seconds) -> dict:
                        "p50_s": round(statistics.median(values), 3) if values else None,
                        "p95_s": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3)
                        if values else None}
-    return {"sessions": sessions, "seconds": seconds, "pages": pages, "errors": len(errors),
+    return {"sessions": sessions, "seconds": seconds, "think_s": think, "pages": pages,
+            "errors": len(errors),
             "error_samples": errors[:10]}
 
 
 def measure_concurrent(server: Server, username: str, password: str, sessions: int = 20,
-                       seconds: int = 120) -> dict:
+                       seconds: int = 120, think: float = 10.0) -> dict:
     """`sessions` signed-in tabs, each walking all pages in turn for `seconds` (the walks started
-    at different pages); per page p50/p95 settle, errors, the server's peak memory."""
+    at different pages), reading each page for `think` seconds on average (half to one and a half
+    times, at random; 0: no reading at all); per page p50/p95 settle, errors, the server's peak
+    memory."""
     server.peak_rss_mb = 0.0
     server.sample_rss()
-    result = asyncio.run(_concurrent(server.base, username, password, sessions, seconds))
+    result = asyncio.run(_concurrent(server.base, username, password, sessions, seconds, think))
     result["server_peak_rss_mb"] = server.stop_sampling()
     return result
 

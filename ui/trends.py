@@ -120,3 +120,81 @@ def count_notes(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """A monthly frame of counts with month_text and note (本月至今) for its chart."""
     frame = frame.assign(note=month_notes(frame["report_month"], as_of))
     return with_month_labels(frame)[0]
+
+
+def volume_chart(volume: pd.DataFrame) -> alt.LayerChart:
+    """Cases a month (count_notes of report_month, case_count, year_earlier_case_count): bars, the
+    unfinished month lighter and labelled, the year before as a dashed line."""
+    order = list(dict.fromkeys(volume["month_text"]))
+    x = alt.X("month_text:O", title=None, sort=order, axis=alt.Axis(labelAngle=0))
+    tips = [alt.Tooltip("report_month:N", title="月份"),
+            alt.Tooltip("case_count:Q", title="本期件数", format=","),
+            alt.Tooltip("year_earlier_case_count:Q", title="上年同期件数", format=","),
+            alt.Tooltip("note:N", title="说明")]
+    bars = alt.Chart(volume).mark_bar().encode(
+        x=x, y=alt.Y("case_count:Q", title="信访件数"), tooltip=tips,
+        color=alt.condition("datum.note == ''", alt.value("#2f6db5"), alt.value("#a9c1e3")))
+    line = alt.Chart(volume).mark_line(color="#e08a2c", point=True, strokeDash=[5, 3]).encode(
+        x=x, y="year_earlier_case_count:Q", tooltip=tips)
+    partial = alt.Chart(volume[volume["note"] != ""]).mark_text(
+        dy=-6, baseline="bottom", color="#8a5a00", fontSize=12).encode(
+        x=x, y="case_count:Q", text="note:N")
+    return (bars + line + partial).properties(height=320)
+
+
+def _month_x(year: pd.DataFrame) -> alt.X:
+    return alt.X("month_text:O", title=None, sort=list(dict.fromkeys(year["month_text"])),
+                 axis=alt.Axis(labelAngle=0))
+
+
+def flows_chart(year: pd.DataFrame) -> alt.LayerChart:
+    """New and closed cases a month (count_notes of a monthly frame), side by side."""
+    month_x = _month_x(year)
+    flows = year.melt(["report_month", "month_text", "note"], ["new_count", "closed_count"],
+                      "series", "count")
+    flows["series"] = flows["series"].map({"new_count": "新增", "closed_count": "办结"})
+    bars = alt.Chart(flows).mark_bar().encode(
+        x=month_x, xOffset="series:N",
+        opacity=alt.condition("datum.note == ''", alt.value(1.0), alt.value(0.45)),
+        y=alt.Y("count:Q", title="件数"),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=["新增", "办结"],
+                                                                range=["#d9822b", "#2f6db5"]),
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("report_month:N", title="月份"), alt.Tooltip("series:N", title="项目"),
+                 alt.Tooltip("count:Q", title="件数", format=","),
+                 alt.Tooltip("note:N", title="说明")])
+    partial = alt.Chart(year[year["note"] != ""]).mark_text(
+        dy=-6, baseline="bottom", color="#8a5a00").encode(x=month_x, y=alt.Y("new_count:Q"),
+                                                          text="note:N")
+    return (bars + partial).properties(height=300)
+
+
+def backlog_chart(year: pd.DataFrame, target: float | None) -> alt.LayerChart:
+    """Open cases at each month's end (count_notes of a monthly frame), the target as a red line."""
+    layers = [alt.Chart(year).mark_line(point=True, color="#6b2e8f").encode(
+        x=_month_x(year), y=alt.Y("backlog_end_count:Q", title="月末存量（件）"),
+        tooltip=[alt.Tooltip("report_month:N", title="月份"),
+                 alt.Tooltip("backlog_end_count:Q", title="月末存量", format=","),
+                 alt.Tooltip("note:N", title="说明")])]
+    if target:
+        layers.append(alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+            color="#c0392b", strokeDash=[6, 4]).encode(y="target:Q"))
+    return alt.layer(*layers).properties(height=300)
+
+
+def interval_chart(worst: pd.DataFrame, label: str, target: float) -> alt.LayerChart:
+    """The lowest satisfaction rates (name, satisfaction_pct and its low and high bounds, the
+    lowest first) with their 95% intervals, and the target as a red line."""
+    dots = alt.Chart(worst).encode(y=alt.Y("name:N", sort=None, title=None))
+    return (dots.mark_rule(color="#7fa7d9", strokeWidth=3).encode(
+                x=alt.X("satisfaction_low_pct:Q", title="满意率及 95% 区间（%）",
+                        scale=alt.Scale(zero=False)), x2="satisfaction_high_pct:Q")
+            + dots.mark_point(filled=True, size=70, color="#2f6db5").encode(
+                x="satisfaction_pct:Q",
+                tooltip=[alt.Tooltip("name:N", title=label),
+                         alt.Tooltip("satisfaction_pct:Q", title="满意率", format=".1f"),
+                         alt.Tooltip("satisfaction_den:Q", title="评价件数")])
+            + alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+                color="#c0392b", strokeDash=[6, 4]).encode(x="target:Q")).properties(
+        height=max(200, 24 * len(worst)),
+        title=f"满意率最低的{label}（后 {len(worst)} 名，最低的在上）")
