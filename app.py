@@ -8,6 +8,10 @@ import os
 
 import streamlit as st
 
+from ui import warmup
+
+warmup.wait()  # the pages' modules, imported while the server started (cli.py serve)
+
 from ui.auth import account_box, signed_in_account
 from ui.chrome import apply_chrome
 from ui.database import app_engine

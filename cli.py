@@ -191,6 +191,9 @@ def serve(
     # app.py routes every page with st.navigation; without this, Streamlit treats pages/ as its
     # old page folder until the first run has called st.navigation.
     PagesManager.uses_pages_directory = False
+    from ui import warmup
+
+    warmup.start()
     shown = "localhost" if address in ("0.0.0.0", "::") else address
     typer.echo(f"看板正在启动，浏览器打开 http://{shown}:{port}"
                + ("（局域网内其他电脑用本机的 IP 地址）" if address in ("0.0.0.0", "::") else "")
