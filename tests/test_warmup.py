@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import importlib.util
 import threading
 
@@ -34,6 +35,10 @@ def test_nothing_is_imported_before_the_server_runs(monkeypatch):
     monkeypatch.setattr(warmup, "_runtime_running", lambda timeout: started.wait(10))
     warmup.start()
     assert not warmup._done.is_set()  # a first page would wait here
+    frozen = gc.get_freeze_count()
     started.set()
     warmup.wait(10)
     assert imported == warmup.page_modules()
+    # What lives as long as the server is left out of the collections after every page's run.
+    assert gc.get_freeze_count() > frozen
+    gc.unfreeze()
