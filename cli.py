@@ -343,6 +343,7 @@ def bench(
     think_seconds: float = typer.Option(10.0, help="多会话浏览时每页平均停留的秒数（各次在一半到一倍半"
                                         "之间随机）；0 为不停留，连续切换页面"),
     import_rows: int = typer.Option(100_000, help="计时导入的清单行数"),
+    repeats: int = typer.Option(5, min=1, help="浏览器计时时每个页面进入的次数（取中位数）"),
     only: Optional[str] = typer.Option(None, help="只测其中几项，逗号分隔：pages,search,browser,"
                                        "concurrent,import,first_start（pages 含 search）"),
 ) -> None:
@@ -379,7 +380,7 @@ def bench(
             "pages", "browser", "concurrent", "import", "first_start")
         result = bench_module.run(url, cases, engine.dialect.name, sessions=sessions,
                                   walk_seconds=walk_seconds, think_seconds=think_seconds,
-                                  import_rows=import_rows, parts=parts)
+                                  import_rows=import_rows, repeats=repeats, parts=parts)
     except (DatabaseError, ValueError, RuntimeError) as exc:
         _fail(str(exc))
     if as_json:

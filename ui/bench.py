@@ -172,8 +172,9 @@ def time_searches(engine, repeats: int = 3) -> dict:
 
 
 def run(url: str, cases: int, backend: str, sessions: int = 20, walk_seconds: int = 120,
-        think_seconds: float = 10.0, import_rows: int = 100_000, parts: tuple[str, ...] = ("pages", "browser", "concurrent",
-                                                             "import", "first_start")) -> dict:
+        think_seconds: float = 10.0, import_rows: int = 100_000, repeats: int = 5,
+        parts: tuple[str, ...] = ("pages", "browser", "concurrent", "import", "first_start")
+        ) -> dict:
     """The whole measurement: the pages' scripts in a child process and the baselines here; the
     browser alone and with `sessions` at once against a served app; a year's import; the first
     start of a fresh copy."""
@@ -191,7 +192,8 @@ def run(url: str, cases: int, backend: str, sessions: int = 20, walk_seconds: in
         server = bench_browser.Server(url).wait()
         try:
             if "browser" in parts:
-                result.update(bench_browser.measure_browser(server.base, username, password))
+                result.update(bench_browser.measure_browser(server.base, username, password,
+                                                            repeats))
             if "concurrent" in parts:
                 result["concurrent"] = bench_browser.measure_concurrent(
                     server, username, password, sessions, walk_seconds, think_seconds)

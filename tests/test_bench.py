@@ -1,0 +1,39 @@
+"""`cli.py bench`'s browser measurements, run small: every key the JSON line promises, for every
+page, on a database the bench fills itself."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from data.database import PROJECT_DIR
+from tests.serving import require_chromium
+from ui.bench_browser import PAGE_TEXTS
+
+
+def test_browser_and_concurrent_figures(tmp_path):
+    require_chromium()
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_DIR / "cli.py"), "bench", "--cases", "2000", "--url", url,
+         "--only", "browser,concurrent", "--repeats", "1", "--sessions", "2", "--walk-seconds", "8",
+         "--think-seconds", "1", "--json"],
+        cwd=PROJECT_DIR, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["cases"] == 2000 and result["backend"] == "sqlite"
+    assert 0 < result["browser_floor_s"] < 30
+    assert set(result["browser"]) == set(PAGE_TEXTS)
+    for path, page in result["browser"].items():
+        assert "error" not in page, (path, page)
+        assert page["median_s"] > 0 and page["over_floor"] == round(
+            page["median_s"] / result["browser_floor_s"], 2)
+    both = result["concurrent"]
+    assert (both["sessions"], both["seconds"], both["think_s"]) == (2, 8, 1.0)
+    assert both["errors"] == 0, both["error_samples"]
+    assert both["server_peak_rss_mb"] > 50
+    visited = {path: page for path, page in both["pages"].items() if page["visits"]}
+    assert visited  # two sessions reading a second a page get round some pages in 8 seconds
+    for path, page in visited.items():
+        assert 0 < page["p50_s"] <= page["p95_s"]
+        assert page["p95_over_single"] == round(page["p95_s"] / result["browser"][path]["median_s"], 2)
