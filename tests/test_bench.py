@@ -32,6 +32,9 @@ def test_browser_and_concurrent_figures(tmp_path):
     assert (both["sessions"], both["seconds"], both["think_s"]) == (2, 8, 1.0)
     assert both["errors"] == 0, both["error_samples"]
     assert both["server_peak_rss_mb"] > 50
+    # The server and the browsers both worked during the walk (on the same machine's cores).
+    assert both["cpu_cores"]["server"] > 0 and both["cpu_cores"]["browsers"] > 0
+    assert both["cpu_cores"]["machine"] >= 1 and both["server_cpu_s_per_visit"] > 0
     visited = {path: page for path, page in both["pages"].items() if page["visits"]}
     assert visited  # two sessions reading a second a page get round some pages in 8 seconds
     for path, page in visited.items():

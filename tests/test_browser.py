@@ -315,3 +315,24 @@ def test_map_canvas_spans_the_main_column(server, browser):
         assert box["width"] >= 0.8 * main["width"], (width, box["width"], main["width"])
         assert box["height"] >= 600
         page.close()
+
+
+def test_satisfaction_tab_clicked_draws_its_own_table(server, browser):
+    """Only the open tab of 分项比较 is computed: clicking another draws its table (and only that
+    part of the page runs again: the trend chart above stays)."""
+    page = open_page(browser, f"{server}/satisfaction", PAGES["satisfaction"], [])
+    tables = page.locator("[data-testid='stDataFrame']")
+    assert tables.count() == 2  # by county; the dissatisfied cases
+    # The grid draws on a canvas; its text (for screen readers) names the columns.
+    assert tables.first.text_content(timeout=30_000).startswith("排名县（市、区）")
+    page.get_by_role("tab", name="按内容分类").click()
+    page.get_by_role("tab", name="按内容分类", selected=True).wait_for(timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_function(
+        "document.querySelector('[data-testid=\"stDataFrame\"]').textContent.startsWith('排名内容分类')",
+        timeout=60_000)
+    assert tables.count() == 2
+    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 1
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()

@@ -262,7 +262,10 @@ def table(result: dict) -> str:
         both = result["concurrent"]
         lines.append(f"{both['sessions']} 个会话同时浏览 {both['seconds']} s（每页平均看 "
                      f"{both['think_s']} s）：错误 {both['errors']} 个，"
-                     f"服务峰值内存 {both['server_peak_rss_mb']:.0f} MB")
+                     f"服务峰值内存 {both['server_peak_rss_mb']:.0f} MB；平均占用 CPU：服务 "
+                     f"{both['cpu_cores']['server']} 核、浏览器 {both['cpu_cores']['browsers']} 核"
+                     f"（本机 {both['cpu_cores']['machine']} 核），服务每次访问 "
+                     f"{both['server_cpu_s_per_visit']} CPU 秒")
         for name, page in both["pages"].items():
             lines.append(f"  {name:<14}p50 {page['p50_s']} s  p95 {page['p95_s']} s  "
                          f"单独的 {page.get('p95_over_single')} 倍  （{page['visits']} 次）")

@@ -141,6 +141,26 @@ def _tree(root: int) -> list[int]:
     return pids
 
 
+def _cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user and system) the processes have used so far (from /proc/<pid>/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_split(server: Server) -> dict[str, float]:
+    """CPU seconds so far of the server's process tree and of the browsers this process drives
+    (its other children: Playwright's driver and Chromium's processes)."""
+    served = set(_tree(server.process.pid))
+    ours = [pid for pid in _tree(os.getpid()) if pid not in served and pid != os.getpid()]
+    return {"server": _cpu_s(sorted(served)), "browsers": _cpu_s(ours)}
+
+
 def _rss_kb(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -332,7 +352,7 @@ async def _walker(session, order, stop_at, results, errors, offset, think, pause
     await session.page.context.close()
 
 
-async def _concurrent(base, username, password, sessions, seconds, think) -> dict:
+async def _concurrent(base, username, password, sessions, seconds, think, server) -> dict:
     import random
 
     from playwright.async_api import async_playwright
@@ -352,8 +372,10 @@ async def _concurrent(base, username, password, sessions, seconds, think) -> dic
         signed = await asyncio.gather(*[_signed_in(browser, base, username, password, errors)
                                         for _ in range(sessions)])
         stop_at = time.monotonic() + seconds
+        before, started = cpu_split(server), time.monotonic()
         await asyncio.gather(*[_walker(session, order, stop_at, results, errors, i, think, pause)
                                for i, session in enumerate(signed)])
+        after, elapsed = cpu_split(server), time.monotonic() - started
         await browser.close()
     pages = {}
     for path, values in results.items():
@@ -362,7 +384,14 @@ async def _concurrent(base, username, password, sessions, seconds, think) -> dic
                        "p50_s": round(statistics.median(values), 3) if values else None,
                        "p95_s": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3)
                        if values else None}
+    visits = sum(len(values) for values in results.values())
+    # Where the machine's time went during the walk: cores busy on average, and the server's CPU
+    # seconds per page visited (on one machine the browsers take their share of the same cores).
+    cores = {part: round((after[part] - before[part]) / elapsed, 2) for part in after}
     return {"sessions": sessions, "seconds": seconds, "think_s": think, "pages": pages,
+            "cpu_cores": {**cores, "machine": os.cpu_count()},
+            "server_cpu_s_per_visit": round((after["server"] - before["server"]) / visits, 3)
+            if visits else None,
             "errors": len(errors),
             "error_samples": errors[:10]}
 
@@ -375,7 +404,8 @@ def measure_concurrent(server: Server, username: str, password: str, sessions: i
     memory."""
     server.peak_rss_mb = 0.0
     server.sample_rss()
-    result = asyncio.run(_concurrent(server.base, username, password, sessions, seconds, think))
+    result = asyncio.run(_concurrent(server.base, username, password, sessions, seconds, think,
+                                     server))
     result["server_peak_rss_mb"] = server.stop_sampling()
     return result
 
