@@ -142,14 +142,15 @@ def _tree(root: int) -> list[int]:
 
 
 def _cpu_s(pids: list[int]) -> float:
-    """CPU seconds (user and system) the processes have used so far (from /proc/<pid>/stat)."""
+    """CPU seconds (user and system) the processes have used so far, with those of their children
+    that have ended (a browser tab's process closed during the walk): from /proc/<pid>/stat."""
     total = 0
     for pid in pids:
         try:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        total += int(fields[11]) + int(fields[12])
+        total += sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
     return total / os.sysconf("SC_CLK_TCK")
 
 
