@@ -10,11 +10,11 @@ from __future__ import annotations
 import streamlit as st
 
 from queries import defaults
+from ui import database
 
 
-@st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
-def _spec(_build, name: str, args: tuple, kwargs: tuple) -> dict:
-    spec = _build(*args, **dict(kwargs)).to_dict()
+def _build_spec(build, args: tuple, kwargs: tuple) -> dict:
+    spec = build(*args, **dict(kwargs)).to_dict()
     # Altair's default theme gives a fixed size to views without one; Streamlit sizes the chart.
     view = spec.get("config", {}).get("view", {})
     for key in ("continuousWidth", "continuousHeight"):
@@ -22,10 +22,18 @@ def _spec(_build, name: str, args: tuple, kwargs: tuple) -> dict:
     return spec
 
 
+@st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
+def _cached_spec(_build, name: str, args: tuple, kwargs: tuple) -> dict:
+    return _build_spec(_build, args, kwargs)
+
+
 def chart_spec(build, *args, **kwargs) -> dict:
-    """The Vega-Lite specification of the Altair chart build(*args, **kwargs), with its data."""
-    return _spec(build, f"{build.__module__}.{build.__qualname__}", args,
-                 tuple(sorted(kwargs.items())))
+    """The Vega-Lite specification of the Altair chart build(*args, **kwargs), with its data;
+    built afresh while `cli.py bench` times the pages with caching off (ui.database.TIMINGS)."""
+    settings = tuple(sorted(kwargs.items()))
+    if database.TIMINGS is not None:
+        return _build_spec(build, args, settings)
+    return _cached_spec(build, f"{build.__module__}.{build.__qualname__}", args, settings)
 
 
 def show_chart(slot, build, *args, **kwargs) -> None:

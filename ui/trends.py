@@ -125,8 +125,7 @@ def count_notes(frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
 def volume_chart(volume: pd.DataFrame) -> alt.LayerChart:
     """Cases a month (count_notes of report_month, case_count, year_earlier_case_count): bars, the
     unfinished month lighter and labelled, the year before as a dashed line."""
-    order = list(dict.fromkeys(volume["month_text"]))
-    x = alt.X("month_text:O", title=None, sort=order, axis=alt.Axis(labelAngle=0))
+    x = _month_x(volume)
     tips = [alt.Tooltip("report_month:N", title="月份"),
             alt.Tooltip("case_count:Q", title="本期件数", format=","),
             alt.Tooltip("year_earlier_case_count:Q", title="上年同期件数", format=","),
