@@ -30,30 +30,60 @@ top[1].caption("同类聚集：某乡镇某类问题在近 7 天或 30 天内的
                "用泊松分布计算出现这么多件的概率；概率极小即预警。越级、集体访上升：与上一周期和上年同期"
                "相比都上升超过阈值（默认告警超过 20%、异常超过 10%）才预警。重复信访：同一信访人（按身份证号散列匹配，"
                "不显示原文）就同一类问题（同人同事）多次来信来访，“问题”列为其内容分类。")
-with st.expander("预警阈值（可调整）"):
+THRESHOLDS = "alert_thresholds"  # the thresholds chosen in this session (kept while closed)
+
+
+def threshold_inputs(chosen: dict) -> dict:
+    """The thresholds' inputs, starting from `chosen`; what they now say."""
     cols = st.columns(4)
-    alert_p = cols[0].selectbox("聚集告警：出现概率低于", list(PROBABILITIES), key="a_alert_p",
-                                index=list(PROBABILITIES).index(defaults.cluster_alert_p),
-                                format_func=PROBABILITIES.get, placeholder="请选择")
-    anomaly_p = cols[1].selectbox("聚集异常：出现概率低于", list(PROBABILITIES), key="a_anom_p",
-                                  index=list(PROBABILITIES).index(defaults.cluster_anomaly_p),
-                                  format_func=PROBABILITIES.get, placeholder="请选择")
-    min_count = cols[2].number_input("聚集最少件数", value=defaults.cluster_min_count, min_value=2,
-                                     max_value=50, key="a_min")
+    options = list(PROBABILITIES)
+    picked = {
+        "cluster_alert_p": cols[0].selectbox(
+            "聚集告警：出现概率低于", options, key="a_alert_p", placeholder="请选择",
+            index=options.index(chosen["cluster_alert_p"]), format_func=PROBABILITIES.get),
+        "cluster_anomaly_p": cols[1].selectbox(
+            "聚集异常：出现概率低于", options, key="a_anom_p", placeholder="请选择",
+            index=options.index(chosen["cluster_anomaly_p"]), format_func=PROBABILITIES.get),
+        "cluster_min_count": int(cols[2].number_input(
+            "聚集最少件数", value=int(chosen["cluster_min_count"]), min_value=2, max_value=50,
+            key="a_min")),
+    }
     cols[3].caption("对照基线：该乡镇前 365 天同类件数")
     cols = st.columns(4)
-    jump_alert = cols[0].number_input("上升超过此比例告警（%）", value=defaults.jump_alert_pct, min_value=1.0,
-                                      step=5.0, key="a_jump_alert")
-    jump_anomaly = cols[1].number_input("上升超过此比例异常（%）", value=defaults.jump_anomaly_pct,
-                                        min_value=1.0, step=5.0, key="a_jump_anom")
-    jump_min = cols[2].number_input("上升最少件数", value=defaults.jump_min_count, min_value=1,
-                                    max_value=100, key="a_jump_min")
-    repeat_min = cols[3].number_input("重复信访：90 天内最少次数", value=defaults.repeat_min_cases,
-                                      min_value=2, max_value=20, key="a_repeat")
-settings = replace(defaults, cluster_alert_p=alert_p, cluster_anomaly_p=max(anomaly_p, alert_p),
-                   cluster_min_count=int(min_count), jump_alert_pct=jump_alert,
-                   jump_anomaly_pct=min(jump_anomaly, jump_alert), jump_min_count=int(jump_min),
-                   repeat_min_cases=int(repeat_min))
+    picked.update(
+        jump_alert_pct=cols[0].number_input(
+            "上升超过此比例告警（%）", value=float(chosen["jump_alert_pct"]), min_value=1.0,
+            step=5.0, key="a_jump_alert"),
+        jump_anomaly_pct=cols[1].number_input(
+            "上升超过此比例异常（%）", value=float(chosen["jump_anomaly_pct"]), min_value=1.0,
+            step=5.0, key="a_jump_anom"),
+        jump_min_count=int(cols[2].number_input(
+            "上升最少件数", value=int(chosen["jump_min_count"]), min_value=1, max_value=100,
+            key="a_jump_min")),
+        repeat_min_cases=int(cols[3].number_input(
+            "重复信访：90 天内最少次数", value=int(chosen["repeat_min_cases"]), min_value=2,
+            max_value=20, key="a_repeat")),
+    )
+    return picked
+
+
+standard = {name: getattr(defaults, name) for name in (
+    "cluster_alert_p", "cluster_anomaly_p", "cluster_min_count", "jump_alert_pct",
+    "jump_anomaly_pct", "jump_min_count", "repeat_min_cases")}
+chosen = st.session_state.get(THRESHOLDS) or standard
+# The inputs are built only while the expander is open; the choice lives in the session.
+threshold_box = st.expander("预警阈值（可调整）", key="alert_thresholds_open", on_change="rerun")
+if threshold_box.open:
+    with threshold_box:
+        chosen = threshold_inputs(chosen)
+    st.session_state[THRESHOLDS] = chosen
+if chosen != standard:
+    st.caption("预警阈值已调整（仅本次查看有效，展开上方“预警阈值”可查看或改回）。")
+settings = replace(defaults, **{**chosen,
+                                "cluster_anomaly_p": max(chosen["cluster_anomaly_p"],
+                                                         chosen["cluster_alert_p"]),
+                                "jump_anomaly_pct": min(chosen["jump_anomaly_pct"],
+                                                        chosen["jump_alert_pct"])})
 
 if demo_pending():  # each township's baseline year is still mostly unwritten
     st.info("演示数据的更早月份还在后台补齐：各乡镇过去一年的对照基线尚不完整，此时的同类聚集预警偏多，"

@@ -148,17 +148,20 @@ if len(crossed_off) or len(still_open):
 
 st.subheader(f"{review_filters.start.year}年以来：新增与办结、月末存量")
 target = cached_query(read_number_setting, TARGET_KEY)
-with st.expander("存量目标"):
-    new_target = st.number_input("月末存量目标（件，0 表示不设）", min_value=0, step=10,
-                                 value=int(target or 0), key="backlog_target")
-    may_save = current_account().may("save_scheme")
-    if st.button("保存目标", key="save_target", disabled=not may_save) and new_target != (target or 0):
-        with engine.begin() as conn:
-            write_setting(conn, TARGET_KEY, str(int(new_target)))
-            audit.record(engine, current_account().username, "scheme_change", TARGET_KEY,
-                         {"backlog_target": int(new_target)}, conn=conn)
-        clear_cached_queries()
-        st.rerun()
+target_box = st.expander("存量目标", key="backlog_target_open", on_change="rerun")
+if target_box.open:  # the input is built only while it is open
+    with target_box:
+        new_target = st.number_input("月末存量目标（件，0 表示不设）", min_value=0, step=10,
+                                     value=int(target or 0), key="backlog_target")
+        may_save = current_account().may("save_scheme")
+        if (st.button("保存目标", key="save_target", disabled=not may_save)
+                and new_target != (target or 0)):
+            with engine.begin() as conn:
+                write_setting(conn, TARGET_KEY, str(int(new_target)))
+                audit.record(engine, current_account().username, "scheme_change", TARGET_KEY,
+                             {"backlog_target": int(new_target)}, conn=conn)
+            clear_cached_queries()
+            st.rerun()
 year = count_notes(review.year, today)
 left, right = st.columns(2)
 left.markdown("**每月新增与办结**")

@@ -68,7 +68,11 @@ saved = cached_query(read_scheme)
 if "rank_scheme" not in st.session_state:
     st.session_state["rank_scheme"] = saved.to_json()
 scheme = RankingScheme.from_json(st.session_state["rank_scheme"])
-with st.expander("评分办法：权重、扣分与候选规则（可修改）", expanded=False):
+
+
+def scheme_editor(scheme: RankingScheme) -> None:
+    """The scheme's inputs (changing `scheme` in place), and saving it or going back to the
+    default."""
     st.markdown("**比率指标权重**（按权重加权平均，满分 100）")
     cols = st.columns(len(RATE_INDICATORS))
     for col, (key, (label, _better)) in zip(cols, RATE_INDICATORS.items()):
@@ -86,9 +90,6 @@ with st.expander("评分办法：权重、扣分与候选规则（可修改）",
     scheme.min_cases = int(cols[-1].number_input("参与排名最少件数", min_value=1, max_value=500,
                                                  step=1, value=int(scheme.min_cases), key="r_cases"))
     st.session_state["rank_scheme"] = scheme.to_json()
-    if sum(scheme.weights.values()) <= 0:
-        st.error("权重之和必须大于 0，已暂用默认权重。")
-        scheme.weights = RankingScheme().weights
     buttons = st.columns([1, 1, 4])
     may_save = current_account().may("save_scheme")
     if buttons[0].button("保存为本单位方案", key="save_scheme", disabled=not may_save,
@@ -105,8 +106,20 @@ with st.expander("评分办法：权重、扣分与候选规则（可修改）",
             if key.startswith(("w_", "d_", "r_")):
                 del st.session_state[key]
         st.rerun()
-    if scheme.to_json() != saved.to_json():
-        st.caption("当前方案与已保存的方案不同（仅本次查看有效，保存后才长期生效）。")
+
+
+# The inputs are built only while the expander is open (a dozen widgets, not needed on every
+# visit); the scheme lives in the session, so closing the expander keeps it.
+scheme_box = st.expander("评分办法：权重、扣分与候选规则（可修改）", key="rank_scheme_open",
+                         on_change="rerun")
+if scheme_box.open:
+    with scheme_box:
+        scheme_editor(scheme)
+if sum(scheme.weights.values()) <= 0:
+    st.error("权重之和必须大于 0，已暂用默认权重。")
+    scheme.weights = RankingScheme().weights
+if scheme.to_json() != saved.to_json():
+    st.caption("当前方案与已保存的方案不同（仅本次查看有效，保存后才长期生效）。")
 
 current = period_filters(period, today, filters)
 previous = period_filters(previous_period(period), today, filters)
@@ -241,38 +254,45 @@ for row in issued.itertuples():
     download_button(cols[3], "下载", lambda i=row.id: issued_file(engine, filters.scope, i)[1],
                     row.file_name, "已签发文件", row.doc_number, key=f"issued_{row.id}")
 
-with st.expander("签发存档：填写文号和成文日期，生成正式文件并保存"):
-    if not current_account().may("issue"):
-        st.info("只有领导和管理员可以签发存档。")
-    kinds = {"circular": f"通报（{LEVEL_NAMES[level]}，按当前评分办法）"}
-    if kind == "month":
-        kinds["report"] = "月度分析报告（范围为侧边栏所选县或全辖区）"
-    issue_kind = st.radio("文件", list(kinds), format_func=kinds.get, horizontal=True, key="issue_kind")
-    cols = st.columns(4)
-    authority = cols[0].text_input("发文机关", value=cached_query(issuing_authority), key="issue_authority")
-    doc_number = cols[1].text_input("文号", placeholder="例如 曲信联办〔2025〕12号", key="issue_number")
-    issued_on = cols[2].date_input("成文日期", value=date.today(), key="issue_date")
-    issued_by = cols[3].text_input("签发人", key="issue_by",
-                                   value=current_account().display_name or current_account().username)
-    if st.button("签发并存档", key="issue_button", type="primary",
-                 disabled=not current_account().may("issue")):
-        try:
-            if authority.strip() and authority.strip() != cached_query(issuing_authority):
-                with engine.begin() as conn:
-                    write_setting(conn, AUTHORITY_KEY, authority.strip())
-            if issue_kind == "circular":
-                issue_circular(engine, period, today, doc_number, issued_on, issued_by, scheme, level,
-                               place=filters)
+issue_box = st.expander("签发存档：填写文号和成文日期，生成正式文件并保存", key="issue_open",
+                        on_change="rerun")  # the form is built only while it is open
+if issue_box.open:
+    with issue_box:
+        if not current_account().may("issue"):
+            st.info("只有领导和管理员可以签发存档。")
+        kinds = {"circular": f"通报（{LEVEL_NAMES[level]}，按当前评分办法）"}
+        if kind == "month":
+            kinds["report"] = "月度分析报告（范围为侧边栏所选县或全辖区）"
+        issue_kind = st.radio("文件", list(kinds), format_func=kinds.get, horizontal=True,
+                              key="issue_kind")
+        cols = st.columns(4)
+        authority = cols[0].text_input("发文机关", value=cached_query(issuing_authority),
+                                       key="issue_authority")
+        doc_number = cols[1].text_input("文号", placeholder="例如 曲信联办〔2025〕12号",
+                                        key="issue_number")
+        issued_on = cols[2].date_input("成文日期", value=date.today(), key="issue_date")
+        issued_by = cols[3].text_input("签发人", key="issue_by",
+                                       value=current_account().display_name or current_account().username)
+        if st.button("签发并存档", key="issue_button", type="primary",
+                     disabled=not current_account().may("issue")):
+            try:
+                if authority.strip() and authority.strip() != cached_query(issuing_authority):
+                    with engine.begin() as conn:
+                        write_setting(conn, AUTHORITY_KEY, authority.strip())
+                if issue_kind == "circular":
+                    issue_circular(engine, period, today, doc_number, issued_on, issued_by,
+                                   scheme, level, place=filters)
+                else:
+                    issue_report(engine, period, today, doc_number, issued_on, issued_by,
+                                 place=report_place(filters.county, today, filters.scope))
+            except IssueError as exc:
+                audit.record(engine, current_account().username, "issue_document",
+                             doc_number.strip(), {"kind": issue_kind, "period": period}, "拒绝")
+                st.error(str(exc))
             else:
-                issue_report(engine, period, today, doc_number, issued_on, issued_by,
-                             place=report_place(filters.county, today, filters.scope))
-        except IssueError as exc:
-            audit.record(engine, current_account().username, "issue_document", doc_number.strip(),
-                         {"kind": issue_kind, "period": period}, "拒绝")
-            st.error(str(exc))
-        else:
-            audit.record(engine, current_account().username, "issue_document", doc_number.strip(),
-                         {"kind": issue_kind, "period": period, "issued_by": issued_by})
-            clear_cached_queries()
-            st.success("已签发并存档。")
-            st.rerun()
+                audit.record(engine, current_account().username, "issue_document",
+                             doc_number.strip(),
+                             {"kind": issue_kind, "period": period, "issued_by": issued_by})
+                clear_cached_queries()
+                st.success("已签发并存档。")
+                st.rerun()

@@ -77,3 +77,10 @@ def add_admin(engine, name: str = "city") -> None:
             "SELECT code FROM regions WHERE level IN ('city', 'county') "
             "ORDER BY CASE level WHEN 'city' THEN 0 ELSE 1 END, code").scalar()
     add_test_accounts(engine, {name: ("admin", top)})
+
+
+def open_expander(at: AppTest, key: str) -> AppTest:
+    """Opens the expander with this key, as a click on it does: its content is built only while
+    it is open."""
+    at.session_state[key] = True
+    return at.run()

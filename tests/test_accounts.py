@@ -14,7 +14,7 @@ from data import accounts
 from data.accounts import (
     FAILED, AccountError, add_account, authenticate, find_account_by_identity, get_account,
 )
-from tests.signin import PASSWORD, add_test_accounts, sign_in, signed_in_app
+from tests.signin import PASSWORD, add_test_accounts, open_expander, sign_in, signed_in_app
 
 PAGES = ["overview", "situation_map", "bigscreen", "dispatch", "satisfaction", "ranking", "alerts",
          "search", "data_import"]
@@ -179,10 +179,10 @@ def test_roles_and_permissions_on_pages(app_db):
     staff.switch_page("pages/data_import.py").run()
     assert staff.get("file_uploader") and not staff.get("button") or all(
         b.key != "remove_demo" for b in staff.button)
-    staff.switch_page("pages/ranking.py").run()
+    open_expander(staff.switch_page("pages/ranking.py"), "rank_scheme_open")
     assert staff.button(key="save_scheme").disabled
     leader = signed_in_app(user="jia_leader")
-    leader.switch_page("pages/ranking.py").run()
+    open_expander(leader.switch_page("pages/ranking.py"), "rank_scheme_open")
     assert not leader.button(key="save_scheme").disabled
     leader.button(key="save_scheme").click().run()
     assert [r[:2] for r in _audit(app_db, "scheme_change")] == [("jia_leader", "scheme_change")]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import signed_in_app
+from tests.signin import open_expander, signed_in_app
 
 
 def pick_row(at: AppTest, key: str, row: int) -> AppTest:
@@ -23,6 +23,7 @@ def ranking_of_the_first_quarter() -> AppTest:
     at.switch_page("pages/ranking.py").run()
     at.radio(key="rank_kind").set_value("quarter").run()
     at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()
     return at
@@ -92,6 +93,7 @@ def test_ranking_table_lists_the_ranked_and_names_the_others(app_db):
     at.switch_page("pages/ranking.py").run()
     at.radio(key="rank_kind").set_value("quarter").run()
     at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(4).run()  # 一镇 4 cases, 二镇 4, 三镇 3
     table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     assert sorted(table["乡镇（街道）"]) == ["一镇", "二镇"]

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.database import make_engine, migrate
 from tests.fixture_cases import load_fixture
-from tests.signin import add_test_accounts, signed_in_app
+from tests.signin import add_test_accounts, open_expander, signed_in_app
 from ui.cards import figure_card
 from ui.markup import WORD_JOINER, html_text, md_text
 
@@ -124,6 +124,7 @@ def test_hostile_township_named_in_ranking_and_map(hostile_db):
     at = run("pages/ranking.py")
     at.radio(key="rank_kind").set_value("quarter").run()
     at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()
     assert not at.exception

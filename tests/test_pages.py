@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
-from tests.signin import add_admin, add_test_accounts, sign_in, signed_in_app
+from tests.signin import add_admin, add_test_accounts, open_expander, sign_in, signed_in_app
 from ui.apptest import app_test
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/bigscreen.py", "pages/dispatch.py",
@@ -359,6 +359,7 @@ def test_ranking_page_with_period_and_weight_change(app_db):
     at = run_app("pages/ranking.py")
     at.radio(key="rank_kind").set_value("quarter").run()
     at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()
     assert not at.exception, at.exception
@@ -387,6 +388,7 @@ def test_ranking_bottom_view_worst_first(app_db):
     at = run_app("pages/ranking.py")
     at.radio(key="rank_kind").set_value("quarter").run()
     at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
     at.radio(key="rank_view").set_value("bottom").run()
     at.number_input(key="rank_n").set_value(2).run()
@@ -457,8 +459,14 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     assert len(marks) == 1 and "同类聚集" in marks[0].get("data-tip")
     assert len(at.dataframe[1].value) == 8 and "张三丰" not in at.dataframe[1].value.to_string()
     assert not any("对照基线尚不完整" in i.value for i in at.info)  # a complete database
+    assert not at.number_input  # the thresholds' inputs are built only once asked for
+    open_expander(at, "alert_thresholds_open")
     at.number_input(key="a_min").set_value(9).run()   # a stricter minimum silences it
     assert not at.exception and at.metric[0].value == "0 条"
+    at.session_state["alert_thresholds_open"] = False  # closed again: the choice stays
+    at.run()
+    assert not at.number_input and at.metric[0].value == "0 条"
+    assert any("预警阈值已调整" in c.value for c in at.caption)
     # While a first start's earlier months are still being written, the page says why the
     # clusters are too many.
     with engine.begin() as conn:
@@ -571,6 +579,7 @@ def test_ranking_page_issues_and_lists_documents(app_db):
     at = run_app("pages/ranking.py")
     at.radio(key="rank_kind").set_value("month").run()
     at.selectbox(key="rank_period").set_value("2025-03").run()
+    open_expander(at, "issue_open")
     at.text_input(key="issue_number").set_value("测信〔2025〕9号").run()
     at.text_input(key="issue_by").set_value("").run()
     at.button(key="issue_button").click().run()

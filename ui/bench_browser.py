@@ -3,8 +3,10 @@ navigation from another page of the app to settled, one session and many at once
 start of a fresh copy of the project.
 
 Settled: the page's own text is shown, Streamlit's running indicator is gone, no HTTP request is
-open, and for QUIET_S nothing has arrived on the websocket and the page's main thread has run no
-long task (a map or chart being drawn); the time is that of the last activity."""
+open, and for QUIET_S nothing has arrived on the websocket, no element of the page has changed and
+its main thread has run no long task (a map or chart being drawn); the time is that of the last
+activity, from the click. The page keeps that record itself (WATCH), so that the watching costs
+the browser nothing while the page is drawn and between two clicks (twenty tabs at once)."""
 from __future__ import annotations
 
 import asyncio
@@ -38,14 +40,70 @@ TITLES = {"overview": "总览", "map": "挂图作战", "dispatch": "月度调度
           "ranking": "乡镇排名与通报", "alerts": "事前预警", "import": "数据导入", "search": "综合查询",
           "bigscreen": "大屏（投影）", FLOOR: "基准"}
 STATUS = "[data-testid='stStatusWidget']"
-# The end of the page's last long task (main thread busy over 50 ms: a map drawn, a chart laid out),
-# in the page's own clock: activity as much as a websocket message is.
-LONG_TASKS = """
-window.__xfBusyUntil = 0;
-new PerformanceObserver(list => {
-  for (const e of list.getEntries())
-    window.__xfBusyUntil = Math.max(window.__xfBusyUntil, e.startTime + e.duration);
-}).observe({type: 'longtask', buffered: true});
+# The page's own record of its activity, in its own clock (performance.now(), ms), kept by the page
+# itself so that watching it costs the page nothing between two navigations: the last websocket
+# message, the last HTTP request started or ended and how many are open, the end of the last long
+# task (main thread busy over 50 ms: a map drawn, a chart laid out), the last change to the page's
+# elements, and the time of the last click. `__xfSettle` waits in the page until it has settled.
+WATCH = """
+(() => {
+  const watch = window.__xf = {last: 0, messages: 0, open: 0, closed: false, clicked: 0};
+  const stamp = (at) => { watch.last = Math.max(watch.last, at ?? performance.now()); };
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) stamp(e.startTime + e.duration);
+  }).observe({type: 'longtask', buffered: true});
+  new PerformanceObserver(list => {
+    for (const e of list.getEntries()) stamp(e.responseEnd);
+  }).observe({type: 'resource', buffered: true});
+  const Socket = window.WebSocket;
+  window.WebSocket = class extends Socket {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => { watch.messages += 1; stamp(); });
+      this.addEventListener('close', () => { watch.closed = true; });
+    }
+  };
+  const fetch_ = window.fetch;
+  window.fetch = function (...args) {
+    watch.open += 1; stamp();
+    return fetch_.apply(this, args).finally(() => { watch.open -= 1; stamp(); });
+  };
+  const send = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function (...args) {
+    watch.open += 1; stamp();
+    this.addEventListener('loadend', () => { watch.open -= 1; stamp(); });
+    return send.apply(this, args);
+  };
+  document.addEventListener('click', () => { watch.clicked = performance.now(); }, true);
+  // A change inside a canvas (a table's fallback content for screen readers) is never shown.
+  const track = () => new MutationObserver(records => {
+    if (records.some(r => !(r.target.closest ? r.target : r.target.parentElement)?.closest('canvas')))
+      stamp();
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true});
+  if (document.documentElement) track(); else document.addEventListener('DOMContentLoaded', track);
+  const frames = () => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const pause = (ms) => new Promise(r => setTimeout(r, ms));
+  // Seconds from `started` to the last activity before the page settled: `text` shown, no
+  // running indicator, a message since `before` messages, nothing open, and nothing at all for
+  // `quiet` ms (each look waits two animation frames: what the page draws has been drawn).
+  window.__xfSettle = async (text, started, before, quiet, timeout, status) => {
+    let readySince = null;
+    while (performance.now() - started < timeout) {
+      await pause(50);
+      await frames();
+      if (watch.closed) throw new Error('连接断开');
+      const now = performance.now();
+      const ready = watch.messages > before && watch.open === 0
+        && !document.querySelector(status) && document.body.textContent.includes(text);
+      if (!ready) { readySince = null; continue; }
+      readySince = readySince ?? now;
+      // Whatever made it ready (text shown, indicator gone) was a change, and so stamped.
+      if (now - Math.max(watch.last, readySince) >= quiet)
+        return (Math.max(watch.last, started) - started) / 1000;
+    }
+    throw new Error('timeout');
+  };
+})();
 """
 ERRORS = "[data-testid='stException'], [data-testid='stAlertContentError']"
 
@@ -173,63 +231,39 @@ def _rss_kb(pid: int) -> int:
 
 
 class Session:
-    """One browser tab with its own Streamlit session, watching its network activity."""
+    """One browser tab with its own Streamlit session. What it does is watched by the page itself
+    (WATCH): the bench only asks, once per navigation, for the time it took."""
 
     def __init__(self, page):
         self.page = page
-        self.inflight = 0
-        self.frames = 0
-        self.last = time.monotonic()
         self.disconnected = False
-        page.on("request", self._started)
-        page.on("requestfinished", self._ended)
-        page.on("requestfailed", self._ended)
-        page.on("websocket", self._socket)
 
-    def _started(self, _request) -> None:
-        self.inflight += 1
-        self.last = time.monotonic()
+    async def _messages(self) -> int:
+        return await self.page.evaluate("window.__xf.messages")
 
-    def _ended(self, _request) -> None:
-        self.inflight = max(0, self.inflight - 1)
-        self.last = time.monotonic()
+    async def settle(self, text: str, started: float, before: int) -> float:
+        """Seconds from `started` (the page's clock, ms) to the last activity before the page
+        settled, with a websocket message after the first `before` ones."""
+        from playwright.async_api import Error
 
-    def _socket(self, socket_) -> None:
-        def received(_payload):
-            self.frames += 1
-            self.last = time.monotonic()
+        try:
+            return await self.page.evaluate(
+                "([text, started, before, quiet, timeout, status]) => "
+                "window.__xfSettle(text, started, before, quiet, timeout, status)",
+                [text, started, before, QUIET_S * 1000, SETTLE_TIMEOUT_S * 1000, STATUS])
+        except Error as exc:
+            if "连接断开" in str(exc):
+                self.disconnected = True
+                raise RuntimeError("连接断开") from None
+            if "timeout" in str(exc):
+                raise RuntimeError(f"{SETTLE_TIMEOUT_S} 秒内未完成") from None
+            raise
 
-        def closed(_ws):
-            self.disconnected = True
-
-        socket_.on("framereceived", received)
-        socket_.on("close", closed)
-
-    async def settle(self, text: str, started: float, frames_before: int) -> float:
-        """Seconds from `started` to the last activity before the page settled."""
-        page = self.page
-        deadline = started + SETTLE_TIMEOUT_S
-        ready_since = None
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-            if self.disconnected:
-                raise RuntimeError("连接断开")
-            # Two animation frames: whatever the page draws (a map's canvas) has been drawn.
-            await page.evaluate("new Promise(r => requestAnimationFrame(() => "
-                                "requestAnimationFrame(r)))")
-            idle_s = await page.evaluate("(performance.now() - (window.__xfBusyUntil || 0)) / 1000")
-            self.last = max(self.last, time.monotonic() - idle_s)
-            ready = (self.frames > frames_before and self.inflight == 0
-                     and not await page.locator(STATUS).count()
-                     and await page.get_by_text(text, exact=False).count() > 0)
-            now = time.monotonic()
-            if not ready:
-                ready_since = None
-                continue
-            ready_since = ready_since or now
-            if now - max(self.last, ready_since) >= QUIET_S:
-                return max(self.last, ready_since - 0.05) - started
-        raise RuntimeError(f"{SETTLE_TIMEOUT_S} 秒内未完成")
+    async def _click(self, target) -> tuple[float, int]:
+        """Clicks `target`; the page's clock at the click and the messages before it."""
+        before = await self._messages()
+        await target.click()
+        return await self.page.evaluate("window.__xf.clicked"), before
 
     async def sign_in(self, base: str, username: str, password: str, new_password: str | None = None
                       ) -> None:
@@ -237,40 +271,38 @@ class Session:
         await page.goto(f"{base}/overview", timeout=SETTLE_TIMEOUT_S * 1000)
         await page.get_by_label("用户名").wait_for(timeout=SETTLE_TIMEOUT_S * 1000)
         await page.wait_for_function(f"!document.querySelector(\"{STATUS}\")",
-                                     timeout=SETTLE_TIMEOUT_S * 1000)
+                                     timeout=SETTLE_TIMEOUT_S * 1000, polling=100)
         if await page.get_by_role("dialog").count():  # a notice over the form
             await page.keyboard.press("Escape")
         await page.get_by_label("用户名").fill(username)
         await page.get_by_label("密码").fill(password)
-        await page.get_by_role("button", name="登录").click()
+        button = page.get_by_role("button", name="登录")
         if new_password:
+            await button.click()
             await page.get_by_label("新密码", exact=True).wait_for(timeout=SETTLE_TIMEOUT_S * 1000)
             await page.get_by_label("当前密码").fill(password)
             await page.get_by_label("新密码", exact=True).fill(new_password)
             await page.get_by_label("再次输入新密码").fill(new_password)
-            await page.get_by_role("button", name="修改密码").click()
-        frames = self.frames
-        await self.settle(PAGE_TEXTS["overview"], time.monotonic(), frames - 1)
+            button = page.get_by_role("button", name="修改密码")
+        started, before = await self._click(button)
+        await self.settle(PAGE_TEXTS["overview"], started, before - 1)
 
     async def go(self, path: str) -> float:
-        """Clicks the sidebar link to `path` and waits until it has settled; seconds."""
+        """Clicks the sidebar link to `path` and waits until it has settled; seconds from the
+        click."""
         page = self.page
         link = page.locator("a[data-testid='stSidebarNavLink']",
                             has_text=re.compile(f"^{TITLES[path]}$")).first
         if not await link.is_visible() and await page.get_by_text("退出大屏").count():
             # The 大屏 hides the sidebar: leave it by its own link first (not timed).
-            frames = self.frames
-            await page.get_by_text("退出大屏").click()
-            await self.settle(PAGE_TEXTS["overview"], time.monotonic(), frames)
+            await self.settle(PAGE_TEXTS["overview"], *await self._click(page.get_by_text("退出大屏")))
         if not await link.is_visible():
             more = page.locator("[data-testid='stSidebarNavViewButton']")
             if await more.count():
                 await more.first.click()
-        frames = self.frames
-        started = time.monotonic()
-        await link.click()
+        started, before = await self._click(link)
         seconds = await self.settle(FLOOR_TEXT if path == FLOOR else PAGE_TEXTS[path], started,
-                                    frames)
+                                    before)
         if await page.locator(ERRORS).count():
             raise RuntimeError("页面显示错误")
         return seconds
@@ -282,7 +314,7 @@ async def _launch(playwright):
 
 async def _new_session(browser) -> Session:
     context = await browser.new_context(viewport={"width": 1600, "height": 1000})
-    await context.add_init_script(LONG_TASKS)
+    await context.add_init_script(WATCH)
     return Session(await context.new_page())
 
 
