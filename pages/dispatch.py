@@ -76,98 +76,120 @@ verdict = ("存量下降、增量得到控制" if delta < 0 and s["new_count"] <
            else "存量未降，需加大化解力度")
 st.markdown(f"**本月判断：{verdict}**（新增 {int(s['new_count']):,} 件，办结 {int(s['closed_count']):,} 件）")
 
-st.subheader("责任单位办理进度")
-units = units_table(review)
-percent = st.column_config.NumberColumn(format="%.1f%%")
-count = st.column_config.NumberColumn(format="localized")
-picked_unit = show_table(
-    st, units.style.map(lambda v: "background-color:#f8d7da;color:#a00;font-weight:bold"
-                        if isinstance(v, (int, float)) and v > 0 else "", subset=["逾期未结"]),
-    "本月没有需要列出的责任单位。", hide_index=True, width="stretch", height=380,
-    column_config={"按期办结率": percent, "上月按期办结率": percent,
-                   **{c: count for c in ("本月交办", "本月办结", "其中按期", "其中逾期", "逾期未结") if c in units},
-                   "变化（百分点）": st.column_config.NumberColumn(format="%+.1f"),
-                   "平均办理天数": st.column_config.NumberColumn(format="%.1f")},
-    on_select="rerun", selection_mode="single-row", key="dispatch_units")
-st.caption("按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
-           "截至月末计算；“上月”为截至上月末的同一口径。点选一行，在综合查询中查看该单位月末逾期未结的"
-           "信访件（没有逾期的单位：本月交办的信访件）。")
-if picked_unit is not None and picked_unit.selection.rows:
-    unit = review.units.iloc[picked_unit.selection.rows[0]]
-    open_search(unit_row_params(review_filters, unit["unit_id"], unit["overdue_open_count"]))
+# The meeting's four parts, one tab each (a screen each on the projector); only the open tab is
+# built and sent to the browser, a click on another reruns the page with it.
+SECTIONS = ["责任单位办理进度", "逾期未结清单", "重点案件", "新增、办结与存量走势"]
 
-st.subheader(f"逾期未结清单（{int(s['overdue_end_count']):,} 件）")
-if s["overdue_end_count"] > len(review.overdue):
-    st.caption(f"下表显示逾期最久的 {len(review.overdue):,} 件；全部清单见下载的调度会材料。")
-overdue = overdue_table(review, names)
-picked_case = show_table(
-    st, overdue, "月末没有逾期未结的信访件。", hide_index=True, width="stretch", height=320, column_config={
-        "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        "办理期限": st.column_config.DateColumn(format="YYYY-MM-DD"),
-        "最近督办日期": st.column_config.DateColumn(format="YYYY-MM-DD")},
-    on_select="rerun", selection_mode="single-row", key="dispatch_overdue")
-if picked_case is not None and picked_case.selection.rows:
-    open_search(case_params(review_filters, overdue["信访件编号"].iloc[picked_case.selection.rows[0]]))
-elif len(overdue):
-    st.caption("点选一行，打开该件的案件档案。")
 
-st.subheader("重点案件")
-keys = key_case_table(review, names)
-cleared = cleared_this_month(review)
-left, right = st.columns([1, 2])
-left.markdown(f"**本月销号 {int(cleared.sum()):,} 件**")
-crossed_off = keys[cleared.values][["信访件编号", "属地", "包案领导", "销号日期"]]
-picked_cleared = show_table(
-    left, crossed_off, "本月没有销号的重点案件。", hide_index=True, width="stretch",
-    on_select="rerun", selection_mode="single-row", key="dispatch_cleared",
-    column_config={"信访件编号": st.column_config.TextColumn(width=145),
-                          "属地": st.column_config.TextColumn(width=90),
-                          "包案领导": st.column_config.TextColumn(width=150),
-                          "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=95)})
-still_open = keys[~cleared.values & (keys["状态"] != "绿")]
-right.markdown(f"**仍在化解 {len(still_open):,} 件**（按紧迫程度排列）")
-open_shown = still_open[["状态", "信访件编号", "属地", "包案领导", "化解时限", "剩余天数", "进度"]].copy()
-status = coloured_labels(open_shown, "状态", STATUS_COLOURS)
-picked_open = show_table(
-    right, open_shown, "没有仍在化解的重点案件。",
-    hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-    key="dispatch_key_open", column_config={
-        **status,
-        "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100, format="%d%%"),
-        "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
-for picked, table in ((picked_cleared, crossed_off), (picked_open, still_open)):
-    if picked is not None and picked.selection.rows:
-        open_search(case_params(review_filters, table["信访件编号"].iloc[picked.selection.rows[0]]))
-links = st.columns([1, 1, 3])
-for slot, table, text in ((links[0], crossed_off, "本月销号"), (links[1], still_open, "仍在化解")):
-    if 0 < len(table) <= MAX_CASE_NOS:
-        params_link(slot, f"在综合查询中查看{text}的 {len(table):,} 件",
-                    cases_params(review_filters, table["信访件编号"]))
-if len(crossed_off) or len(still_open):
-    links[2].caption("点选一行，打开该件的案件档案。")
+def units_section() -> None:
+    units = units_table(review)
+    percent = st.column_config.NumberColumn(format="%.1f%%")
+    count = st.column_config.NumberColumn(format="localized")
+    picked_unit = show_table(
+        st, units.style.map(lambda v: "background-color:#f8d7da;color:#a00;font-weight:bold"
+                            if isinstance(v, (int, float)) and v > 0 else "", subset=["逾期未结"]),
+        "本月没有需要列出的责任单位。", hide_index=True, width="stretch", height=380,
+        column_config={"按期办结率": percent, "上月按期办结率": percent,
+                       **{c: count for c in ("本月交办", "本月办结", "其中按期", "其中逾期", "逾期未结")
+                          if c in units},
+                       "变化（百分点）": st.column_config.NumberColumn(format="%+.1f"),
+                       "平均办理天数": st.column_config.NumberColumn(format="%.1f")},
+        on_select="rerun", selection_mode="single-row", key="dispatch_units")
+    st.caption("按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
+               "截至月末计算；“上月”为截至上月末的同一口径。点选一行，在综合查询中查看该单位月末逾期未结的"
+               "信访件（没有逾期的单位：本月交办的信访件）。")
+    if picked_unit is not None and picked_unit.selection.rows:
+        unit = review.units.iloc[picked_unit.selection.rows[0]]
+        open_search(unit_row_params(review_filters, unit["unit_id"], unit["overdue_open_count"]))
 
-st.subheader(f"{review_filters.start.year}年以来：新增与办结、月末存量")
-target = cached_query(read_number_setting, TARGET_KEY)
-target_box = st.expander("存量目标", key="backlog_target_open", on_change="rerun")
-if target_box.open:  # the input is built only while it is open
-    with target_box:
-        new_target = st.number_input("月末存量目标（件，0 表示不设）", min_value=0, step=10,
-                                     value=int(target or 0), key="backlog_target")
-        may_save = current_account().may("save_scheme")
-        if (st.button("保存目标", key="save_target", disabled=not may_save)
-                and new_target != (target or 0)):
-            with engine.begin() as conn:
-                write_setting(conn, TARGET_KEY, str(int(new_target)))
-                audit.record(engine, current_account().username, "scheme_change", TARGET_KEY,
-                             {"backlog_target": int(new_target)}, conn=conn)
-            clear_cached_queries()
-            st.rerun()
-year = count_notes(review.year, today)
-left, right = st.columns(2)
-left.markdown("**每月新增与办结**")
-show_chart(left, flows_chart, year)
-right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
-show_chart(right, backlog_chart, year, target)
+
+def overdue_section() -> None:
+    st.subheader(f"逾期未结清单（{int(s['overdue_end_count']):,} 件）")
+    if s["overdue_end_count"] > len(review.overdue):
+        st.caption(f"下表显示逾期最久的 {len(review.overdue):,} 件；全部清单见下载的调度会材料。")
+    overdue = overdue_table(review, names)
+    picked_case = show_table(
+        st, overdue, "月末没有逾期未结的信访件。", hide_index=True, width="stretch", height=320,
+        column_config={
+            "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "办理期限": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "最近督办日期": st.column_config.DateColumn(format="YYYY-MM-DD")},
+        on_select="rerun", selection_mode="single-row", key="dispatch_overdue")
+    if picked_case is not None and picked_case.selection.rows:
+        row = picked_case.selection.rows[0]
+        open_search(case_params(review_filters, overdue["信访件编号"].iloc[row]))
+    elif len(overdue):
+        st.caption("点选一行，打开该件的案件档案。")
+
+
+def key_cases_section() -> None:
+    keys = key_case_table(review, names)
+    cleared = cleared_this_month(review)
+    left, right = st.columns([1, 2])
+    left.markdown(f"**本月销号 {int(cleared.sum()):,} 件**")
+    crossed_off = keys[cleared.values][["信访件编号", "属地", "包案领导", "销号日期"]]
+    picked_cleared = show_table(
+        left, crossed_off, "本月没有销号的重点案件。", hide_index=True, width="stretch",
+        on_select="rerun", selection_mode="single-row", key="dispatch_cleared",
+        column_config={"信访件编号": st.column_config.TextColumn(width=145),
+                       "属地": st.column_config.TextColumn(width=90),
+                       "包案领导": st.column_config.TextColumn(width=150),
+                       "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=95)})
+    still_open = keys[~cleared.values & (keys["状态"] != "绿")]
+    right.markdown(f"**仍在化解 {len(still_open):,} 件**（按紧迫程度排列）")
+    open_shown = still_open[["状态", "信访件编号", "属地", "包案领导", "化解时限", "剩余天数",
+                             "进度"]].copy()
+    status = coloured_labels(open_shown, "状态", STATUS_COLOURS)
+    picked_open = show_table(
+        right, open_shown, "没有仍在化解的重点案件。",
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+        key="dispatch_key_open", column_config={
+            **status,
+            "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100, format="%d%%"),
+            "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    for picked, table in ((picked_cleared, crossed_off), (picked_open, still_open)):
+        if picked is not None and picked.selection.rows:
+            row = picked.selection.rows[0]
+            open_search(case_params(review_filters, table["信访件编号"].iloc[row]))
+    links = st.columns([1, 1, 3])
+    for slot, table, text in ((links[0], crossed_off, "本月销号"), (links[1], still_open, "仍在化解")):
+        if 0 < len(table) <= MAX_CASE_NOS:
+            params_link(slot, f"在综合查询中查看{text}的 {len(table):,} 件",
+                        cases_params(review_filters, table["信访件编号"]))
+    if len(crossed_off) or len(still_open):
+        links[2].caption("点选一行，打开该件的案件档案。")
+
+
+def year_section() -> None:
+    st.markdown(f"**{review_filters.start.year}年以来：每月新增与办结、月末存量**")
+    target = cached_query(read_number_setting, TARGET_KEY)
+    target_box = st.expander("存量目标", key="backlog_target_open", on_change="rerun")
+    if target_box.open:  # the input is built only while it is open
+        with target_box:
+            new_target = st.number_input("月末存量目标（件，0 表示不设）", min_value=0, step=10,
+                                         value=int(target or 0), key="backlog_target")
+            may_save = current_account().may("save_scheme")
+            if (st.button("保存目标", key="save_target", disabled=not may_save)
+                    and new_target != (target or 0)):
+                with engine.begin() as conn:
+                    write_setting(conn, TARGET_KEY, str(int(new_target)))
+                    audit.record(engine, current_account().username, "scheme_change", TARGET_KEY,
+                                 {"backlog_target": int(new_target)}, conn=conn)
+                clear_cached_queries()
+                st.rerun()
+    year = count_notes(review.year, today)
+    left, right = st.columns(2)
+    left.markdown("**每月新增与办结**")
+    show_chart(left, flows_chart, year)
+    right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
+    show_chart(right, backlog_chart, year, target)
+
+
+for tab, section in zip(st.tabs(SECTIONS, key="dispatch_section", on_change="rerun"),
+                        (units_section, overdue_section, key_cases_section, year_section)):
+    if tab.open:
+        with tab:
+            section()
 
 jurisdiction = cached_query(scope_name, filters.scope)
 downloads = st.columns([1, 1, 3])

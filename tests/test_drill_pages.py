@@ -29,12 +29,13 @@ def ranking_of_the_first_quarter() -> AppTest:
     return at
 
 
-def dispatch_of_march() -> AppTest:
-    """The dispatch review of 2025-03."""
+def dispatch_of_march(section: str) -> AppTest:
+    """The dispatch review of 2025-03, one of its tabs open (as clicked)."""
     at = signed_in_app("app.py", **{"from": "2025-03", "to": "2025-03"})
     at.switch_page("pages/dispatch.py").run()
     at.selectbox(key="dispatch_month").set_value("2025-03").run()
-    return at
+    at.session_state["dispatch_section"] = section
+    return at.run()
 
 
 def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
@@ -52,7 +53,7 @@ def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
 
 
 def test_dispatch_overdue_row_opens_the_case_file(app_db):
-    at = dispatch_of_march()
+    at = dispatch_of_march("逾期未结清单")
     pick_row(at, "dispatch_overdue", 0)
     assert "案件档案：B1" in [h.value for h in at.header]  # registered in January, still found
     assert "共 1 件" in [s.value for s in at.subheader]
@@ -69,10 +70,10 @@ def test_ranking_row_opens_the_townships_cases(app_db):
 
 
 def test_dispatch_key_case_rows_open_their_case_files(app_db):
-    at = dispatch_of_march()
+    at = dispatch_of_march("重点案件")
     pick_row(at, "dispatch_cleared", 0)  # C1, crossed off on 2025-03-05
     assert "案件档案：C1" in [h.value for h in at.header]
-    at = dispatch_of_march()
+    at = dispatch_of_march("重点案件")
     pick_row(at, "dispatch_key_open", 0)  # A2, still being resolved
     assert "案件档案：A2" in [h.value for h in at.header]
 

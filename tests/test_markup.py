@@ -118,6 +118,12 @@ def test_hostile_names_in_every_page(hostile_db):
         assert not at.exception, (page, at.exception)
         assert md_text(IMAGE) in at.caption[0].value, page
         assert_inert(bodies(at))
+    for section in ("逾期未结清单", "重点案件", "新增、办结与存量走势"):  # the dispatch's other tabs
+        at.switch_page("pages/dispatch.py")
+        at.session_state["dispatch_section"] = section
+        at.run()
+        assert not at.exception, (section, at.exception)
+        assert_inert(bodies(at))
 
 
 def test_hostile_township_named_in_ranking_and_map(hostile_db):

@@ -313,11 +313,20 @@ def test_dispatch_page_for_a_chosen_month(app_db):
     assert card(at, "月末存量") == "6 件 | 较月初减少 1 件"
     assert card(at, "新增（增量）").startswith("2 件")
     assert card(at, "逾期未结").startswith("1 件")
+    # The meeting's parts in tabs: only the open one is built (the units' progress first).
+    assert [t.label for t in at.tabs] == ["责任单位办理进度", "逾期未结清单", "重点案件", "新增、办结与存量走势"]
+    assert len(at.dataframe) == 1 and not _charts(at)
     units = at.dataframe[0].value
     units = getattr(units, "data", units)
     assert list(units["责任单位"])[:2] == ["三镇", "一镇"]
-    overdue = at.dataframe[1].value
+    at.session_state["dispatch_section"] = "逾期未结清单"
+    at.run()
+    assert len(at.dataframe) == 1
+    overdue = at.dataframe[0].value
     assert list(overdue["信访件编号"]) == ["B1"]
+    at.session_state["dispatch_section"] = "新增、办结与存量走势"
+    at.run()
+    assert not at.dataframe and len(_charts(at)) == 2
     assert at.get("download_button")
 
 

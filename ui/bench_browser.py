@@ -85,20 +85,19 @@ WATCH = """
   const pause = (ms) => new Promise(r => setTimeout(r, ms));
   // Seconds from `started` to the last activity before the page settled: `text` shown, no
   // running indicator, a message since `before` messages, nothing open, and nothing at all for
-  // `quiet` ms (each look waits two animation frames: what the page draws has been drawn).
+  // `quiet` ms. Looks every 100 ms, cheaply (a tab waiting on a busy server must not add to the
+  // load), and asks for two animation frames only once all is quiet: what the page draws has
+  // been drawn.
   window.__xfSettle = async (text, started, before, quiet, timeout, status) => {
-    let readySince = null;
     while (performance.now() - started < timeout) {
-      await pause(50);
-      await frames();
+      await pause(100);
       if (watch.closed) throw new Error('连接断开');
-      const now = performance.now();
-      const ready = watch.messages > before && watch.open === 0
-        && !document.querySelector(status) && document.body.textContent.includes(text);
-      if (!ready) { readySince = null; continue; }
-      readySince = readySince ?? now;
+      if (watch.messages <= before || watch.open > 0 || performance.now() - watch.last < quiet
+          || document.querySelector(status) || !document.body.textContent.includes(text))
+        continue;
+      await frames();
       // Whatever made it ready (text shown, indicator gone) was a change, and so stamped.
-      if (now - Math.max(watch.last, readySince) >= quiet)
+      if (performance.now() - watch.last >= quiet)
         return (Math.max(watch.last, started) - started) / 1000;
     }
     throw new Error('timeout');
