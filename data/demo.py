@@ -335,7 +335,7 @@ def finish_demo(engine: Engine) -> int:
             _insert_cases(conn, batch_id, case_columns, *rows)
             conn.execute(text("UPDATE import_batches SET row_count = row_count + :n WHERE id = :b"),
                          {"n": len(rows[0]), "b": batch_id})
-            rollups.refresh(conn, chunk)
+            rollups.refresh(conn, chunk, fresh=True)
             search_index.refresh(conn, [r[0] for r in conn.execute(text(
                 "SELECT id FROM cases WHERE received_on >= :m AND received_on < :n"),
                 {"m": month, "n": until})])

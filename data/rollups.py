@@ -279,14 +279,15 @@ ORDER BY s.cube, m.month, s.received_month, s.county_code, s.member
     _drop(conn, SCRATCH)
 
 
+ARRIVAL_KEYS = "county_code, township_code, category"
+
+
 def fill_arrivals(conn: Connection, since: date | None = None) -> None:
     """Registrations per township and category as running totals: rollup_arrivals_monthly up to
     each month's end (every month from a pair's first case to the last month), rollup_arrivals
     from the month's first day to each day (every day from the pair's first case in the month to
-    the month's end). All of them, or from the month of `since` on."""
+    the month's end). All of them, or from the month of `since` on (reading every case from then)."""
     names = ", ".join(schema.ARRIVAL_MEASURES)
-    combo = "county_code, township_code, category"
-    dialect = conn.dialect.name
     params: dict = {}
     where, seed = "1 = 1", ""
     if since is not None:
@@ -296,8 +297,25 @@ def fill_arrivals(conn: Connection, since: date | None = None) -> None:
                               ("rollup_arrivals_monthly", "month")):
             conn.execute(text(f"DELETE FROM {table} WHERE {column} >= :since"), params)
         where = "c.received_on >= :since"
-        seed = (f"UNION ALL SELECT month, {combo}, {names} FROM rollup_arrivals_monthly "
+        seed = (f"UNION ALL SELECT month, {ARRIVAL_KEYS}, {names} FROM rollup_arrivals_monthly "
                 f"WHERE month = (SELECT MAX(month) FROM rollup_arrivals_monthly WHERE month < :since)")
+    _arrivals(conn, where, params, seed)
+
+
+def merge_arrivals(conn: Connection, where: str, params: dict) -> None:
+    """Adds the cases matching `where` (alias c), none of them counted yet, to both arrival
+    tables: reads those cases only, whichever months they fall in. A running total is a sum of
+    per-day steps, and a pair's rows run from its first step to the month's (monthly: the
+    table's) end; so the new cases' own running totals, added to the rows there (rows inserted
+    where the pair had none), are exactly what a recomputation with them would give. New months
+    beyond the table's last one first get every pair's total carried forward."""
+    _arrivals(conn, where, params, merge=True)
+
+
+def _arrivals(conn: Connection, where: str, params: dict, seed: str = "", merge: bool = False
+              ) -> None:
+    names = ", ".join(schema.ARRIVAL_MEASURES)
+    dialect = conn.dialect.name
     counts = {
         "case_count": "COUNT(*)",
         "collective_count": "SUM(CASE WHEN c.is_collective THEN 1 ELSE 0 END)",
@@ -313,32 +331,45 @@ FROM cases c WHERE {where}
 GROUP BY c.received_on, COALESCE(c.county_code, ''), COALESCE(c.township_code, ''), c.category""",
           params)
     _temp(conn, "arrival_months", f"""
-SELECT month, {combo}, {', '.join(f'SUM({m}) AS {m}' for m in schema.ARRIVAL_MEASURES)}
-FROM arrival_steps GROUP BY month, {combo}
+SELECT month, {ARRIVAL_KEYS}, {', '.join(f'SUM({m}) AS {m}' for m in schema.ARRIVAL_MEASURES)}
+FROM arrival_steps GROUP BY month, {ARRIVAL_KEYS}
 {seed}""", params)
     first, last = conn.execute(text("SELECT MIN(received_on), MAX(received_on) FROM arrival_steps")).one()
-    known = conn.execute(text("SELECT MAX(month) FROM rollup_arrivals_monthly")).scalar()
+    known = as_date(conn.execute(text("SELECT MAX(month) FROM rollup_arrivals_monthly")).scalar())
     if first is not None:
-        last_day = month_end(max(as_date(last), as_date(known) or date.min))
-        _calendar(conn, as_date(first).replace(day=1), last_day)
+        last_month = max(as_date(last).replace(day=1), known or date.min)
+        _calendar(conn, as_date(first).replace(day=1), month_end(last_month))
+        if merge and known is not None and known < last_month:
+            conn.execute(text(f"""
+INSERT INTO rollup_arrivals_monthly (month, {ARRIVAL_KEYS}, {names})
+SELECT m.month, {', '.join('r.' + c for c in ARRIVAL_KEYS.split(', '))},
+       {', '.join('r.' + m for m in schema.ARRIVAL_MEASURES)}
+FROM rollup_arrivals_monthly r JOIN rollup_months m ON m.month > :known
+WHERE r.month = :known"""), {"known": known})
         running = ", ".join(f"SUM({m}) OVER w AS {m}" for m in schema.ARRIVAL_MEASURES)
         values = ", ".join("s." + m for m in schema.ARRIVAL_MEASURES)
-        keys = ", ".join("s." + c for c in combo.split(", "))
+        keys = ", ".join("s." + c for c in ARRIVAL_KEYS.split(", "))
         conn.execute(text(f"""
-INSERT INTO rollup_arrivals (received_on, {combo}, {names})
+INSERT INTO rollup_arrivals (received_on, {ARRIVAL_KEYS}, {names})
 SELECT d.day, {keys}, {values}
-FROM (SELECT received_on, month, {combo}, LEAD(received_on) OVER w AS next_day, {running}
-      FROM arrival_steps WINDOW w AS (PARTITION BY {combo}, month ORDER BY received_on)) s
+FROM (SELECT received_on, month, {ARRIVAL_KEYS}, LEAD(received_on) OVER w AS next_day, {running}
+      FROM arrival_steps WINDOW w AS (PARTITION BY {ARRIVAL_KEYS}, month ORDER BY received_on)) s
 JOIN rollup_days d ON d.month = s.month AND d.day >= s.received_on
   AND (s.next_day IS NULL OR d.day < s.next_day)
-ORDER BY d.day, s.county_code, s.township_code, s.category"""))
+WHERE 1 = 1
+ORDER BY d.day, s.county_code, s.township_code, s.category
+{_upsert('received_on, ' + ARRIVAL_KEYS, schema.ARRIVAL_MEASURES, 'rollup_arrivals') if merge else ''}"""))
         conn.execute(text(f"""
-INSERT INTO rollup_arrivals_monthly (month, {combo}, {names})
+INSERT INTO rollup_arrivals_monthly (month, {ARRIVAL_KEYS}, {names})
 SELECT m.month, {keys}, {values}
-FROM (SELECT month, {combo}, LEAD(month) OVER w AS next_month, {running}
-      FROM arrival_months WINDOW w AS (PARTITION BY {combo} ORDER BY month)) s
+FROM (SELECT month, {ARRIVAL_KEYS}, LEAD(month) OVER w AS next_month, {running}
+      FROM arrival_months WINDOW w AS (PARTITION BY {ARRIVAL_KEYS} ORDER BY month)) s
 JOIN rollup_months m ON m.month >= s.month AND m.month >= :first
-  AND (s.next_month IS NULL OR m.month < s.next_month)"""), {"first": as_date(first).replace(day=1)})
+  AND (s.next_month IS NULL OR m.month < s.next_month)
+WHERE 1 = 1
+ORDER BY m.month, s.county_code, s.township_code, s.category
+{_upsert('month, ' + ARRIVAL_KEYS, schema.ARRIVAL_MEASURES, 'rollup_arrivals_monthly') if merge else ''}"""),
+                     {"first": as_date(first).replace(day=1)})
         for name in ("rollup_days", "rollup_months"):
             conn.execute(text(f"DROP TABLE {name}"))
     for name in ("arrival_steps", "arrival_months"):
@@ -419,16 +450,32 @@ def analyze(conn: Connection, light: bool = False, vacuum: bool = False) -> None
 
 
 def refresh(conn: Connection, months: Iterable[date], added_by: int | None = None,
-            added_months: Iterable[date] = ()) -> None:
+            added_months: Iterable[date] = (), fresh: bool = False) -> None:
     """Recomputes the rows of the cases registered in the given months, inside the caller's
     transaction: for imports, which touch a few months. `added_by`: an import batch whose new
     cases (none of them counted yet) were registered in `added_months`; in those of its months
     not recomputed, their steps are added to the rows there instead (reading the new cases only,
-    not the months' other cases)."""
+    not the months' other cases). `fresh`: none of the given months' cases is counted yet (the
+    months were empty): their arrivals are added, not recomputed from the earliest month on.
+
+    The arrivals' running totals carry every month into all later ones: a recomputation reads
+    every case from its first month on, so new cases are merged into them whenever they can be
+    (all of them when no existing case changed, else those before the first changed month)."""
     months = sorted({m.replace(day=1) for m in months})
     added = sorted({m.replace(day=1) for m in added_months} - set(months)) if added_by else []
-    if months or added:
-        fill_arrivals(conn, min(months + added))
+    if fresh and months:
+        params = {}
+        spans = []
+        for k, month in enumerate(months):
+            params[f"m{k}"], params[f"n{k}"] = month, add_months(month, 1)
+            spans.append(f"(c.received_on >= :m{k} AND c.received_on < :n{k})")
+        merge_arrivals(conn, " OR ".join(spans), params)
+    else:
+        if added:
+            merge_arrivals(conn, "c.batch_id = :batch" + (" AND c.received_on < :since" if months else ""),
+                           {"batch": added_by, **({"since": months[0]} if months else {})})
+        if months:
+            fill_arrivals(conn, months[0])
     for month in months:
         params = {"m": month, "next": add_months(month, 1)}
         for table in ("rollup_daily", "rollup_monthly", "rollup_grid"):

@@ -93,6 +93,7 @@ def snapshot(engine):
                     ("rollup_monthly", "cube, step_month, received_month, county_code, member"),
                     ("rollup_grid", "received_month, county_code, township_code, lon_cell, lat_cell"),
                     ("rollup_arrivals", "received_on, county_code, township_code, category"),
+                    ("rollup_arrivals_monthly", "month, county_code, township_code, category"),
                     ("rollup_petitioners", "petitioner_key"))]
 
 
@@ -361,6 +362,40 @@ def test_import_into_existing_cases_keeps_rollups_exact(demo_engine):
     again = import_rows(demo_engine, rows, as_of)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, 403)
     assert_rollups_exact(demo_engine, [as_of, date(2025, 7, 31)])
+    kept = snapshot(demo_engine)
+    rollups.rebuild_all(demo_engine)
+    assert snapshot(demo_engine) == kept
+
+
+def test_new_cases_outside_the_held_months_merge_into_the_arrivals(demo_engine):
+    """New cases only, none of the database's months recomputed: one registered two months after
+    the last month the tables hold (every pair's running total is carried into the new months),
+    one years before the first, the rest among them. Only the new cases are read for the
+    arrivals; the tables equal a full recomputation row by row, the figures the direct counts."""
+    rows = year_of_cases(demo_engine, 60, seed=9)
+    rows[0][1], rows[0][9:13] = "2026-02-10", ["", "", "", ""]
+    rows[1][1], rows[1][9:13] = "2021-05-05", ["2021-05-06", "", "2021-06-01", "满意"]
+    with demo_engine.connect() as conn:
+        held = rollups.as_date(conn.execute(text("SELECT MAX(month) FROM rollup_arrivals_monthly")).scalar())
+    assert held == date(2025, 12, 1)
+    read = []
+
+    def counting(conn, cursor, statement, *args):  # the statements reading cases for the arrivals
+        if "arrival_steps" in statement and "FROM cases c" in statement:
+            read.append(statement)
+
+    from sqlalchemy import event
+    event.listen(demo_engine, "before_cursor_execute", counting)
+    try:
+        result = import_rows(demo_engine, rows, date(2026, 2, 28))
+    finally:
+        event.remove(demo_engine, "before_cursor_execute", counting)
+    assert (result.inserted, result.updated) == (60, 0)
+    assert read and all("c.batch_id" in statement for statement in read)
+    with demo_engine.connect() as conn:
+        assert rollups.as_date(conn.execute(text(
+            "SELECT MAX(month) FROM rollup_arrivals_monthly")).scalar()) == date(2026, 2, 1)
+    assert_rollups_exact(demo_engine, [date(2026, 2, 28), date(2025, 12, 31), date(2021, 5, 31)])
     kept = snapshot(demo_engine)
     rollups.rebuild_all(demo_engine)
     assert snapshot(demo_engine) == kept
