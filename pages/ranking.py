@@ -133,12 +133,19 @@ if parse_period(period)[1] >= today:
 ranked = int(frame["ranked"].sum())
 
 
-def reason_cases(slot, row, kind: str) -> None:
-    """A button by a candidate that opens a window of links to the cases behind its figures (the
-    links are built when asked for, not for every candidate at every run)."""
-    if slot.button("问题件", key=f"reasons_{kind}_{row.entity}",
-                   help="查看该单位本期的信访件和各项失分的信访件"):
-        reason_window(row)
+def reason_cases(rows: pd.DataFrame, kind: str) -> None:
+    """Under a list of candidates: one of them chosen, a button opens a window of links to the
+    cases behind its figures (built when asked for, not for every candidate at every run; one
+    control for the list, not a button beside each name: a long list drew a hundred elements)."""
+    if rows.empty:
+        return
+    names = dict(zip(rows["entity"], rows["entity_name"]))
+    line = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = line[0].selectbox("查看问题件的单位", list(names), format_func=names.get,
+                               key=f"reasons_{kind}")
+    if line[1].button("问题件", key=f"reasons_{kind}_open",
+                      help="查看所选单位本期的信访件和各项失分的信访件"):
+        reason_window(next(row for row in rows.itertuples() if row.entity == chosen))
 
 
 @st.dialog("问题件", width="medium")
@@ -154,25 +161,26 @@ st.subheader(f"{label}{LEVEL_NAMES[level]}排名：共 {len(frame)} 个，参与
 left, right = st.columns(2)
 with left:
     st.markdown(f"#### 通报候选（{len(bulletin)} 个）")
+    lines = []
     for row in bulletin.itertuples():
         robust = "" if pd.isna(row.stability) else f"（稳健度 {row.stability:.0%}）"
         thin = f"　⚠ 样本少：{md_text(row.thin)}" if row.thin else ""
-        line = st.columns([6, 1], vertical_alignment="center")
-        line[0].markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}{thin}")
-        reason_cases(line[1], row, "bulletin")
+        lines.append(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}{thin}")
     if bulletin.empty:
         st.markdown("本期没有通报候选。")
     else:
+        st.markdown("\n".join(lines))
+        reason_cases(bulletin, "bulletin")
         st.caption("稳健度：各乡镇的信访件重新抽样（有放回）、同时各项权重和扣分上下浮动 20%，1,000 次中"
                    "仍为候选的比例。⚠ 样本少：所依据的件数不足 10 件的指标，名次可能因个别案件而大幅变动。")
 with right:
     st.markdown(f"#### 挂牌督办候选（{len(supervise)} 个）")
-    for row in supervise.itertuples():
-        line = st.columns([6, 1], vertical_alignment="center")
-        line[0].markdown(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}")
-        reason_cases(line[1], row, "supervise")
     if supervise.empty:
         st.markdown("本期没有连续两期处于末位区间的单位。")
+    else:
+        st.markdown("\n".join(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}"
+                               for row in supervise.itertuples()))
+        reason_cases(supervise, "supervise")
 
 full_table = ranking_table(frame, names, level)
 

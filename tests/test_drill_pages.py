@@ -80,9 +80,10 @@ def test_dispatch_key_case_rows_open_their_case_files(app_db):
 
 def test_ranking_candidates_list_the_cases_behind_their_figures(app_db):
     at = ranking_of_the_first_quarter()
-    # The links are built when the candidate's 问题件 button is clicked, in a window of their own.
+    # The links are built when a candidate is chosen and 问题件 clicked, in a window of their own.
     assert not any("件" in link.proto.label for link in at.get("page_link"))
-    at.button(key="reasons_bulletin_100100001").click().run()
+    at.selectbox(key="reasons_bulletin").set_value("100100001")
+    at.button(key="reasons_bulletin_open").click().run()
     assert not at.exception, at.exception
     links = [link.proto.label for link in at.get("page_link")]
     # 一镇 is a candidate for its 进京访 (C1): its links count what the ranking counted

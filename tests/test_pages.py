@@ -376,10 +376,12 @@ def test_ranking_page_with_period_and_weight_change(app_db):
     assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
     assert list(table["通报候选"]) == ["", "是", "是"]
     assert any("进京访 1 件" in md.value for md in at.markdown)
-    # Beside each candidate, a button opens the links to the cases behind its figures.
-    button = next(b for b in at.button if b.key and b.key.startswith("reasons_bulletin_"))
+    # Under the candidates, one of them chosen, a button opens the links to the cases behind its
+    # figures.
+    assert sorted(at.selectbox(key="reasons_bulletin").options) == ["一镇", "三镇"]
     assert not at.get("page_link") or not any("件" in link.proto.label for link in at.get("page_link"))
-    button.click().run()
+    at.selectbox(key="reasons_bulletin").set_value(at.selectbox(key="reasons_bulletin").value)
+    at.button(key="reasons_bulletin_open").click().run()
     assert not at.exception, at.exception
     links = [link.proto.label for link in at.get("page_link")] + [md.value for md in at.markdown]
     assert any("本期信访件" in link or "失分" in link for link in links), links
