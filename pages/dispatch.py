@@ -14,7 +14,7 @@ from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
 from queries.search import MAX_CASE_NOS
 from queries.reference import case_date_range, read_number_setting, region_names, scope_name
-from ui.cards import figure_card
+from ui.cards import card_html, figure_cards
 from ui.charts import show_chart
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
@@ -53,20 +53,23 @@ review = cached_query(load_review, review_filters, SHOWN_OVERDUE)
 s = review.summary
 st.caption(f"调度范围：{md_text(review_filters.caption(names))}（按月末状态统计；侧边栏的统计期间不影响本页）")
 
-cols = st.columns(6)
-figure_card(cols[0], "新增（增量）", count_text(s["new_count"]),
-            yoy_count_text(s["new_count"], s["new_prev_month_count"], "环比") or "环比 —",
-            yoy_count_text(s["new_count"], s["new_last_year_count"]),
-            None if s["new_count"] == s["new_last_year_count"] else bool(s["new_count"] < s["new_last_year_count"]))
-figure_card(cols[1], "办结", count_text(s["closed_count"]), "本月办结，不论何时登记")
-figure_card(cols[2], "化解", count_text(s["resolved_count"]), "本月化解")
-figure_card(cols[3], "月初存量", count_text(s["backlog_start_count"]), "上月末未办结")
 delta = int(s["backlog_end_count"] - s["backlog_start_count"])
-figure_card(cols[4], "月末存量", count_text(s["backlog_end_count"]),
-            f"较月初{'减少' if delta < 0 else '增加' if delta > 0 else '持平'} {abs(delta):,} 件",
-            "减存量" if delta < 0 else ("存量上升" if delta > 0 else "存量持平"),
-            None if delta == 0 else delta < 0)
-figure_card(cols[5], "逾期未结", count_text(s["overdue_end_count"]), "月末已超期限仍未办结")
+figure_cards(st, [
+    card_html("新增（增量）", count_text(s["new_count"]),
+              yoy_count_text(s["new_count"], s["new_prev_month_count"], "环比") or "环比 —",
+              yoy_count_text(s["new_count"], s["new_last_year_count"]),
+              None if s["new_count"] == s["new_last_year_count"]
+              else bool(s["new_count"] < s["new_last_year_count"])),
+    card_html("办结", count_text(s["closed_count"]), "本月办结，不论何时登记"),
+    card_html("化解", count_text(s["resolved_count"]), "本月化解"),
+    card_html("月初存量", count_text(s["backlog_start_count"]), "上月末未办结"),
+    card_html("月末存量", count_text(s["backlog_end_count"]),
+              f"较月初{'减少' if delta < 0 else '增加' if delta > 0 else '持平'} {abs(delta):,} 件",
+              "减存量" if delta < 0 else ("存量上升" if delta > 0 else "存量持平"),
+              None if delta == 0 else delta < 0),
+    card_html("逾期未结", count_text(s["overdue_end_count"]), "月末已超期限仍未办结"),
+])
+cols = st.columns(6)  # the links under their cards
 for slot, figure, label in ((cols[0], "new", "查看新增件"), (cols[1], "closed", "查看办结件"),
                             (cols[3], "backlog_start", "查看月初存量"), (cols[4], "backlog_end", "查看月末存量"),
                             (cols[5], "overdue_end", "查看逾期未结件")):

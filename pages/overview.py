@@ -6,7 +6,7 @@ from queries import defaults
 from queries.overview import area_breakdown, headline_figures, monthly_trend
 from queries.reference import region_names
 from ui.database import cached_query
-from ui.cards import figure_card
+from ui.cards import card_html, figure_cards
 from ui.charts import show_chart
 from ui.drill import SEARCH_PAGE, search_link, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
@@ -21,51 +21,52 @@ headline = cached_query(headline_figures, filters).set_index("period")
 now, before = headline.loc["current"], headline.loc["year_earlier"]
 
 
-def show_count(slot, label, count_col, unit="件", persons_col=None, help_text="", drill=None,
-               link=None):
-    """A count card; drill: the search behind it, linked as link (default 查看{label}信访件)."""
+def count_card(label, count_col, unit="件", persons_col=None, help_text=""):
     detail = f"{int(now[persons_col]):,} 人次" if persons_col else ""
-    figure_card(slot, label, count_text(now[count_col], unit), detail,
-                yoy_count_text(now[count_col], before[count_col]),
-                is_improvement(now[count_col], before[count_col], higher_is_better=False), help_text)
-    if drill is not None:
-        search_link(slot, link or f"查看{label}信访件", filters, **drill)
+    return card_html(label, count_text(now[count_col], unit), detail,
+                     yoy_count_text(now[count_col], before[count_col]),
+                     is_improvement(now[count_col], before[count_col], higher_is_better=False),
+                     help_text)
 
 
-def show_rate(slot, key, higher_is_better=True):
+def rate_card(key, higher_is_better=True):
     value, earlier = now[f"{key}_pct"], before[f"{key}_pct"]
-    figure_card(slot, RATE_LABELS[key], pct_text(value),
-                f"{int(now[f'{key}_num']):,} / {int(now[f'{key}_den']):,}",
-                yoy_rate_text(value, earlier), is_improvement(value, earlier, higher_is_better),
-                RATE_HELP[key])
+    return card_html(RATE_LABELS[key], pct_text(value),
+                     f"{int(now[f'{key}_num']):,} / {int(now[f'{key}_den']):,}",
+                     yoy_rate_text(value, earlier), is_improvement(value, earlier, higher_is_better),
+                     RATE_HELP[key])
+
+
+def links_under(count: int, links: dict[int, tuple[str, dict]]) -> None:
+    """Links to the cases behind the cards of a row of `count`: {card's place: (label, search)}."""
+    row = st.columns(count)
+    for place, (label, search) in links.items():
+        search_link(row[place], label, filters, **search)
 
 
 st.subheader("信访总量与越级、集体访")
-row = st.columns(5)
-show_count(row[0], "信访总量", "case_count", persons_col="person_count", drill={})
-show_count(row[1], "集体访", "collective_count", unit="批", persons_col="collective_person_count",
-           drill={"collective": "1"})
-show_count(row[2], "越级访·到市", "to_city_count", persons_col="to_city_person_count",
-           drill={"escalation": "到市"})
-show_count(row[3], "越级访·到省", "to_province_count", persons_col="to_province_person_count",
-           drill={"escalation": "到省"})
-show_count(row[4], "越级访·进京", "to_beijing_count", persons_col="to_beijing_person_count",
-           drill={"escalation": "进京"})
+figure_cards(st, [
+    count_card("信访总量", "case_count", persons_col="person_count"),
+    count_card("集体访", "collective_count", unit="批", persons_col="collective_person_count"),
+    count_card("越级访·到市", "to_city_count", persons_col="to_city_person_count"),
+    count_card("越级访·到省", "to_province_count", persons_col="to_province_person_count"),
+    count_card("越级访·进京", "to_beijing_count", persons_col="to_beijing_person_count"),
+])
+links_under(5, {0: ("查看信访总量信访件", {}), 1: ("查看集体访信访件", {"collective": "1"}),
+                2: ("查看越级访·到市信访件", {"escalation": "到市"}),
+                3: ("查看越级访·到省信访件", {"escalation": "到省"}),
+                4: ("查看越级访·进京信访件", {"escalation": "进京"})})
 
 st.subheader("办理质效")
-row = st.columns(7)
-show_rate(row[0], "timely_accept")
-show_rate(row[1], "ontime_close")
-show_rate(row[2], "participation")
-show_rate(row[3], "satisfaction")
-show_rate(row[4], "repeat", higher_is_better=False)
+figure_cards(st, [
+    rate_card("timely_accept"), rate_card("ontime_close"), rate_card("participation"),
+    rate_card("satisfaction"), rate_card("repeat", higher_is_better=False),
+    count_card("在办", "open_count", help_text="本期登记、截至统计日尚未办结的件数"),
+    count_card("逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数"),
+])
 # Seven cards in a row: short link labels that stay whole on a 1366-pixel laptop.
-show_count(row[5], "在办", "open_count", help_text="本期登记、截至统计日尚未办结的件数",
-           drill={"status": "在办"}, link="查看在办件")
-show_count(row[6], "逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数",
-           drill={"status": "逾期"}, link="查看逾期未结件")
-search_link(row[3], "查看不满意件", filters, status="不满意")
-search_link(row[4], "查看重复件", filters, repeat="1")
+links_under(7, {3: ("查看不满意件", {"status": "不满意"}), 4: ("查看重复件", {"repeat": "1"}),
+                5: ("查看在办件", {"status": "在办"}), 6: ("查看逾期未结件", {"status": "逾期"})})
 st.caption("比率下方为分子 / 分母。同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
            f"满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%。")
 

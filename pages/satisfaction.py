@@ -9,7 +9,7 @@ from queries.satisfaction import (
     dissatisfied_cases, rank_against_target, satisfaction_breakdown, satisfaction_by_area_month,
     satisfaction_trend,
 )
-from ui.cards import figure_card
+from ui.cards import card_html, figure_cards
 from ui.charts import show_chart
 from ui.database import cached_query
 from ui.drill import dissatisfied_params, params_link
@@ -47,26 +47,27 @@ before = earlier.set_index("report_month").reindex([year_before]).iloc[0]
 total_num, total_den = int(trend["satisfaction_num"].sum()), int(trend["satisfaction_den"].sum())
 latest_label = month_label(parse_month(latest["report_month"]))
 
-cols = st.columns(4)
-figure_card(cols[0], f"{latest_label}满意率", pct_text(latest["satisfaction_pct"]),
-            f"{int(latest['satisfaction_den']):,} 件评价，区间 {pct_text(latest['satisfaction_low_pct'])}"
-            f"–{pct_text(latest['satisfaction_high_pct'])}",
-            yoy_rate_text(latest["satisfaction_pct"], before["satisfaction_pct"]),
-            is_improvement(latest["satisfaction_pct"], before["satisfaction_pct"], True))
-figure_card(cols[1], f"{latest_label}满意率（仅满意）", pct_text(latest["satisfaction_strict_pct"]),
-            f"{int(latest['satisfaction_strict_num']):,} / {int(latest['satisfaction_den']):,}",
-            yoy_rate_text(latest["satisfaction_strict_pct"], before["satisfaction_strict_pct"]),
-            is_improvement(latest["satisfaction_strict_pct"], before["satisfaction_strict_pct"], True))
-figure_card(cols[2], f"{latest_label}参评率", pct_text(latest["participation_pct"]),
-            f"{int(latest['participation_num']):,} / {int(latest['participation_den']):,}",
-            yoy_rate_text(latest["participation_pct"], before["participation_pct"]),
-            is_improvement(latest["participation_pct"], before["participation_pct"], True))
 # The verdict judges the number as shown (one decimal): 95.0% is not "below 95%".
 whole = round(100.0 * total_num / total_den, 1)
-figure_card(cols[3], "全期满意率", pct_text(whole),
-            f"{total_den:,} 件评价；目标 {target:.1f}%",
-            "达到目标" if whole >= target else f"低于目标 {target - whole:.1f} 个百分点",
-            whole >= target)
+figure_cards(st, [
+    card_html(f"{latest_label}满意率", pct_text(latest["satisfaction_pct"]),
+              f"{int(latest['satisfaction_den']):,} 件评价，区间 {pct_text(latest['satisfaction_low_pct'])}"
+              f"–{pct_text(latest['satisfaction_high_pct'])}",
+              yoy_rate_text(latest["satisfaction_pct"], before["satisfaction_pct"]),
+              is_improvement(latest["satisfaction_pct"], before["satisfaction_pct"], True)),
+    card_html(f"{latest_label}满意率（仅满意）", pct_text(latest["satisfaction_strict_pct"]),
+              f"{int(latest['satisfaction_strict_num']):,} / {int(latest['satisfaction_den']):,}",
+              yoy_rate_text(latest["satisfaction_strict_pct"], before["satisfaction_strict_pct"]),
+              is_improvement(latest["satisfaction_strict_pct"], before["satisfaction_strict_pct"], True)),
+    card_html(f"{latest_label}参评率", pct_text(latest["participation_pct"]),
+              f"{int(latest['participation_num']):,} / {int(latest['participation_den']):,}",
+              yoy_rate_text(latest["participation_pct"], before["participation_pct"]),
+              is_improvement(latest["participation_pct"], before["participation_pct"], True)),
+    card_html("全期满意率", pct_text(whole),
+              f"{total_den:,} 件评价；目标 {target:.1f}%",
+              "达到目标" if whole >= target else f"低于目标 {target - whole:.1f} 个百分点",
+              whole >= target),
+])
 
 st.subheader("月度走势")
 points = rate_points(trend.assign(satisfaction_strict_den=trend["satisfaction_den"]), {"satisfaction": "满意率", "satisfaction_strict": "满意率（仅满意）",

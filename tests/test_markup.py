@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from data.database import make_engine, migrate
 from tests.fixture_cases import load_fixture
 from tests.signin import add_test_accounts, open_expander, signed_in_app
-from ui.cards import figure_card
+from ui.cards import card_html, figure_cards
 from ui.markup import WORD_JOINER, html_text, md_text
 
 IMAGE = "![t](http://127.0.0.1:9/t.png)"
@@ -62,11 +62,11 @@ def test_escaped_text_renders_as_written(value):
 
 def test_card_html_keeps_user_text_inside_its_block():
     class Slot:
-        def markdown(self, body, unsafe_allow_html):
+        def html(self, body):
             self.body = body
 
     slot = Slot()
-    figure_card(slot, CATEGORY, IMAGE, "\n\n" + IMAGE, LINK, help_text="'><img src=x>")
+    figure_cards(slot, [card_html(CATEGORY, IMAGE, "\n\n" + IMAGE, LINK, help_text="'><img src=x>")])
     html = rendered(slot.body)
     assert "<img" not in html and "<a " not in html and "\n" not in slot.body
     assert html_text(CATEGORY) in slot.body

@@ -28,8 +28,9 @@ TAG = re.compile(r"<[^>]+>")
 
 def card(at: AppTest, label: str) -> str:
     """'value | detail' of the figure card with this label (the detail's markup taken off)."""
+    bodies = [md.value for md in at.markdown] + [e.proto.body for e in at.get("html")]
     cards = {m["label"]: f"{m['value']} | {TAG.sub('', m['detail'])}"
-             for md in at.markdown for m in CARD.finditer(md.value)}
+             for body in bodies for m in CARD.finditer(body)}
     assert label in cards, f"no card {label}: {list(cards)}"
     return cards[label]
 
