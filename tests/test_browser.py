@@ -170,6 +170,38 @@ def test_clicking_a_township_narrows_the_table(server, browser, database):
     page.close()
 
 
+# The pin drawn last (on top of any other there): its place on the screen, key and tooltip.
+TOP_PIN = """svg => {
+  svg.scrollIntoView({block: "center"});
+  const pins = JSON.parse(svg.querySelector('metadata.pins').textContent);
+  const [x, y, _r, _colour, key, tip] = pins[pins.length - 1];
+  const at = new DOMPoint(x, y).matrixTransform(svg.getScreenCTM());
+  return [at.x, at.y, key, tip];
+}"""
+
+
+def test_pointing_at_a_pin_shows_its_case_and_a_click_opens_it(server, browser):
+    """The pins are drawn as a path per colour: the component still finds the pin under the
+    mouse, shows its tooltip, rings it, and reports a click on it."""
+    page = open_page(browser, f"{server}/map", "作战图：重点案件清单", [])
+    svg = page.locator(".xf-map svg").first
+    svg.wait_for(timeout=60_000)
+    x, y, key, tip_text = svg.evaluate(TOP_PIN)
+    page.mouse.move(x, y)
+    tip = page.locator(".xf-map .xf-tip")
+    tip.wait_for(state="visible", timeout=10_000)
+    assert tip.inner_text().splitlines()[0] == tip_text.splitlines()[0]
+    assert page.locator(".xf-map .pin.hover").count() == 1
+    page.mouse.move(1, 1)
+    assert page.locator(".xf-map .pin.hover").count() == 0
+    page.mouse.click(x, y)
+    page.get_by_text(f"打开案件档案：{key}").first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    assert page.locator(".xf-map .pin.picked").count() == 1
+    page.close()
+
+
 def test_nothing_before_sign_in_and_lockout_message(server, browser):
     """An unsigned visit to any page shows the sign-in form only; a wrong password gets one message."""
     for path in PAGES:

@@ -151,5 +151,6 @@ def test_hostile_township_named_in_ranking_and_map(hostile_db):
 
     for svg in svg_maps(at):
         root = ElementTree.fromstring(svg)
-        assert {e.tag.split("}")[-1] for e in root.iter()} <= {"svg", "title", "path", "circle", "text"}
+        assert {e.tag.split("}")[-1] for e in root.iter()} <= {"svg", "title", "path", "circle", "text",
+                                                                "metadata"}
         assert not any(name.startswith("on") or "href" in name for e in root.iter() for name in e.attrib)

@@ -166,14 +166,17 @@ def test_map_tooltips_are_plain_text(app_db):
     import json
     from xml.etree import ElementTree
 
+    from ui.map_svg import pin_marks
+
     _draw_boundaries(app_db)
     at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
     (svg,) = svg_maps(at)
     root = ElementTree.fromstring(svg)
     tags = {element.tag.split("}")[-1] for element in root.iter()}
-    assert tags <= {"svg", "title", "path", "circle", "text"}, tags
+    assert tags <= {"svg", "title", "path", "circle", "text", "metadata"}, tags
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
-    tips = [e.get("data-tip") for e in root.iter() if e.get("data-tip")]
+    tips = [e.get("data-tip") for e in root.iter() if e.get("data-tip")] + [
+        tip for *_place, tip in pin_marks(svg)]
     assert any("一镇" in tip for tip in tips) and any("重点案件 A2" in tip for tip in tips)
     assert root.findall(".//{*}path[@data-pick='area:100100001']")
     next(t for t in at.toggle if t.label == "可缩放地图").set_value(True).run()

@@ -106,7 +106,7 @@ def test_svg_map_is_offline_fitted_and_escapes_case_text():
     from xml.etree import ElementTree
 
     from ui.map_deck import bounds_of
-    from ui.map_svg import Projection, situation_svg, tooltip_text
+    from ui.map_svg import Projection, pin_marks, situation_svg, tooltip_text
 
     areas, geo, counties, labels, density, pins = _map_inputs("<img src=x onerror=alert(1)>\n\n*b*")
     projection = Projection.fit(bounds_of(areas), 800, 500)
@@ -114,16 +114,21 @@ def test_svg_map_is_offline_fitted_and_escapes_case_text():
     assert "\n" not in svg  # one line of markup, whatever the case text holds
     root = ElementTree.fromstring(svg)  # well-formed: no text broke out of its attribute
     tags = [e.tag.split("}")[-1] for e in root.iter()]
-    assert set(tags) == {"svg", "title", "path", "circle", "text"}
-    # Layers bottom first: areas, outlines, density, pins, names on top.
+    assert set(tags) == {"svg", "title", "path", "circle", "text", "metadata"}
+    # Layers bottom first: areas, outlines, density, pins (a path per colour and their places),
+    # names on top.
     classes = [e.get("class") for e in root.iter() if e.get("class")]
-    assert classes == ["area", "outline", "dot", "pin blue", "label"]
+    assert classes == ["area", "outline", "dot", "pin blue", "pins", "label"]
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     assert "<img" not in svg and "<script" not in svg and "<b>" not in svg
+    (x, y, radius, colour, key, tip), = pin_marks(svg)
+    assert json.loads(next(e for e in root.iter() if e.get("class") == "pins").text)[0][4] == key
+    assert (colour, radius) == ("blue", 7)
     pin = next(e for e in root.iter() if e.get("class") == "pin blue")
-    assert pin.get("data-pick") == "pin:X<1>"  # as text, after the markup's escapes
-    assert pin.get("data-tip").splitlines()[0] == "重点案件 X＜1＞（蓝）"
-    assert "摘要：＜img src=x onerror=alert(1)＞" in pin.get("data-tip")
+    assert pin.get("d").startswith(f"M{x - radius:.1f} {y:.1f}a7 7 0 1 0 14 0")
+    assert key == "X<1>"  # as text, after the markup's escapes
+    assert tip.splitlines()[0] == "重点案件 X＜1＞（蓝）"
+    assert "摘要：＜img src=x onerror=alert(1)＞" in tip
     assert next(e for e in root.iter() if e.get("class") == "label").text == "一镇<script>"
     area = next(e for e in root.iter() if e.get("class") == "area")
     assert area.get("data-pick") == "area:100100001"

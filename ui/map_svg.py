@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -146,14 +147,30 @@ def dots_svg(dots: list[dict], projection: Projection) -> list[str]:
 
 
 def pins_svg(pins: list[dict], projection: Projection) -> list[str]:
-    """Each pin's colour by its class (PIN_CSS): thousands of pins, the same few colours."""
-    parts = []
+    """The pins as one path per colour class (PIN_CSS), in their order (pin_records: the urgent
+    ones last, on top), and each pin's place, size, colour, key and tooltip as JSON in a
+    <metadata> element, from which the component finds the pin under the mouse. The browser
+    parses, styles and paints every element at every visit: a city's 8,000 key cases as circles
+    were most of the map page's time, as a handful of paths they are a few milliseconds."""
+    paths: dict[str, list[str]] = {}
+    marks = []
     for pin in pins:
         x, y = projection.xy(pin["lon"], pin["lat"])
-        parts.append(f'<circle class="pin {pin["colour"]}" cx="{x:.1f}" cy="{y:.1f}" '
-                     f'r="{pin["radius"]}" data-pick="pin:{_attr(pin["key"])}" '
-                     f'data-tip="{_tip(pin)}"/>')
+        r = float(pin["radius"])
+        paths.setdefault(pin["colour"], []).append(
+            f"M{x - r:.1f} {y:.1f}a{r:g} {r:g} 0 1 0 {2 * r:g} 0a{r:g} {r:g} 0 1 0 {-2 * r:g} 0")
+        marks.append([round(x, 1), round(y, 1), r, pin["colour"], str(pin["key"]),
+                      tooltip_text(pin)])
+    parts = [f'<path class="pin {colour}" d="{"".join(d)}"/>' for colour, d in paths.items()]
+    if marks:
+        parts.append(f'<metadata class="pins">{_attr(json.dumps(marks, ensure_ascii=False))}</metadata>')
     return parts
+
+
+def pin_marks(svg: str) -> list[list]:
+    """The pins of a map drawn by pins_svg: [x, y, radius, colour, key, tooltip] each."""
+    found = re.search(r'<metadata class="pins">([^<]*)</metadata>', svg)
+    return json.loads(html.unescape(found.group(1))) if found else []
 
 
 def _placed(items: list[dict], projection: Projection):
@@ -193,8 +210,8 @@ MAP_CSS = """
 .xf-map .dot, .xf-map .label { pointer-events: none; }
 .xf-map .label.beside { text-anchor: start; }
 .xf-map .pin { stroke: #fff; stroke-width: 1.5; }
-.xf-map .pin:hover { stroke: #111; stroke-width: 2.5; }
-.xf-map .pin.picked { stroke: #111; stroke-width: 3; }
+.xf-map .pin.hover { stroke: #111; stroke-width: 2.5; pointer-events: none; }
+.xf-map .pin.picked { stroke: #111; stroke-width: 3; pointer-events: none; }
 .xf-map .label { fill: #191919; text-anchor: middle; dominant-baseline: central;
   paint-order: stroke; stroke: rgba(255,255,255,0.92); stroke-width: 4px; stroke-linejoin: round;
   font-family: 'Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', SimHei, sans-serif; }
@@ -224,18 +241,52 @@ export default function (component) {
   }
   root.style.setProperty('--xf-map-height', data.height + 'px');
   root.innerHTML = data.svg;
+  const svg = root.querySelector('svg');
+  // The pins: one path per colour, their places in <metadata> ([x, y, r, colour, key, tip]).
+  const found = root.querySelector('metadata.pins');
+  const pins = found ? JSON.parse(found.textContent) : [];
+  const layer = {};
+  root.querySelectorAll('path.pin').forEach((path, i) => { layer[path.classList[1]] = i; });
+  const ring = (pin, kind) => {
+    const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+    c.setAttribute('cx', pin[0]); c.setAttribute('cy', pin[1]); c.setAttribute('r', pin[2]);
+    c.setAttribute('class', 'pin ' + pin[3] + ' ' + kind);
+    svg.appendChild(c);
+    return c;
+  };
+  // The pin under the mouse: the one drawn last (on top) whose circle holds the point.
+  const pinAt = (event) => {
+    const matrix = pins.length && svg.getScreenCTM();
+    if (!matrix) return null;
+    const p = new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse());
+    let best = null, bestAt = -1;
+    for (let i = 0; i < pins.length; i++) {
+      const [x, y, r, colour] = pins[i];
+      const at = layer[colour] * pins.length + i;
+      if ((p.x - x) ** 2 + (p.y - y) ** 2 <= (r + 1) ** 2 && at > bestAt) { best = pins[i]; bestAt = at; }
+    }
+    return best;
+  };
   const tip = document.createElement('div');
   tip.className = 'xf-tip';
   tip.style.fontSize = data.tipSize + 'px';
   root.appendChild(tip);
   if (data.picked) {
+    const key = data.picked.startsWith('pin:') ? data.picked.slice(4) : null;
+    const pin = key === null ? null : pins.find(p => p[4] === key);
+    if (pin) ring(pin, 'picked');
     const chosen = root.querySelector('[data-pick="' + CSS.escape(data.picked) + '"]');
     if (chosen) chosen.classList.add('picked');
   }
+  let hover = null;
   root.onmousemove = (event) => {
-    const target = event.target.closest('[data-tip]');
-    if (!target || !target.getAttribute('data-tip')) { tip.style.display = 'none'; return; }
-    tip.textContent = target.getAttribute('data-tip');
+    const pin = pinAt(event);
+    if (hover && hover.pin !== pin) { hover.remove(); hover = null; }
+    if (pin && !hover) { hover = ring(pin, 'hover'); hover.pin = pin; }
+    const target = pin ? null : event.target.closest('[data-tip]');
+    const text = pin ? pin[5] : (target && target.getAttribute('data-tip'));
+    if (!text) { tip.style.display = 'none'; return; }
+    tip.textContent = text;
     tip.style.display = 'block';
     const box = root.getBoundingClientRect();
     let x = event.clientX - box.left + 14, y = event.clientY - box.top + 14;
@@ -244,11 +295,15 @@ export default function (component) {
     tip.style.left = x + 'px';
     tip.style.top = y + 'px';
   };
-  root.onmouseleave = () => { tip.style.display = 'none'; };
+  root.onmouseleave = () => {
+    tip.style.display = 'none';
+    if (hover) { hover.remove(); hover = null; }
+  };
   root.onclick = (event) => {
     if (!data.pickable) return;
-    const target = event.target.closest('[data-pick]');
-    setStateValue('picked', target ? target.getAttribute('data-pick') : null);
+    const pin = pinAt(event);
+    const target = pin ? null : event.target.closest('[data-pick]');
+    setStateValue('picked', pin ? 'pin:' + pin[4] : target ? target.getAttribute('data-pick') : null);
   };
 }
 """
