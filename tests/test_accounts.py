@@ -94,7 +94,8 @@ def test_unsigned_visits_show_only_the_form(app_db, page):
     if page != "overview":
         at.switch_page(f"pages/{page}.py").run()
     shown = " ".join([m.value for m in at.markdown] + [t.value for t in at.title]
-                     + [c.value for c in at.caption] + [w.value for w in at.warning])
+                     + [c.value for c in at.caption] + [w.value for w in at.warning]
+                     + [h.proto.body for h in at.get("html")])
     assert [b.label for b in at.text_input] == ["用户名", "密码"]
     assert not at.dataframe and not at.metric and not at.selectbox
     for leaked in ("信访总量", "一镇", "甲县", "筛选条件"):
@@ -112,6 +113,7 @@ def test_wrong_password_one_message(app_db):
 def _all_text(at) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [t.value for t in at.title] + [w.value for w in at.warning] + [i.value for i in at.info]
+    parts += [h.proto.body for h in at.get("html")]  # the figure cards
     for frame in at.dataframe:
         value = getattr(frame.value, "data", frame.value)
         parts.append(value.to_string())

@@ -85,8 +85,10 @@ class Proxy:
 
 
 def shown(at: AppTest) -> str:
-    return "\n".join(e.value for kind in ("markdown", "caption", "error", "warning", "info",
-                                          "title", "subheader") for e in getattr(at, kind))
+    """The page's texts, the figure cards (one HTML element per row) with them."""
+    return "\n".join([e.value for kind in ("markdown", "caption", "error", "warning", "info",
+                                           "title", "subheader") for e in getattr(at, kind)]
+                     + [e.proto.body for e in at.get("html")])
 
 
 def headline(at: AppTest) -> str:
