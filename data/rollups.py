@@ -449,6 +449,14 @@ def analyze(conn: Connection, light: bool = False, vacuum: bool = False) -> None
                 conn.execute(text(f"{'VACUUM (ANALYZE)' if vacuum else 'ANALYZE'} {table.name}"))
 
 
+def _month_spans(months: list[date]) -> tuple[list[str], dict]:
+    """A condition on the cases c per month (registered in it), and their parameters."""
+    params: dict = {}
+    for k, month in enumerate(months):
+        params[f"m{k}"], params[f"n{k}"] = month, add_months(month, 1)
+    return [f"(c.received_on >= :m{k} AND c.received_on < :n{k})" for k in range(len(months))], params
+
+
 def refresh(conn: Connection, months: Iterable[date], added_by: int | None = None,
             added_months: Iterable[date] = (), fresh: bool = False) -> None:
     """Recomputes the rows of the cases registered in the given months, inside the caller's
@@ -464,11 +472,7 @@ def refresh(conn: Connection, months: Iterable[date], added_by: int | None = Non
     months = sorted({m.replace(day=1) for m in months})
     added = sorted({m.replace(day=1) for m in added_months} - set(months)) if added_by else []
     if fresh and months:
-        params = {}
-        spans = []
-        for k, month in enumerate(months):
-            params[f"m{k}"], params[f"n{k}"] = month, add_months(month, 1)
-            spans.append(f"(c.received_on >= :m{k} AND c.received_on < :n{k})")
+        spans, params = _month_spans(months)
         merge_arrivals(conn, " OR ".join(spans), params)
     else:
         if added:
@@ -483,11 +487,9 @@ def refresh(conn: Connection, months: Iterable[date], added_by: int | None = Non
         _fill(conn, "c.received_on >= :m AND c.received_on < :next", params)
         fill_petitioners(conn, "c.received_on >= :m AND c.received_on < :next", params)
     if added:
-        params: dict = {"batch": added_by}
-        where = ["c.batch_id = :batch"]
-        for k, month in enumerate(months):  # their new cases are counted by the recomputation
-            params[f"m{k}"], params[f"n{k}"] = month, add_months(month, 1)
-            where.append(f"NOT (c.received_on >= :m{k} AND c.received_on < :n{k})")
+        spans, params = _month_spans(months)  # their new cases are counted by the recomputation
+        params["batch"] = added_by
+        where = ["c.batch_id = :batch", *(f"NOT {span}" for span in spans)]
         _fill(conn, " AND ".join(where), params, merge=True)
         recount_petitioners(conn, {key for (key,) in conn.execute(text(
             f"SELECT c.petitioner_key FROM cases c WHERE {' AND '.join(where)}"), params) if key})
