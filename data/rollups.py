@@ -9,10 +9,12 @@ in months A..B" is then the sum of the steps dated on or before X of those cases
 The steps are summed per registration month, county and one breakdown: township (cube "T"),
 responsible unit ("U"), category ("C"), channel ("H") or evaluation method ("M"):
 
-* `rollup_daily`   per step day   - read only for the days of the as-of month;
-* `rollup_monthly` per step month - read for the months before it.
+* `rollup_daily`   the steps of each day, as they are (days with a step only) - read for the days
+  of the as-of month up to the as-of day;
+* `rollup_monthly` running totals up to each month's end - read for the month before it.
 
-So a one-year view reads a few thousand rows instead of the case table, for any as-of day. The
+So a one-year view reads some thousands of rows instead of the case table, for any as-of day; and
+new cases add rows for the days they have steps on, not for every day to the month's end. The
 tables are rebuilt by the demo generator and refreshed, for the registration months touched, by
 every import; `python cli.py rollup` rebuilds them.
 """
@@ -204,15 +206,14 @@ def _fill(conn: Connection, where: str, params: dict, merge: bool = False) -> No
     """Adds the rows of the cases matching `where` (alias c) to both tables and every cube; with
     `merge`, rows whose keys are already there get the new cases' sums added to them.
 
-    rollup_daily holds, for each day from a group's first step in a month to the month's end, the
-    sum of the group's steps from the month's first day to that day; rollup_monthly holds, for each
-    month from a group's first step to the last month with any step, the sum of all its steps up to
-    the month's end. A figure as of day X is then one monthly row (the month before X's) plus one
-    daily row (day X) per group.
+    rollup_daily holds, for each day a group has steps on, the sum of that day's steps;
+    rollup_monthly holds, for each month from a group's first step to the last month with any
+    step, the sum of all its steps up to the month's end. A figure as of day X is then one monthly
+    row (the month before X's) plus the daily rows of X's month up to X, per group.
 
-    Both are sums of per-case steps, and a group's rows run from its first step to the month's
-    (monthly: the table's) end; so the rows of cases not yet counted, merged into the tables, are
-    exactly the rows a recomputation with them would give."""
+    Both are sums of per-case steps, and a group's monthly rows run from its first step to the
+    table's end; so the rows of cases not yet counted, merged into the tables, are exactly the
+    rows a recomputation with them would give."""
     dialect = conn.dialect.name
     tables = ("cases", "evaluations")
     if where != "1 = 1":
@@ -240,7 +241,8 @@ SELECT cube, received_month, county_code, member, step_month, {sums}
 FROM rollup_sparse GROUP BY cube, received_month, county_code, member, step_month""")
     first, last_step = conn.execute(text(
         "SELECT MIN(received_month), MAX(step_day) FROM rollup_sparse")).one()
-    known = conn.execute(text("SELECT MAX(step_month) FROM rollup_monthly")).scalar()
+    # Every cube holds every case, so one cube's last month is the table's (read from its key).
+    known = conn.execute(text("SELECT MAX(step_month) FROM rollup_monthly WHERE cube = 'M'")).scalar()
     if first is None:
         _drop(conn, SCRATCH)
         return
@@ -257,14 +259,9 @@ WHERE r.step_month = :known"""), {"known": as_date(known)})
     running = ", ".join(f"SUM({m}) OVER w AS {m}" for m in MEASURES)
     conn.execute(text(f"""
 INSERT INTO rollup_daily (cube, received_month, county_code, member, step_day, {names})
-SELECT s.cube, s.received_month, s.county_code, s.member, d.day, {', '.join('s.' + m for m in MEASURES)}
-FROM (SELECT {group}, step_day, step_month, LEAD(step_day) OVER w AS next_day, {running}
-      FROM rollup_sparse
-      WINDOW w AS (PARTITION BY {group}, step_month ORDER BY step_day)) s
-JOIN rollup_days d ON d.month = s.step_month AND d.day >= s.step_day
-  AND (s.next_day IS NULL OR d.day < s.next_day)
+SELECT cube, received_month, county_code, member, step_day, {names} FROM rollup_sparse
 WHERE 1 = 1
-ORDER BY s.cube, d.day, s.received_month, s.county_code, s.member
+ORDER BY cube, step_day, received_month, county_code, member
 {_upsert(STEP_KEYS.format(step='step_day'), MEASURES, 'rollup_daily') if merge else ''}"""))
     conn.execute(text(f"""
 INSERT INTO rollup_monthly (cube, received_month, county_code, member, step_month, {names})

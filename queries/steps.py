@@ -1,7 +1,7 @@
 """Figures read from the rollup tables (data/rollups.py) instead of the case table.
 
-A figure as of day X is the sum of its steps dated on or before X: the monthly table for the
-months before X's month, the daily table for the days of X's month up to X. `usable` says when a
+A figure as of day X is the sum of its steps dated on or before X: the monthly table's running
+totals up to the end of the month before X's, and the daily table's steps of X's month up to X. `usable` says when a
 set of filters can be answered this way exactly; the callers fall back to the case table otherwise
 (two breakdowns at once, such as units within one township or categories per township).
 """
@@ -61,8 +61,8 @@ def place_clause(filters: Filters, alias: str = "r", cube: str = "T") -> tuple[s
 def sums_as_of(engine: Engine, at: date, where: str, params: dict, group: tuple[str, ...] = (),
                measures: tuple[str, ...] = ROLLUP_MEASURES, cube: str = "T") -> pd.DataFrame:
     """Every measure summed over the rollup rows of `cube` matching `where` (alias r), as of day
-    `at`: per group, the cumulative row of the month before `at`'s month plus the month-to-date
-    row of day `at`."""
+    `at`: per group, the cumulative row of the month before `at`'s month plus the daily steps of
+    `at`'s month up to `at`."""
     return sums_at(engine, [at], where, params, group, measures, cube).drop(columns="point")
 
 
@@ -87,7 +87,7 @@ def sums_at(engine: Engine, days: list[date], where: str, params: dict,
     AND {condition}
   UNION ALL
   SELECT {k} AS point, {cols}{values} FROM rollup_daily r
-  WHERE r.cube = :cube AND r.step_day = :at{k} AND {condition}""")
+  WHERE r.cube = :cube AND r.step_day >= :at_month{k} AND r.step_day <= :at{k} AND {condition}""")
     sql = f"""
 SELECT point, {outer}{', '.join(f'SUM({m}) AS {m}' for m in measures)} FROM ({' UNION ALL '.join(parts)}
 ) s

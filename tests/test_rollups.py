@@ -399,3 +399,56 @@ def test_new_cases_outside_the_held_months_merge_into_the_arrivals(demo_engine):
     kept = snapshot(demo_engine)
     rollups.rebuild_all(demo_engine)
     assert snapshot(demo_engine) == kept
+
+
+def test_daily_steps_migration_both_ways(demo_engine):
+    """Revision 0010: downgraded, rollup_daily holds the running total from the month's first day
+    on every day from a group's first step in the month to the month's end (as before 0010);
+    upgraded again, each day's steps as the rollups compute them, row for row."""
+    from datetime import timedelta
+
+    from alembic import command
+    from alembic.config import Config
+
+    from data.database import MIGRATIONS_DIR, migrate
+    from data.schema import ROLLUP_MEASURES
+
+    steps_before = snapshot(demo_engine)[0]
+    expected = {}
+    groups: dict = {}
+    for row in steps_before:
+        cube, day, month, county, member, *values = row
+        day = rollups.as_date(day)
+        groups.setdefault((cube, month, county, member, day.replace(day=1)), []).append((day, values))
+    for (cube, month, county, member, first_of_month), days in groups.items():
+        days.sort()
+        total = [0] * len(ROLLUP_MEASURES)
+        day, k = days[0][0], 0
+        while day.month == first_of_month.month:
+            while k < len(days) and days[k][0] == day:
+                total = [a + b for a, b in zip(total, days[k][1])]
+                k += 1
+            expected[(cube, day, rollups.as_date(month), county, member)] = tuple(total)
+            day += timedelta(days=1)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with demo_engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0009")
+    with demo_engine.connect() as conn:
+        running = {(r[0], rollups.as_date(r[1]), rollups.as_date(r[2]), r[3], r[4]): tuple(r[5:])
+                   for r in conn.execute(text("SELECT * FROM rollup_daily"))}
+    assert len(expected) > 2 * len(steps_before)
+    assert running == expected
+    migrate(demo_engine)
+    assert snapshot(demo_engine)[0] == steps_before
+    # A database whose rollups were never computed (0002 made them empty): computed by 0010.
+    everything = snapshot(demo_engine)
+    with demo_engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0009")
+        for table in ("rollup_daily", "rollup_monthly", "rollup_grid", "rollup_arrivals",
+                      "rollup_arrivals_monthly"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    migrate(demo_engine)
+    assert snapshot(demo_engine) == everything

@@ -193,8 +193,33 @@ def remember(conn: Connection, batch_id: int, table_name: str, keys: Iterable[st
                                           ensure_ascii=False)
     rows = [{"batch_id": batch_id, "table_name": table_name, "row_key": k, "before": before.get(k)}
             for k in keys]
-    for start in range(0, len(rows), 5_000):
-        conn.execute(schema.batch_changes.insert(), rows[start:start + 5_000])
+    insert_rows(conn, schema.batch_changes, rows)
+
+
+WRITE_CHUNK = 5_000  # rows per insert statement (SQLite)
+
+
+def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
+    """Inserts rows that all have the same columns: on PostgreSQL in one COPY (half the time of
+    multi-row INSERTs for a year's import, the driver sending rows, not a statement to parse);
+    elsewhere in parts of WRITE_CHUNK rows, so that the driver's copy of the parameters stays
+    small. Inside the caller's transaction."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    if conn.dialect.name != "postgresql" or any(len(row) != len(columns) for row in rows):
+        for start in range(0, len(rows), WRITE_CHUNK):
+            conn.execute(table.insert(), rows[start:start + WRITE_CHUNK])
+        return
+    names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
+    statement = f"COPY {table.name} ({names}) FROM STDIN"
+    try:
+        with conn.connection.driver_connection.cursor() as cursor:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+    except conn.dialect.dbapi.Error as exc:  # as SQLAlchemy reports a failed statement
+        raise DBAPIError.instance(statement, None, exc, conn.dialect.dbapi.Error) from None
 
 
 def _typed(table, values: dict) -> dict:

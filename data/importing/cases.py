@@ -14,7 +14,7 @@ from sqlalchemy import Engine, select
 
 from data import rollups, schema, search_index
 from data.database import write_setting
-from data.importing.batches import Source, batch, close_batch, explained, remember
+from data.importing.batches import Source, batch, close_batch, explained, insert_rows, remember
 from data.importing.checks import (
     DEADLINE_YEARS, MAX_PERSONS, ImportRefused, Problem, best_header, clean, day_problem,
     header_names, parse_date, text_limit, text_problem, whole_number, years_after,
@@ -58,7 +58,6 @@ ESCALATIONS = {"": "本级", "本级": "本级", "否": "本级", "无": "本级
 YES = {"是", "y", "yes", "1", "true", "√", "重复", "集体"}
 NO = {"否", "n", "no", "0", "false", "", "初信初访", "初次"}
 SATISFACTION = {"满意": "满意", "基本满意": "基本满意", "不满意": "不满意"}
-WRITE_CHUNK = 5_000  # rows per insert statement
 
 
 @dataclass
@@ -365,17 +364,12 @@ def write_plan(engine: Engine, plan: ImportPlan, source: Source = UNNAMED,
                 updated += 1
             else:
                 unchanged += 1
-        # In parts: the driver's copy of the parameters stays small.
-        for start in range(0, len(new_rows), WRITE_CHUNK):
-            conn.execute(table.insert(), [{**row, "batch_id": batch_id}
-                                          for row in new_rows[start:start + WRITE_CHUNK]])
+        insert_rows(conn, table, [{**row, "batch_id": batch_id} for row in new_rows])
         rated = [no for no in evaluated if not new(no)]
         for start in range(0, len(rated), 500):
             conn.execute(schema.evaluations.delete().where(
                 schema.evaluations.c.case_no.in_(rated[start:start + 500])))
-        for start in range(0, len(plan.evaluations), WRITE_CHUNK):
-            conn.execute(schema.evaluations.insert(), [
-                {**e, "batch_id": batch_id} for e in plan.evaluations[start:start + WRITE_CHUNK]])
+        insert_rows(conn, schema.evaluations, [{**e, "batch_id": batch_id} for e in plan.evaluations])
         # The new cases' petitioners are counted with them; those a changed case left, here.
         rollups.refresh(conn, changed_months, batch_id, added_months)
         rollups.recount_petitioners(conn, {k for k in keys if k})
