@@ -1,7 +1,8 @@
 """Figures read from the rollup tables (data/rollups.py) instead of the case table.
 
 A figure as of day X is the sum of its steps dated on or before X: the monthly table's running
-totals up to the end of the month before X's, and the daily table's steps of X's month up to X. `usable` says when a
+totals up to the end of the month before X's, and the daily table's steps of X's month up to X
+(or X's month's running totals less the steps after X, whichever reads fewer days). `usable` says when a
 set of filters can be answered this way exactly; the callers fall back to the case table otherwise
 (two breakdowns at once, such as units within one township or categories per township).
 """
@@ -62,7 +63,8 @@ def sums_as_of(engine: Engine, at: date, where: str, params: dict, group: tuple[
                measures: tuple[str, ...] = ROLLUP_MEASURES, cube: str = "T") -> pd.DataFrame:
     """Every measure summed over the rollup rows of `cube` matching `where` (alias r), as of day
     `at`: per group, the cumulative row of the month before `at`'s month plus the daily steps of
-    `at`'s month up to `at`."""
+    `at`'s month up to `at`; or, from the middle of the month on, the cumulative row of `at`'s
+    month less the daily steps after `at` (none at the month's end)."""
     return sums_at(engine, [at], where, params, group, measures, cube).drop(columns="point")
 
 
@@ -74,20 +76,30 @@ def sums_at(engine: Engine, days: list[date], where: str, params: dict,
     Without a group every point has its row, zeros included."""
     cols = "".join(f"r.{g}, " for g in group)
     values = ", ".join(f"r.{m}" for m in measures)
+    negated = ", ".join(f"-r.{m} AS {m}" for m in measures)
     outer = "".join(f"{g}, " for g in group)
     bound = {**params, "cube": cube}
     parts = []
     for k, at in enumerate(days):
-        bound[f"at{k}"], bound[f"at_month{k}"] = at, at.replace(day=1)
+        last = month_end(at)
+        bound[f"at{k}"], bound[f"at_month{k}"], bound[f"at_end{k}"] = at, at.replace(day=1), last
         condition = f"{where}{f' AND {extra[k]}' if extra and extra[k] else ''}"
+        if (last - at).days < at.day:
+            # Late in the month (or its last day): the running total to the month's end less the
+            # steps after `at`, fewer days to read. There are no steps after the table's last
+            # month, whose row then stands for any later one.
+            month, daily, days_read = "<=", negated, f":at{k} < r.step_day AND r.step_day <= :at_end{k}"
+        else:
+            month, daily, days_read = "<", values, f":at_month{k} <= r.step_day AND r.step_day <= :at{k}"
         parts.append(f"""
   SELECT {k} AS point, {cols}{values} FROM rollup_monthly r
   WHERE r.cube = :cube AND r.step_month = (SELECT MAX(step_month) FROM rollup_monthly
-                                           WHERE cube = :cube AND step_month < :at_month{k})
-    AND {condition}
-  UNION ALL
-  SELECT {k} AS point, {cols}{values} FROM rollup_daily r
-  WHERE r.cube = :cube AND r.step_day >= :at_month{k} AND r.step_day <= :at{k} AND {condition}""")
+                                           WHERE cube = :cube AND step_month {month} :at_month{k})
+    AND {condition}""")
+        if at != last:
+            parts.append(f"""
+  SELECT {k} AS point, {cols}{daily} FROM rollup_daily r
+  WHERE r.cube = :cube AND {days_read} AND {condition}""")
     sql = f"""
 SELECT point, {outer}{', '.join(f'SUM({m}) AS {m}' for m in measures)} FROM ({' UNION ALL '.join(parts)}
 ) s
