@@ -216,18 +216,11 @@ def generate(engine: Engine, profile: str = "city", cases: int | None = None, se
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT setval(pg_get_serial_sequence('units', 'id'), "
                               "(SELECT MAX(id) FROM units))"))
-    _vacuum(engine)
+    rollups.vacuum(engine)
     return DemoSummary(profile, len(places), len(townships),
                        sum(1 for p in places if p.level == "village"), len(unit_rows),
                        len(department_ids), len(case_rows), len(key_rows), len(eval_rows),
                        len(event_rows))
-
-
-def _vacuum(engine: Engine) -> None:
-    """PostgreSQL after a bulk write: statistics and the visibility map (rollups.analyze)."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            rollups.analyze(conn, vacuum=True)
 
 
 def _registered(columns, case_rows, key_rows, eval_rows, event_rows, keep):
@@ -343,7 +336,7 @@ def finish_demo(engine: Engine) -> int:
         written, expected = written + len(rows[0]), month
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM settings WHERE key = :k"), {"k": PENDING_KEY})
-    _vacuum(engine)
+    rollups.vacuum(engine)
     return written
 
 
@@ -627,5 +620,5 @@ def scale_up(engine: Engine, copies: int) -> int:
         search_index.rebuild(conn)
         rollups.rebuild(conn)
         total = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
-    _vacuum(engine)
+    rollups.vacuum(engine)
     return total

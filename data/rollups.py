@@ -446,6 +446,14 @@ def analyze(conn: Connection, light: bool = False, vacuum: bool = False) -> None
                 conn.execute(text(f"{'VACUUM (ANALYZE)' if vacuum else 'ANALYZE'} {table.name}"))
 
 
+def vacuum(engine: Engine) -> None:
+    """PostgreSQL after a bulk write or delete: statistics, the visibility map and the dead rows'
+    space made reusable (what autovacuum does in its own time, where it is on)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            analyze(conn, vacuum=True)
+
+
 def _month_spans(months: list[date]) -> tuple[list[str], dict]:
     """A condition on the cases c per month (registered in it), and their parameters."""
     params: dict = {}

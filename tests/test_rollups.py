@@ -35,7 +35,7 @@ def assert_same(engine, filters, by):
 
 
 @pytest.mark.parametrize("as_of", [date(2025, 1, 5), date(2025, 2, 28), date(2025, 3, 15),
-                                   date(2025, 3, 31), date(2025, 4, 10)])
+                                   date(2025, 3, 20), date(2025, 3, 31), date(2025, 4, 10)])
 def test_fixture_figures_from_rollups(fixture_engine, as_of):
     for (county, township), by in product([(None, None), ("100100", None), (None, "100200001")],
                                           GROUPINGS):
@@ -102,7 +102,9 @@ def test_rebuild_and_refresh_agree(demo_engine):
     with demo_engine.connect() as conn:
         count = conn.execute(text("SELECT COUNT(*) FROM cases")).scalar()
         months = conn.execute(text("SELECT DISTINCT received_month FROM rollup_monthly")).fetchall()
-    for day in (date(2030, 1, 1), date(2025, 6, 17), date(2024, 12, 31)):
+    # Early and late in a month (read forwards from its first day, backwards from its last), and
+    # beyond the tables' last month.
+    for day in (date(2030, 1, 1), date(2030, 1, 25), date(2025, 6, 17), date(2024, 12, 31)):
         totals = {cube: steps.sums_as_of(demo_engine, day, "1 = 1", {}, cube=cube)
                   for cube in "TUCHM"}  # every cube holds every case, every measure
         for cube, total in totals.items():
