@@ -200,17 +200,28 @@ WRITE_CHUNK = 5_000  # rows per insert statement (SQLite)
 
 
 def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
-    """Inserts rows that all have the same columns: on PostgreSQL in one COPY (half the time of
-    multi-row INSERTs for a year's import, the driver sending rows, not a statement to parse);
-    elsewhere in parts of WRITE_CHUNK rows, so that the driver's copy of the parameters stays
-    small. Inside the caller's transaction."""
-    if not rows:
-        return
-    columns = list(rows[0])
-    if conn.dialect.name != "postgresql" or any(len(row) != len(columns) for row in rows):
-        for start in range(0, len(rows), WRITE_CHUNK):
-            conn.execute(table.insert(), rows[start:start + WRITE_CHUNK])
-        return
+    """Inserts the rows, those with the same columns together: on PostgreSQL in one COPY each (half
+    the time of multi-row INSERTs for a year's import, the driver sending rows, not a statement to
+    parse); elsewhere in parts of WRITE_CHUNK rows, so that the driver's copy of the parameters
+    stays small. Inside the caller's transaction."""
+    alike: dict[tuple, list[dict]] = {}
+    for row in rows:
+        alike.setdefault(tuple(row), []).append(row)
+    for columns, group in alike.items():
+        if conn.dialect.name == "postgresql":
+            _copy_rows(conn, table, columns, group)
+        else:
+            for start in range(0, len(group), WRITE_CHUNK):
+                conn.execute(table.insert(), group[start:start + WRITE_CHUNK])
+
+
+def _copy_rows(conn: Connection, table, columns: tuple, rows: list[dict]) -> None:
+    # COPY knows only the database's defaults: the table's own (as an INSERT would add them) are
+    # given for the columns the rows leave out.
+    defaults = {c.name: c.default.arg for c in table.columns if c.name not in columns
+                and c.default is not None and c.default.is_scalar}
+    columns = (*columns, *defaults)
+    rows = [{**row, **defaults} for row in rows] if defaults else rows
     names = ", ".join(conn.dialect.identifier_preparer.quote(c) for c in columns)
     statement = f"COPY {table.name} ({names}) FROM STDIN"
     try:
