@@ -2,9 +2,10 @@
 
 A figure as of day X is the sum of its steps dated on or before X: the monthly table's running
 totals up to the end of the month before X's, and the daily table's steps of X's month up to X
-(or X's month's running totals less the steps after X, whichever reads fewer days). `usable` says when a
-set of filters can be answered this way exactly; the callers fall back to the case table otherwise
-(two breakdowns at once, such as units within one township or categories per township).
+(or X's month's running totals less the steps after X, whichever reads fewer days). `usable`
+says when a set of filters can be answered this way exactly; the callers fall back to the case
+table otherwise (two breakdowns at once, such as units within one township or categories per
+township).
 """
 from __future__ import annotations
 
@@ -88,9 +89,11 @@ def sums_at(engine: Engine, days: list[date], where: str, params: dict,
             # Late in the month (or its last day): the running total to the month's end less the
             # steps after `at`, fewer days to read. There are no steps after the table's last
             # month, whose row then stands for any later one.
-            month, daily, days_read = "<=", negated, f":at{k} < r.step_day AND r.step_day <= :at_end{k}"
+            month, daily = "<=", negated
+            days_read = f":at{k} < r.step_day AND r.step_day <= :at_end{k}"
         else:
-            month, daily, days_read = "<", values, f":at_month{k} <= r.step_day AND r.step_day <= :at{k}"
+            month, daily = "<", values
+            days_read = f":at_month{k} <= r.step_day AND r.step_day <= :at{k}"
         parts.append(f"""
   SELECT {k} AS point, {cols}{values} FROM rollup_monthly r
   WHERE r.cube = :cube AND r.step_month = (SELECT MAX(step_month) FROM rollup_monthly
