@@ -155,18 +155,22 @@ def _drop(conn: Connection, names: Iterable[str]) -> None:
         conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
 
 
-def _calendar(conn: Connection, first: date, last: date) -> None:
-    """Temporary tables of every day and every month from `first` to `last`."""
-    days, months = [], []
+def _calendar(conn: Connection, first: date, last: date, days: bool = True) -> None:
+    """Temporary tables of every month (rollup_months) and, with `days`, every day (rollup_days)
+    from `first` to `last`."""
+    rows_of: dict[str, list] = {"rollup_days": [], "rollup_months": []}
     day = first
     while day <= last:
-        days.append({"day": day, "month": day.replace(day=1)})
+        if days:
+            rows_of["rollup_days"].append({"day": day, "month": day.replace(day=1)})
         if day.day == 1:
-            months.append({"month": day})
+            rows_of["rollup_months"].append({"month": day})
         day = date.fromordinal(day.toordinal() + 1)
-    for name, rows, columns in (("rollup_days", days, "month DATE, day DATE"),
-                                ("rollup_months", months, "month DATE")):
+    for name, columns in (("rollup_days", "month DATE, day DATE"), ("rollup_months", "month DATE")):
         conn.execute(text(f"DROP TABLE IF EXISTS {name}"))
+        if name == "rollup_days" and not days:
+            continue
+        rows = rows_of[name]
         conn.execute(text(f"CREATE TEMPORARY TABLE {name} ({columns})"))
         if rows:
             keys = list(rows[0])
@@ -247,7 +251,7 @@ FROM rollup_sparse GROUP BY cube, received_month, county_code, member, step_mont
         _drop(conn, SCRATCH)
         return
     last_month = max(as_date(last_step).replace(day=1), as_date(known) or date.min)
-    _calendar(conn, as_date(first), month_end(last_month))
+    _calendar(conn, as_date(first), month_end(last_month), days=False)  # months only
     if known is not None and as_date(known) < last_month:
         # New steps beyond the last month: every other group carries its total forward too.
         conn.execute(text(f"""

@@ -19,12 +19,6 @@ KEYS = ("cube", "step_day", "received_month", "county_code", "member")
 GROUP = "cube, received_month, county_code, member"
 
 
-def _month(dialect: str, column: str) -> str:
-    if dialect == "sqlite":
-        return f"substr({column}, 1, 7)"
-    return f"date_trunc('month', {column})"
-
-
 def _measures(conn) -> list[str]:
     """rollup_daily's columns other than its keys, as the table has them."""
     return [c["name"] for c in inspect(conn).get_columns("rollup_daily") if c["name"] not in KEYS]
@@ -42,7 +36,7 @@ def _replace(conn, select: str) -> None:
 
 
 def upgrade() -> None:
-    from data.rollups import analyze, rebuild_steps
+    from data.rollups import analyze, month_start_sql, rebuild_steps
 
     conn = op.get_bind()
     if conn.execute(text("SELECT 1 FROM rollup_daily LIMIT 1")).first() is None:
@@ -52,7 +46,7 @@ def upgrade() -> None:
             analyze(conn)
         return
     measures = _measures(conn)
-    month = _month(conn.dialect.name, "step_day")
+    month = month_start_sql(conn.dialect.name, "step_day")
     steps = ", ".join(f"{m} - COALESCE(LAG({m}) OVER w, 0) AS {m}" for m in measures)
     _replace(conn, f"""
 SELECT {', '.join(KEYS)}, {', '.join(measures)} FROM (
@@ -64,10 +58,12 @@ WHERE {' OR '.join(f'{m} <> 0' for m in measures)}""")
 
 def downgrade() -> None:
     """Back to running totals on every day from a group's first step in a month to its end."""
+    from data.rollups import month_start_sql
+
     conn = op.get_bind()
     sqlite = conn.dialect.name == "sqlite"
     measures = _measures(conn)
-    month = _month(conn.dialect.name, "step_day")
+    month = month_start_sql(conn.dialect.name, "step_day")
     following = "date(day, '+1 day')" if sqlite else "day + 1"
     month_end = ("date(step_day, 'start of month', '+1 month', '-1 day')" if sqlite
                  else "CAST(date_trunc('month', step_day) + interval '1 month - 1 day' AS date)")
