@@ -10,7 +10,7 @@ from queries.satisfaction import (
     satisfaction_trend,
 )
 from ui.cards import card_html, figure_cards
-from ui.charts import show_chart
+from ui.charts import FULL_WIDTH, show_chart
 from ui.database import cached_query
 from ui.drill import dissatisfied_params, params_link
 from ui.formatting import is_improvement, pct_text, yoy_rate_text
@@ -76,7 +76,7 @@ points = rate_points(trend.assign(satisfaction_strict_den=trend["satisfaction_de
 show_chart(st, rate_chart, points, target, {"满意率": "#2f6db5", "满意率（仅满意）": "#7fa7d9",
                                           "参评率": "#d9822b"},
            band=rated[["report_month", "satisfaction_low_pct", "satisfaction_high_pct"]],
-           height=340)
+           height=340, width=FULL_WIDTH)
 st.caption(f"浅蓝色带：满意率的 95% 置信区间；红虚线：目标 {target:.1f}%。空心点：本月至今，或评价件数"
            f"不足 {max(minimum, defaults.TREND_MIN_DENOMINATOR)} 件（样本少），不连线；各月分子、分母见鼠标提示。"
            f"上方卡片取评价件数不少于 {minimum} 件的最近月份（近期登记的信访件多数尚在办理或评价中）。")
@@ -134,7 +134,7 @@ def breakdown() -> None:
             if dimension in ("county", "township") and ranked["ranked"].any():
                 worst = ranked[ranked["ranked"]].tail(15).iloc[::-1].assign(
                     name=lambda d: [names.get(v, v) for v in d[column]])
-                show_chart(st, interval_chart, worst, label, target)
+                show_chart(st, interval_chart, worst, label, target, width=FULL_WIDTH)
 
 
 breakdown()

@@ -365,6 +365,6 @@ def test_satisfaction_tab_clicked_draws_its_own_table(server, browser):
         "document.querySelector('[data-testid=\"stDataFrame\"]').textContent.startsWith('排名内容分类')",
         timeout=60_000)
     assert tables.count() == 2
-    assert page.locator("[data-testid='stVegaLiteChart']").count() >= 1
+    assert page.locator(".xf-chart svg").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()

@@ -2,6 +2,8 @@
 hostile URL parameters show as the text they are, never as a link, an image or HTML."""
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import pytest
 from markdown_it import MarkdownIt
 from sqlalchemy import text
@@ -70,6 +72,30 @@ def test_card_html_keeps_user_text_inside_its_block():
     html = rendered(slot.body)
     assert "<img" not in html and "<a " not in html and "\n" not in slot.body
     assert html_text(CATEGORY) in slot.body
+
+
+def test_chart_keeps_user_text_as_text():
+    """A chart drawn on the server: hostile names stay text in the SVG and in its hover texts,
+    the markup stays one HTML block, nothing is fetched."""
+    import altair as alt
+    import pandas as pd
+
+    from ui.charts import render_svg
+
+    names = [*HOSTILE, "<script>alert(1)</script>", 'a"; 名称: b']
+    frame = pd.DataFrame({"name": names, "v": range(len(names))})
+    spec = alt.Chart(frame).mark_bar().encode(
+        x="name:N", y="v:Q", tooltip=[alt.Tooltip("name:N", title="名称"),
+                                      alt.Tooltip("v:Q", title="件数")]).to_dict()
+    svg = render_svg(spec, 400)
+    html = rendered(f"<div class='xf-chart'>{svg}</div>")
+    assert "\n" not in svg and "<script" not in html and "<img" not in html and "<a " not in html
+    assert "<h1>" not in html and "<strong>" not in html
+    attributes = {name.split("}")[-1] for element in ElementTree.fromstring(svg).iter()
+                  for name in element.attrib}
+    assert not attributes & {"href", "src"}  # the addresses are text only
+    assert html_text("<script>alert(1)</script>") in svg
+    assert "<title>名称：&lt;script&gt;alert(1)&lt;/script&gt;&#10;件数：4</title>" in svg
 
 
 @pytest.fixture()

@@ -5,6 +5,7 @@ import json
 import re
 
 import numpy as np
+from xml.etree import ElementTree
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -626,18 +627,22 @@ def test_search_page_from_a_link_opens_the_case_file(app_db):
     assert at.query_params["q"] in (["张某某"], "张某某")
 
 
-def _charts(at: AppTest) -> list[tuple[dict, list[pd.DataFrame]]]:
-    """Every chart on the page: its Vega-Lite specification and its datasets."""
-    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+def _charts(at: AppTest) -> list[ElementTree.Element]:
+    """Every chart on the page: its SVG, parsed."""
+    return [ElementTree.fromstring(re.sub(r"^<div class='xf-chart'>|</div>$", "", md.value))
+            for md in at.markdown if md.value.startswith("<div class='xf-chart'>")]
 
-    return [(json.loads(e.proto.spec),
-             [convert_arrow_bytes_to_pandas_df(d.data.data) for d in e.proto.datasets])
-            for e in at.get("vega_lite_chart")]
+
+def _tips(svg: ElementTree.Element) -> list[dict[str, str]]:
+    """The hover texts of a chart's marks, each as {title: value}."""
+    return [dict(line.split("：", 1) for line in title.text.split("\n"))
+            for title in svg.iter("{http://www.w3.org/2000/svg}title")]
 
 
 def test_charts_carry_the_figures_and_are_built_once_per_data(app_db, monkeypatch):
-    """The overview's charts as sent: the monthly counts of the fixture, the target line; the
-    specification is built again only for other data (another scope's figures)."""
+    """The overview's charts as sent: drawn on the server (nothing for the browser to compute or
+    fetch), the monthly counts of the fixture in the hover texts, the target line; the chart is
+    built again only for other data (another scope's figures)."""
     from ui import trends
 
     built = []
@@ -647,18 +652,20 @@ def test_charts_carry_the_figures_and_are_built_once_per_data(app_db, monkeypatc
     at = run_app(**{"from": "2025-01", "to": "2025-03"})
     charts = _charts(at)
     assert len(charts) == 2
-    (volume_spec, volumes), (rates_spec, rates) = charts
-    assert volume_spec["layer"][0]["mark"]["type"] == "bar"
-    volume = max(volumes, key=len)
-    by_month = dict(zip(volume["report_month"], volume["case_count"]))
+    volume, rates = charts
+    markup = "".join(md.value for md in at.markdown if "xf-chart" in md.value)
+    assert "<script" not in markup and "http" not in markup.replace("http://www.w3.org/", "")
+    by_month = {tip["月份"]: tip["本期件数"] for tip in _tips(volume)}
     # Received in January: A1 A2 A6 B1 B2 C1 C2 C3; February: A4 B3; March: A3 A5.
-    assert by_month == {"2025-01": 8, "2025-02": 2, "2025-03": 2}
-    assert any(frame.get("text") is not None and "目标 95.0%" in list(frame["text"])
-               for frame in rates)
+    assert by_month == {"2025-01": "8", "2025-02": "2", "2025-03": "2"}
+    texts = [t.text for t in rates.iter("{http://www.w3.org/2000/svg}text")]
+    assert "目标 95.0%" in texts
+    # Every rate point's hover text gives its numerator and denominator.
+    assert {"月份", "指标", "数值（%）", "分子 / 分母（件）", "说明"} <= set(_tips(rates)[0])
     at.run()
-    assert len(_charts(at)) == 2 and built == [3]  # the first run's specification, kept
+    assert len(_charts(at)) == 2 and built == [3]  # the first run's chart, kept
     # Another account's scope has other figures: its own chart.
     other = run_app(user="sanzhen_viewer", **{"from": "2025-01", "to": "2025-03"})
-    volume = max(_charts(other)[0][1], key=len)
-    shown = dict(zip(volume["report_month"], volume["case_count"]))
-    assert {m: n for m, n in shown.items() if n} == {"2025-01": 2, "2025-02": 1}  # B1 B2; B3
+    shown = {tip["月份"]: tip["本期件数"] for tip in _tips(_charts(other)[0])}
+    assert {m: n for m, n in shown.items() if n != "0"} == {"2025-01": "2", "2025-02": "1"}  # B1 B2; B3
+

@@ -1,41 +1,132 @@
-"""Charts sent as their Vega-Lite specification, built once per chart and data.
+"""Charts drawn on the server as SVG, built once per chart and data.
 
-An Altair chart is built and checked against the Vega-Lite schema at every run of the page that
-draws it (20 to 60 ms a chart on this machine, most of a warm page's run). The specification only
-depends on the chart's data and settings, which come from cached queries: it is kept with them,
-keyed by the data itself (a chart of one account's scope is never shown to another scope, whose
-data differs)."""
+A Vega-Lite chart sent to the browser is compiled, laid out and drawn there at every visit to the
+page (Vega's dataflow, then a canvas): 0.03-0.05 s of the browser's main thread per chart on an
+office PC's CPU, most of what a chart page costs beyond Streamlit's own floor. The same chart
+drawn here by vl-convert (the Vega-Lite and Vega that exports/charts.py prints with) arrives as
+finished SVG: the browser only lays out its paths and text. What Vega's tooltip showed on hover
+becomes the mark's <title> (shown by the browser on hover, read by screen readers): the same
+fields, in the same order, with the same formatting.
+
+Altair builds and checks a chart against the Vega-Lite schema (20-60 ms a chart) and vl-convert
+draws it (0.05-0.15 s): both depend only on the chart's data and settings, which come from cached
+queries, so the SVG is kept with them, keyed by the data itself (a chart of one account's scope is
+never shown to another scope, whose data differs)."""
 from __future__ import annotations
 
-import streamlit as st
+import html
+import re
 
+import streamlit as st
+import vl_convert
+
+from exports.charts import CHART_FONTS
 from queries import defaults
 from ui import database
 
+# Pixels a chart is laid out in; the SVG then scales to its column (its text with it): a half
+# column of 1366 to 1920 pixel screens is 490-780 pixels wide, a whole one 1000-1580.
+HALF_WIDTH, FULL_WIDTH = 520, 1040
+# Type sizes (pixels at the laid-out width) that read on a laptop and a projector alike; a chart's
+# own settings win.
+CONFIG = {"font": CHART_FONTS, "axis": {"labelFontSize": 13, "titleFontSize": 13},
+          # Room for digits a little wider in the viewer's font than in the one measured here.
+          "axisY": {"titlePadding": 10},
+          "legend": {"labelFontSize": 13, "titleFontSize": 13}, "title": {"fontSize": 15}}
+# A mark Vega labelled for screen readers: "field: value; field: value" (encodings, then the
+# tooltip's fields under their titles).
+_LABELLED = re.compile(r'<(path|text)\b([^>]*?) aria-label="([^"]*)"([^>]*?)(/?)>')
+_SIZE = re.compile(r'^<svg([^>]*?) width="[\d.]+" height="[\d.]+"')
 
-def _build_spec(build, args: tuple, kwargs: tuple) -> dict:
+
+def _tooltip_titles(node, found: set[str]) -> set[str]:
+    """The titles of every tooltip field in a Vega-Lite specification."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "tooltip" and isinstance(value, list):
+                found.update(field["title"] for field in value
+                             if isinstance(field, dict) and field.get("title"))
+            else:
+                _tooltip_titles(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _tooltip_titles(value, found)
+    return found
+
+
+def _label_pairs(label: str, titles: set[str]) -> list[tuple[str, str]]:
+    """A mark's aria-label ("field: value; field: value", escaped for XML) as (field, value)
+    pairs. Vega lists the encodings, then the tooltip's fields under their titles: a piece that
+    does not start with a field's name, after a tooltip field, is the rest of its value (a value
+    holding "; ")."""
+    pairs: list[list[str]] = []
+    for piece in html.unescape(label).split("; "):
+        key = piece.split(": ", 1)[0] if ": " in piece else None
+        if pairs and pairs[-1][0] in titles and key not in titles:
+            pairs[-1][1] += "; " + piece
+        else:
+            pairs.append([key or "", piece.split(": ", 1)[1] if key else piece])
+    return [(key, value) for key, value in pairs]
+
+
+def _with_titles(svg: str, titles: set[str]) -> str:
+    """Each mark with tooltip fields gets a <title> of them, one "标题：值" a line (escaped)."""
+
+    def titled(match: re.Match) -> str:
+        tag, before, label, after, empty = match.groups()
+        lines = [html.escape(f"{key}：{value}", quote=False) for key, value in _label_pairs(label, titles)
+                 if key in titles and value]
+        if not lines:
+            return match.group(0)
+        opened = f"<{tag}{before}{after}><title>{'&#10;'.join(lines)}</title>"
+        return opened + (f"</{tag}>" if empty else "")
+
+    return _LABELLED.sub(titled, svg)
+
+
+def render_svg(spec: dict, width: int) -> str:
+    """The chart as one line of SVG markup that fills its container's width. Nothing outside the
+    specification's inline data is fetched (allowed_base_urls=[]); text uses the viewer's Chinese
+    fonts. One line: inside Markdown a blank line would end the HTML block, and a line break in a
+    text becomes a character reference."""
+    config = dict(spec.get("config", {}))
+    for key, value in CONFIG.items():
+        config[key] = {**value, **config.get(key, {})} if isinstance(value, dict) else value
+    # Room on the left for the vertical axis title in the viewer's font (see axisY above).
+    padding = spec.get("padding", 5)
+    padding = padding if isinstance(padding, dict) else dict.fromkeys(("top", "bottom", "right"), padding)
+    spec = {**spec, "width": width, "config": config, "padding": {"left": 12, **padding}}
+    svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
+    svg = _with_titles(svg, _tooltip_titles(spec, set()))
+    svg = _SIZE.sub(r'<svg\1 style="width:100%;height:auto;display:block"', svg, count=1)
+    return svg.replace("\r", "").replace("\n", "&#10;")
+
+
+def _build_svg(build, args: tuple, kwargs: tuple, width: int) -> str:
     spec = build(*args, **dict(kwargs)).to_dict()
-    # Altair's default theme gives a fixed size to views without one; Streamlit sizes the chart.
+    # Altair's default theme gives a fixed size to views without one; the width is set here.
     view = spec.get("config", {}).get("view", {})
     for key in ("continuousWidth", "continuousHeight"):
         view.pop(key, None)
-    return spec
+    return render_svg(spec, width)
 
 
 @st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=256, show_spinner=False)
-def _cached_spec(_build, name: str, args: tuple, kwargs: tuple) -> dict:
-    return _build_spec(_build, args, kwargs)
+def _cached_svg(_build, name: str, args: tuple, kwargs: tuple, width: int) -> str:
+    return _build_svg(_build, args, kwargs, width)
 
 
-def chart_spec(build, *args, **kwargs) -> dict:
-    """The Vega-Lite specification of the Altair chart build(*args, **kwargs), with its data;
-    built afresh while `cli.py bench` times the pages with caching off (ui.database.TIMINGS)."""
+def chart_svg(build, *args, width: int = HALF_WIDTH, **kwargs) -> str:
+    """The SVG of the Altair chart build(*args, **kwargs), laid out `width` pixels wide; drawn
+    afresh while `cli.py bench` times the pages with caching off (ui.database.TIMINGS)."""
     settings = tuple(sorted(kwargs.items()))
     if database.TIMINGS is not None:
-        return _build_spec(build, args, settings)
-    return _cached_spec(build, f"{build.__module__}.{build.__qualname__}", args, settings)
+        return _build_svg(build, args, settings, width)
+    return _cached_svg(build, f"{build.__module__}.{build.__qualname__}", args, settings, width)
 
 
-def show_chart(slot, build, *args, **kwargs) -> None:
-    """The chart build(*args, **kwargs) across `slot` (st or a column)."""
-    slot.vega_lite_chart(spec=chart_spec(build, *args, **kwargs), width="stretch")
+def show_chart(slot, build, *args, width: int = HALF_WIDTH, **kwargs) -> None:
+    """The chart build(*args, **kwargs) across `slot` (st or a column): HALF_WIDTH for a column
+    of two, FULL_WIDTH across the page."""
+    slot.markdown(f"<div class='xf-chart'>{chart_svg(build, *args, width=width, **kwargs)}</div>",
+                  unsafe_allow_html=True)

@@ -13,6 +13,10 @@ from queries import defaults
 from queries.filters import month_end, parse_month
 
 PARTIAL, THIN = "本月至今", "样本少"
+# A month label with its year ("2026年1月") on two lines, so that twelve months side by side fit a
+# half-page chart.
+MONTH_LABEL = ("indexof(datum.label, '年') > 0 ? [split(datum.label, '年')[0] + '年', "
+               "split(datum.label, '年')[1]] : datum.label")
 
 
 def month_axis_label(report_month: str, first: bool) -> str:
@@ -72,7 +76,8 @@ def rate_chart(points: pd.DataFrame, target: float | None, colours: dict[str, st
         ratio=[f"{n:,} / {d:,}" for n, d in zip(points["num"], points["den"])],
         note_text=points["note"].replace("", "—"))
     domain = rate_domain(points, target)
-    x = alt.X("month_text:O", title=None, sort=order, axis=alt.Axis(labelAngle=0, labelFontSize=12))
+    x = alt.X("month_text:O", title=None, sort=order,
+              axis=alt.Axis(labelAngle=0, labelFontSize=12, labelExpr=MONTH_LABEL))
     y = alt.Y("pct:Q", title="百分比（%）", scale=alt.Scale(domain=domain, clamp=True, nice=False))
     colour = alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", labelFontSize=13),
                        scale=alt.Scale(domain=list(colours), range=list(colours.values())))
@@ -143,7 +148,7 @@ def volume_chart(volume: pd.DataFrame) -> alt.LayerChart:
 
 def _month_x(year: pd.DataFrame) -> alt.X:
     return alt.X("month_text:O", title=None, sort=list(dict.fromkeys(year["month_text"])),
-                 axis=alt.Axis(labelAngle=0))
+                 axis=alt.Axis(labelAngle=0, labelExpr=MONTH_LABEL))
 
 
 def flows_chart(year: pd.DataFrame) -> alt.LayerChart:

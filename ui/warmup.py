@@ -48,6 +48,17 @@ def _runtime_running(timeout: float) -> bool:
     return False
 
 
+def _start_chart_renderer() -> None:
+    """vl-convert starts its JavaScript engine on its first chart (0.7 s): here, not in the first
+    page with a chart."""
+    try:
+        import vl_convert
+
+        vl_convert.vegalite_to_svg({"mark": "point", "data": {"values": []}}, allowed_base_urls=[])
+    except Exception:  # noqa: BLE001 - the first chart will say what is wrong
+        pass
+
+
 def _import_all() -> None:
     try:
         if not _runtime_running(60):
@@ -57,6 +68,7 @@ def _import_all() -> None:
                 importlib.import_module(name)
             except Exception:  # noqa: BLE001 - the page itself will say what is wrong
                 pass
+        _start_chart_renderer()
         gc.collect()  # what the imports left to free goes now, not into the frozen part
         gc.freeze()
     finally:
