@@ -11,6 +11,7 @@ from ui.database import cached_query, demo_pending
 from ui.drill import alert_params, open_search, params_link
 from ui.personal import petitioner_panel
 from ui.map_deck import ALERT_COLOURS
+from ui.cards import card_html, figure_cards
 from ui.map_svg import alerts_svg, map_view
 from ui.page import start_page
 from ui.tables import MISSING, coloured_labels, show_table
@@ -91,11 +92,10 @@ if demo_pending():  # each township's baseline year is still mostly unwritten
 at = replace(filters, start=day, end=day, as_of=day)
 alerts = cached_query(all_alerts, at, settings)
 levels = alerts["level"].value_counts()
-cols = st.columns(4)
-for col, (label, value) in zip(cols, [("告警", levels.get("告警", 0)), ("异常", levels.get("异常", 0)),
-                                      ("同类聚集", int((alerts["kind"] == "同类聚集").sum())),
-                                      ("重复信访", int((alerts["kind"] == "重复信访").sum()))]):
-    col.metric(label, f"{int(value):,} 条", border=True)
+figure_cards(st, [card_html(label, f"{int(value):,} 条") for label, value in (
+    ("告警", levels.get("告警", 0)), ("异常", levels.get("异常", 0)),
+    ("同类聚集", int((alerts["kind"] == "同类聚集").sum())),
+    ("重复信访", int((alerts["kind"] == "重复信访").sum())))])
 
 left, right = st.columns([3, 2])
 with left:

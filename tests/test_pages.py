@@ -467,7 +467,7 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     first = table.iloc[0]
     assert (first["级别"], first["类型"], first["地点"], first["问题"], first["实际"]) == (
         "告警", "同类聚集", "一镇", "环境保护", 8)
-    assert at.metric[0].value == "1 条"
+    assert card(at, "告警") == "1 条 | "
     # On the map: the township marked in the alert's colour, its alert as the marker's tooltip.
     from xml.etree import ElementTree
 
@@ -478,10 +478,10 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     assert not at.number_input  # the thresholds' inputs are built only once asked for
     open_expander(at, "alert_thresholds_open")
     at.number_input(key="a_min").set_value(9).run()   # a stricter minimum silences it
-    assert not at.exception and at.metric[0].value == "0 条"
+    assert not at.exception and card(at, "告警") == "0 条 | "
     at.session_state["alert_thresholds_open"] = False  # closed again: the choice stays
     at.run()
-    assert not at.number_input and at.metric[0].value == "0 条"
+    assert not at.number_input and card(at, "告警") == "0 条 | "
     assert any("预警阈值已调整" in c.value for c in at.caption)
     # While a first start's earlier months are still being written, the page says why the
     # clusters are too many.

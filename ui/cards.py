@@ -17,20 +17,23 @@ def _unbroken(match: re.Match) -> str:
 
 def card_html(label: str, value: str, detail: str = "", change: str | None = None,
               change_is_good: bool | None = None, help_text: str = "") -> str:
-    """One card's markup; every text is escaped."""
+    """One card's markup; every text is escaped. A card of a label and a value only (no second
+    line, no 同比) is as high as those two lines."""
     colour = NEUTRAL if change_is_good is None else (GOOD if change_is_good else BAD)
     change_html = (f"<div class='fc-change' style='color:{colour};margin-top:4px'>"
                    f"{FIGURE.sub(_unbroken, html_text(change))}</div>")
+    full = bool(detail) or change is not None
+    high, line = ("min-height:128px", "min-height:1.3em") if full else ("", "")
     return (
         f"<div class='figure-card' title='{html_text(help_text)}' "
         "style='border:1px solid #ddd;border-radius:8px;padding:10px 14px;background:#fff;"
-        "min-height:128px'>"
+        f"{high}'>"
         f"<div class='fc-label' style='font-size:1.0rem;color:#333'>{html_text(label)}</div>"
         f"<div class='fc-value' style='font-weight:700;line-height:1.2;color:#111'>"
         f"{html_text(value)}</div>"
-        f"<div class='fc-detail' style='font-size:0.95rem;color:#555;min-height:1.3em'>"
+        f"<div class='fc-detail' style='font-size:0.95rem;color:#555;{line}'>"
         f"{FIGURE.sub(_unbroken, html_text(detail))}</div>"
-        f"{change_html}</div>")
+        f"{change_html if change is not None else ''}</div>")
 
 
 def figure_cards(slot, cards: list[str]) -> None:

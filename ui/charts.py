@@ -74,8 +74,8 @@ def _with_titles(svg: str, titles: set[str]) -> str:
 
     def titled(match: re.Match) -> str:
         tag, before, label, after, empty = match.groups()
-        lines = [html.escape(f"{key}：{value}", quote=False) for key, value in _label_pairs(label, titles)
-                 if key in titles and value]
+        lines = [html.escape(f"{key}：{value}", quote=False)
+                 for key, value in _label_pairs(label, titles) if key in titles and value]
         if not lines:
             return match.group(0)
         opened = f"<{tag}{before}{after}><title>{'&#10;'.join(lines)}</title>"
@@ -94,7 +94,8 @@ def render_svg(spec: dict, width: int) -> str:
         config[key] = {**value, **config.get(key, {})} if isinstance(value, dict) else value
     # Room on the left for the vertical axis title in the viewer's font (see axisY above).
     padding = spec.get("padding", 5)
-    padding = padding if isinstance(padding, dict) else dict.fromkeys(("top", "bottom", "right"), padding)
+    if not isinstance(padding, dict):
+        padding = dict.fromkeys(("top", "bottom", "right"), padding)
     spec = {**spec, "width": width, "config": config, "padding": {"left": 12, **padding}}
     svg = vl_convert.vegalite_to_svg(spec, allowed_base_urls=[])
     svg = _with_titles(svg, _tooltip_titles(spec, set()))
