@@ -20,8 +20,9 @@ def card_html(label: str, value: str, detail: str = "", change: str | None = Non
     """One card's markup; every text is escaped. A card of a label and a value only (no second
     line, no 同比) is as high as those two lines."""
     colour = NEUTRAL if change_is_good is None else (GOOD if change_is_good else BAD)
-    change_html = (f"<div class='fc-change' style='color:{colour};margin-top:4px'>"
-                   f"{FIGURE.sub(_unbroken, html_text(change))}</div>")
+    change_html = "" if change is None else (
+        f"<div class='fc-change' style='color:{colour};margin-top:4px'>"
+        f"{FIGURE.sub(_unbroken, html_text(change))}</div>")
     full = bool(detail) or change is not None
     high, line = ("min-height:128px", "min-height:1.3em") if full else ("", "")
     return (
@@ -33,7 +34,7 @@ def card_html(label: str, value: str, detail: str = "", change: str | None = Non
         f"{html_text(value)}</div>"
         f"<div class='fc-detail' style='font-size:0.95rem;color:#555;{line}'>"
         f"{FIGURE.sub(_unbroken, html_text(detail))}</div>"
-        f"{change_html if change is not None else ''}</div>")
+        f"{change_html}</div>")
 
 
 def figure_cards(slot, cards: list[str]) -> None:
