@@ -171,9 +171,9 @@ def test_clicking_a_township_narrows_the_table(server, browser, database):
 
 
 # The pin drawn last (on top of any other there): its place on the screen, key and tooltip.
-TOP_PIN = """svg => {
+TOP_PIN = """async svg => {
   svg.scrollIntoView({block: "center"});
-  const pins = JSON.parse(svg.querySelector('metadata.pins').textContent);
+  const pins = await svg.closest('.xf-map').xfPins();
   const [x, y, _r, _colour, key, tip] = pins[pins.length - 1];
   const at = new DOMPoint(x, y).matrixTransform(svg.getScreenCTM());
   return [at.x, at.y, key, tip];

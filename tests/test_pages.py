@@ -86,12 +86,44 @@ def test_missing_database_says_so(monkeypatch):
     assert any("无法连接数据库" in e.value for e in at.error)
 
 
+SERVED: dict[str, bytes] = {}  # media address -> what the pages stored there (this test's)
+
+
+@pytest.fixture(autouse=True)
+def _served_media(monkeypatch):
+    """Keeps what a page puts in Streamlit's media store (AppTest forgets it after the run), under
+    the address the page was given."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    store = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, path_or_data, mimetype, kind, filename=None):
+        file_id = store(self, path_or_data, mimetype, kind, filename)
+        SERVED[self.get_url(file_id)] = path_or_data
+        return file_id
+
+    SERVED.clear()
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+
+
 def svg_maps(at: AppTest) -> list[str]:
-    """The SVG of every map on the page, as sent to the browser."""
+    """The SVG of every map on the page as sent to the browser, with its pins' places and tooltips
+    (fetched from the address sent with it) put back in as they were drawn."""
+    import html
+
     from ui.map_svg import unpack
 
-    return [unpack(e.proto.bytes)[1] for e in at.get("bidi_component")
-            if e.proto.component_name.endswith("xinfang_svg_map")]
+    maps = []
+    for element in at.get("bidi_component"):
+        if not element.proto.component_name.endswith("xinfang_svg_map"):
+            continue
+        meta, svg = unpack(element.proto.bytes)
+        if meta.get("pins"):
+            pins = html.escape(SERVED[meta["pins"]].decode("utf-8"), quote=True)
+            end = svg.rindex("</svg>")
+            svg = f'{svg[:end]}<metadata class="pins">{pins}</metadata>{svg[end:]}'
+        maps.append(svg)
+    return maps
 
 
 def shown_frame(element):

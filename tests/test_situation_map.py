@@ -133,6 +133,7 @@ def test_svg_map_is_offline_fitted_and_escapes_case_text():
     area = next(e for e in root.iter() if e.get("class") == "area")
     assert area.get("data-pick") == "area:100100001"
     assert tooltip_text({"title": "甲", "line1": "", "line2": "乙"}) == "甲\n乙"
+
     # The area fills the box less its margin, centred, inside the box.
     xs = [float(v) for v in re.findall(r"[ML]([\d.]+) ", area.get("d"))]
     ys = [float(v) for v in re.findall(r"[ML][\d.]+ ([\d.]+)", area.get("d"))]
@@ -145,6 +146,27 @@ def test_svg_map_is_offline_fitted_and_escapes_case_text():
     assert x <= min(xs) and x + width >= max(xs) and y <= min(ys) and y + height >= max(ys)
     assert height == pytest.approx(500, abs=1) or width == pytest.approx(800, abs=1)
     assert width * height < 0.95 * 800 * 500
+
+
+def test_svg_map_sends_the_pins_beside_the_svg():
+    """The pins' places and tooltips are not sent inside the SVG (the browser fetches them as JSON
+    when the mouse comes over the map): the SVG sent has none, the JSON holds each pin, hostile
+    text as text, and nothing else changes."""
+    from ui.map_deck import bounds_of
+    from ui.map_svg import Projection, pack, pin_marks, situation_svg, split_pins, unpack
+
+    areas, geo, counties, labels, density, pins = _map_inputs("</metadata><script>x</script>\n甲")
+    svg = situation_svg(geo, counties, labels, density, pins, Projection.fit(bounds_of(areas), 800,
+                                                                             500))
+    shown, sent = split_pins(svg)
+    assert "metadata" not in shown and "<script" not in shown
+    assert shown.count("<path class=\"pin ") == 1 and shown.endswith("</svg>")
+    assert json.loads(sent) == pin_marks(svg)
+    assert "摘要：＜/metadata＞＜script＞x＜/script＞" in json.loads(sent)[0][5]
+    meta, again = unpack(pack({"height": 500, "pins": "/media/x.json"}, shown))
+    assert meta == {"height": 500, "pins": "/media/x.json"} and again == shown
+    assert split_pins(labels_only := situation_svg(geo, counties, labels, density, [], Projection.fit(
+        bounds_of(areas), 800, 500))) == (labels_only, "")
 
 
 def test_deck_is_offline_and_tooltips_are_plain_text():

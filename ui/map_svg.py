@@ -11,6 +11,7 @@ reports a click on an area or pin as a state value ("area:<code>" or "pin:<case 
 in the SVG is escaped here; the component sets the tooltip as text, never as markup."""
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -227,7 +228,7 @@ MAP_CSS = """
 MAP_JS = """
 export default function (component) {
   const { parentElement, setStateValue } = component;
-  // One line of JSON (height, pickable, picked, tipSize), a newline, the SVG: as UTF-8 bytes.
+  // UTF-8 bytes: one line of JSON (height, pickable, picked, tipSize, pins), a newline, the SVG.
   const raw = component.data instanceof ArrayBuffer ? new Uint8Array(component.data) : component.data;
   const text = new TextDecoder().decode(raw);
   const cut = text.indexOf('\\n');
@@ -242,9 +243,15 @@ export default function (component) {
   root.style.setProperty('--xf-map-height', data.height + 'px');
   root.innerHTML = data.svg;
   const svg = root.querySelector('svg');
-  // The pins: one path per colour, their places in <metadata> ([x, y, r, colour, key, tip]).
-  const found = root.querySelector('metadata.pins');
-  const pins = found ? JSON.parse(found.textContent) : [];
+  // The pins are drawn as one path per colour. Their places and tooltips ([x, y, r, colour, key,
+  // tip] each; a city's thousands of key cases, megabytes) are fetched from data.pins once the
+  // mouse comes over the map, not sent with every visit of the page.
+  let pins = [], loading = null;
+  const loadPins = () => loading || (loading = (data.pins
+    ? fetch(data.pins, {credentials: 'same-origin'}).then(r => (r.ok ? r.json() : []))
+    : Promise.resolve([])
+  ).catch(() => []).then(found => { pins = Array.isArray(found) ? found : []; return pins; }));
+  root.xfPins = loadPins;  // for a script of the page (the browser tests find a pin's place)
   const layer = {};
   root.querySelectorAll('path.pin').forEach((path, i) => { layer[path.classList[1]] = i; });
   const ring = (pin, kind) => {
@@ -256,14 +263,15 @@ export default function (component) {
   };
   // The pin under the mouse: the one drawn last (on top) whose circle holds the point.
   const pinAt = (event) => {
-    const matrix = pins.length && svg.getScreenCTM();
+    const found = pins;
+    const matrix = found.length && svg.getScreenCTM();
     if (!matrix) return null;
     const p = new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse());
     let best = null, bestAt = -1;
-    for (let i = 0; i < pins.length; i++) {
-      const [x, y, r, colour] = pins[i];
-      const at = layer[colour] * pins.length + i;
-      if ((p.x - x) ** 2 + (p.y - y) ** 2 <= (r + 1) ** 2 && at > bestAt) { best = pins[i]; bestAt = at; }
+    for (let i = 0; i < found.length; i++) {
+      const [x, y, r, colour] = found[i];
+      const at = layer[colour] * found.length + i;
+      if ((p.x - x) ** 2 + (p.y - y) ** 2 <= (r + 1) ** 2 && at > bestAt) { best = found[i]; bestAt = at; }
     }
     return best;
   };
@@ -273,13 +281,15 @@ export default function (component) {
   root.appendChild(tip);
   if (data.picked) {
     const key = data.picked.startsWith('pin:') ? data.picked.slice(4) : null;
-    const pin = key === null ? null : pins.find(p => p[4] === key);
-    if (pin) ring(pin, 'picked');
+    if (key !== null) loadPins().then(found => {
+      const pin = found.find(p => p[4] === key);
+      if (pin) ring(pin, 'picked');
+    });
     const chosen = root.querySelector('[data-pick="' + CSS.escape(data.picked) + '"]');
     if (chosen) chosen.classList.add('picked');
   }
-  let hover = null;
-  root.onmousemove = (event) => {
+  let hover = null, last = null;
+  const show = (event) => {
     const pin = pinAt(event);
     if (hover && hover.pin !== pin) { hover.remove(); hover = null; }
     if (pin && !hover) { hover = ring(pin, 'hover'); hover.pin = pin; }
@@ -295,15 +305,24 @@ export default function (component) {
     tip.style.left = x + 'px';
     tip.style.top = y + 'px';
   };
+  root.onmouseenter = loadPins;
+  root.onmousemove = (event) => {
+    last = event;
+    if (!loading) loadPins().then(() => { if (last) show(last); });
+    show(event);
+  };
   root.onmouseleave = () => {
+    last = null;
     tip.style.display = 'none';
     if (hover) { hover.remove(); hover = null; }
   };
   root.onclick = (event) => {
     if (!data.pickable) return;
-    const pin = pinAt(event);
-    const target = pin ? null : event.target.closest('[data-pick]');
-    setStateValue('picked', pin ? 'pin:' + pin[4] : target ? target.getAttribute('data-pick') : null);
+    loadPins().then(() => {
+      const pin = pinAt(event);
+      const target = pin ? null : event.target.closest('[data-pick]');
+      setStateValue('picked', pin ? 'pin:' + pin[4] : target ? target.getAttribute('data-pick') : null);
+    });
   };
 }
 """
@@ -315,23 +334,53 @@ def map_view(svg: str, height: int, key: str, pickable: bool = False, picked: st
              tip_size: int = 15) -> str | None:
     """Shows the SVG map `height` pixels high across the column; with pickable, the last area or
     pin clicked ("area:<code>", "pin:<case no>"; None: a click beside them), kept per key."""
+    shown, pins = split_pins(svg)
     result = _map(key=key, data=pack({"height": height, "pickable": pickable, "picked": picked,
-                                      "tipSize": tip_size}, svg),
+                                      "tipSize": tip_size, "pins": pins_url(pins, key)}, shown),
                   on_picked_change=lambda: None, height=height)
     value = getattr(result, "picked", None) if result is not None else None
     return value if isinstance(value, str) else None
 
 
+_PINS = re.compile(r'<metadata class="pins">([^<]*)</metadata>')
+
+
+@functools.lru_cache(maxsize=8)
+def split_pins(svg: str) -> tuple[str, str]:
+    """(the SVG without its pins' places and tooltips, those as JSON). Inside the SVG they were
+    megabytes on a city's map, sent, decoded and parsed at every visit of the page before anything
+    was shown (40 % of the map page's time in the browser); the browser fetches them apart, once
+    the mouse is over the map."""
+    found = _PINS.search(svg)
+    if not found:
+        return svg, ""
+    return svg[:found.start()] + svg[found.end():], html.unescape(found.group(1))
+
+
+def pins_url(pins: str, key: str) -> str | None:
+    """The address the browser fetches the pins' JSON from (None: no pins): Streamlit's media
+    store, as st.image's pictures are. The file is this session's while its page shows the map
+    (forgotten at the next run that does not draw it), the same data is stored once for all who
+    see it, and its name is a hash of its content: nobody finds it who has not been sent it."""
+    if not pins:
+        return None
+    from streamlit import runtime
+
+    url = runtime.get_instance().media_file_mgr.add(pins.encode("utf-8"), "application/json",
+                                                    f"xinfang-map-pins-{key}")
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}{url}" if base else url
+
+
 def pack(meta: dict, svg: str) -> bytes:
     """What map_view sends: the settings as one line of JSON, then the SVG, in UTF-8. As bytes the
     SVG goes as it is; as a JSON value every Chinese character would be sent as a six-byte escape
-    and every quote escaped (a city's map with thousands of key cases: 6.5 MB instead of 4)."""
+    and every quote escaped."""
     return (json.dumps(meta, ensure_ascii=False) + "\n" + svg).encode("utf-8")
 
 
 def unpack(raw: bytes) -> tuple[dict, str]:
-    text = raw.decode("utf-8")
-    meta, _, svg = text.partition("\n")
+    meta, _, svg = raw.decode("utf-8").partition("\n")
     return json.loads(meta), svg
 
 
