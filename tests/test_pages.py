@@ -671,6 +671,38 @@ def _tips(svg: ElementTree.Element) -> list[dict[str, str]]:
             for title in svg.iter("{http://www.w3.org/2000/svg}title")]
 
 
+def test_map_and_charts_drawn_again_only_for_other_figures(app_db, monkeypatch):
+    """When the queries are read afresh (every few minutes; here their cache is emptied as that
+    limit does) and return the same figures, neither the map nor the charts are drawn again; a
+    change in the figures (a key case's progress) is drawn."""
+    from sqlalchemy import text
+
+    from ui import charts, database, situation_view, trends
+
+    charts._cached_svg.clear()
+    database._drawn_from.clear()
+    maps, volumes = [], []
+    build_svg, volume_chart = situation_view.build_svg, trends.volume_chart
+    monkeypatch.setattr(situation_view, "build_svg", lambda *a: maps.append(1) or build_svg(*a))
+    monkeypatch.setattr(trends, "volume_chart",
+                        lambda frame: volumes.append(1) or volume_chart(frame))
+    period = {"from": "2025-01", "to": "2025-03"}
+    situation, overview = run_app("pages/situation_map.py", **period), run_app(**period)
+    assert (maps, volumes) == ([1], [1])
+    database._cached.clear()
+    database._cached_drawing.clear()
+    situation.run()
+    overview.run()
+    assert not situation.exception and not overview.exception
+    assert (maps, volumes) == ([1], [1]) and svg_maps(situation) and len(_charts(overview)) == 2
+    with app_db.begin() as conn:
+        conn.execute(text("UPDATE key_cases SET progress_pct = 77 WHERE cleared_on IS NULL"))
+    database.clear_cached_queries()
+    situation.run()
+    assert maps == [1, 1]
+    assert not situation.exception and svg_maps(situation)
+
+
 def test_charts_carry_the_figures_and_are_built_once_per_data(app_db, monkeypatch):
     """The overview's charts as sent: drawn on the server (nothing for the browser to compute or
     fetch), the monthly counts of the fixture in the hover texts, the target line; the chart is

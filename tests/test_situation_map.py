@@ -330,3 +330,23 @@ def test_colours_of_a_whole_board_follow_the_rule(empty_engine):
     assert urgency.is_monotonic_increasing
     assert all(group["days_left"].is_monotonic_increasing for _, group in board.groupby(urgency))
     assert set(expected.values()) == {"green", "red", "blue", "yellow", "grey"}
+
+
+def test_drawings_kept_by_their_data_only_when_the_cache_reads_all_rows(monkeypatch):
+    """A drawing kept for as long as its data is the same is kept only for data the cache tells
+    apart by every row: a table of 50,000 rows or more (told apart by a sample) is drawn afresh."""
+    from ui import database
+
+    drawn = []
+
+    def draw(frame, extra):
+        drawn.append(len(frame))
+        return len(frame)
+
+    database._drawn_from.clear()
+    small, large = pd.DataFrame({"a": range(10)}), pd.DataFrame({"a": range(50_000)})
+    assert database.fully_hashed([small, ("x", [small]), {"k": small}])
+    assert not database.fully_hashed([("x", {"k": large})])
+    for frame in (small, small, large, large):
+        assert database.cached_drawing_of_data(draw, frame, {"k": "v"}) == len(frame)
+    assert drawn == [10, 50_000, 50_000]

@@ -13,7 +13,7 @@ from queries.situation_map import (
     case_density, county_outlines, key_case_board, township_areas, township_map_figures,
 )
 from queries.reference import region_names
-from ui.database import cached_drawing, cached_query
+from ui.database import cached_drawing, cached_drawing_of_data, cached_query
 from ui.map_deck import (
     METRICS, PIN_COLOURS, bounds_of, county_features, density_bands, pin_records, situation_deck,
     township_features, view_for,
@@ -107,8 +107,8 @@ def build_svg(areas, counties, figures, board, density, metric: str | None, name
 def _view_svg(view_filters: Filters, metric: str | None, with_density: bool, hide_cleared: bool,
               width_px: int, height_px: int, big: bool):
     areas, counties, figures, board, density = map_data(view_filters, with_density)
-    return build_svg(areas, counties, figures, board, density, metric, cached_query(region_names),
-                     hide_cleared, width_px, height_px, big)
+    return cached_drawing_of_data(build_svg, areas, counties, figures, board, density, metric,
+                                  cached_query(region_names), hide_cleared, width_px, height_px, big)
 
 
 def view_svg(view_filters: Filters, metric: str | None, with_density: bool, hide_cleared: bool,
