@@ -153,7 +153,7 @@ def test_svg_map_sends_the_pins_beside_the_svg():
     when the mouse comes over the map): the SVG sent has none, the JSON holds each pin, hostile
     text as text, and nothing else changes."""
     from ui.map_deck import bounds_of
-    from ui.map_svg import Projection, pack, pin_marks, situation_svg, split_pins, unpack
+    from ui.map_svg import Projection, pack, pin_marks, pins_url, situation_svg, split_pins, unpack
 
     areas, geo, counties, labels, density, pins = _map_inputs("</metadata><script>x</script>\n甲")
     svg = situation_svg(geo, counties, labels, density, pins, Projection.fit(bounds_of(areas), 800,
@@ -165,6 +165,7 @@ def test_svg_map_sends_the_pins_beside_the_svg():
     assert "摘要：＜/metadata＞＜script＞x＜/script＞" in json.loads(sent)[0][5]
     meta, again = unpack(pack({"height": 500, "pins": "/media/x.json"}, shown))
     assert meta == {"height": 500, "pins": "/media/x.json"} and again == shown
+    assert pins_url(sent, "m") is None  # outside a server there is no store: the map without them
     assert split_pins(labels_only := situation_svg(geo, counties, labels, density, [], Projection.fit(
         bounds_of(areas), 800, 500))) == (labels_only, "")
 

@@ -362,10 +362,10 @@ def pins_url(pins: str, key: str) -> str | None:
     store, as st.image's pictures are. The file is this session's while its page shows the map
     (forgotten at the next run that does not draw it), the same data is stored once for all who
     see it, and its name is a hash of its content: nobody finds it who has not been sent it."""
-    if not pins:
-        return None
     from streamlit import runtime
 
+    if not pins or not runtime.exists():  # a page run outside a server: no store to fetch from
+        return None
     url = runtime.get_instance().media_file_mgr.add(pins.encode("utf-8"), "application/json",
                                                     f"xinfang-map-pins-{key}")
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
