@@ -12,7 +12,7 @@ from ui.drill import SEARCH_PAGE, search_link, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
-from ui.tables import MISSING
+from ui.tables import MISSING, count_column
 from ui.trends import count_notes, rate_chart, rate_points, volume_chart
 
 engine, filters = start_page("总览")
@@ -105,7 +105,7 @@ if not areas.empty:
         "逾期未结": areas["overdue_count"],
     }).sort_values("信访件数", ascending=False)
     percent = st.column_config.NumberColumn(format="%.1f%%")
-    count = st.column_config.NumberColumn(format="localized")
+    count = count_column()
     picked = st.dataframe(table, hide_index=True, placeholder=MISSING, width="stretch", on_select="rerun",
                           selection_mode="single-row", key="overview_areas",
                           column_config={

@@ -189,9 +189,7 @@ if case_no:
         "距登记（天）": timeline["days_since_received"],
         "说明": timeline["note"],
         "逾期": ["⚠ 逾期" if late else "" for late in timeline["is_late"]],
-    }).style.apply(lambda col: ["color:#c0392b;font-weight:600" if late else ""
-                                for late in timeline["is_late"]], subset=["逾期", "环节"]),
-        hide_index=True, placeholder=MISSING, width="stretch",
+    }), hide_index=True, placeholder=MISSING, width="stretch",
         column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
     history = cached_query(petitioner_history, filters.scope, case_no, filters.as_of)

@@ -101,11 +101,11 @@ st.subheader(f"作战图：重点案件清单（{len(board_shown):,} 件）")
 st.caption("排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。点选一行打开案件档案。"
            "诉求摘要、内容分类见下载的作战图。"
            + ("" if stood is None else "　进度为最新填报值，阶段和销号日期为所选月末的情况。"))
-table = battle_table_frame(board_shown, names)
-table["销号日期"] = pd.to_datetime(table["销号日期"])  # empty cells blank, not None
-if len(table) > SHOWN_ROWS:  # a long list is read from the download, not the screen
-    st.caption(f"下表显示最紧急的 {SHOWN_ROWS:,} 件；全部 {len(table):,} 件见下载的作战图。")
-shown = table[PAGE_COLUMNS].head(SHOWN_ROWS).copy()
+# Only the rows drawn are laid out (a city's 8,000 key cases took 13 ms of every run).
+shown = battle_table_frame(board_shown.head(SHOWN_ROWS), names)[PAGE_COLUMNS]
+shown["销号日期"] = pd.to_datetime(shown["销号日期"])  # empty cells blank, not None
+if len(board_shown) > SHOWN_ROWS:  # a long list is read from the download, not the screen
+    st.caption(f"下表显示最紧急的 {SHOWN_ROWS:,} 件；全部 {len(board_shown):,} 件见下载的作战图。")
 status = coloured_labels(shown, "状态", STATUS_COLOURS, 60)
 picked = show_table(st, shown, "所选范围和时点没有重点案件。", hide_index=True, width="stretch", height=420,
            on_select="rerun", selection_mode="single-row", key="battle_table", column_config={
@@ -123,7 +123,7 @@ picked = show_table(st, shown, "所选范围和时点没有重点案件。", hid
                "工作要求": st.column_config.TextColumn(width="large"),
            })
 if picked is not None and picked.selection.rows:
-    open_search(case_params(view_filters, table["信访件编号"].iloc[picked.selection.rows[0]]))
+    open_search(case_params(view_filters, shown["信访件编号"].iloc[picked.selection.rows[0]]))
 title_place = names.get(selected, "") if selected else ""
 title = (f"{cached_query(scope_name, filters.scope)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")

@@ -74,6 +74,18 @@ def test_every_page_runs_alone(app_db, page):
         f"{page} shows no title"
 
 
+@pytest.mark.parametrize("page", PAGES)
+def test_tables_sent_without_per_cell_styles_or_formatters(app_db, page):
+    """A pandas Styler (its CSS for every cell, built at every run and parsed by the browser) and
+    Streamlit's "localized" numbers (a number formatter built afresh for each cell drawn) made the
+    pages slow: no table of a page is sent with either."""
+    at = run_app(page)
+    assert not at.exception
+    for table in at.dataframe:
+        assert not table.proto.arrow_data.HasField("styler"), page
+        assert '"localized"' not in table.proto.columns, page
+
+
 def test_demo_banner_only_for_demo_data(app_db):
     at = run_app()
     assert not any("演示数据" in w.value for w in at.warning)
@@ -356,6 +368,9 @@ def test_dispatch_page_for_a_chosen_month(app_db):
     units = at.dataframe[0].value
     units = getattr(units, "data", units)
     assert list(units["责任单位"])[:2] == ["三镇", "一镇"]
+    # A unit with cases overdue at the month's end carries a red label, the others none.
+    assert [list(v) for v in units["提示"]] == [["有逾期"] if n else [] for n in units["逾期未结"]]
+    assert sum(units["逾期未结"]) == 1
     at.session_state["dispatch_section"] = "逾期未结清单"
     at.run()
     assert len(at.dataframe) == 1
@@ -382,6 +397,14 @@ def test_satisfaction_page_and_drill_down(app_db):
     # Rank 1 is the best: 三镇 (0 of 1 satisfied) is last.
     assert towns.iloc[-1]["乡镇（街道）"] == "三镇" and towns.iloc[-1]["排名"] == 3
     assert towns.iloc[0]["排名"] == 1 and towns.iloc[0]["满意率"] == 100.0
+    assert set(towns["说明"]) == {""}  # with 1 evaluation enough, all are ranked
+    at.number_input(key="sat_min").set_value(2).run()
+    towns = at.dataframe[0].value
+    # With 2 needed, the towns with a single evaluation are said to be unranked, in words.
+    unranked = towns[towns["排名"].isna()]
+    assert len(unranked) and set(unranked["说明"]) == {"样本不足，不排名"}
+    assert set(towns.loc[towns["排名"].notna(), "说明"]) <= {""}
+    at.number_input(key="sat_min").set_value(1).run()
     drill = at.dataframe[-1].value
     assert list(drill["信访件编号"]) == ["B2"]
     at.selectbox(key="sat_drill_dim").set_value("township").run()
