@@ -40,3 +40,15 @@ def test_browser_and_concurrent_figures(tmp_path):
     for path, page in visited.items():
         assert 0 < page["p50_s"] <= page["p95_s"]
         assert page["p95_over_single"] == round(page["p95_s"] / result["browser"][path]["median_s"], 2)
+        # Each visit is either a tab's first of the page or a later one.
+        assert page["first_visits"] + page["repeat_visits"] == page["visits"]
+        # Two tabs, each signed in on the overview: shown before the walk, never a first visit.
+        assert page["first_visits"] == 0 if path == "overview" else 1 <= page["first_visits"] <= 2
+        for kind in ("first", "repeat"):
+            if page[f"{kind}_visits"]:
+                assert 0 < page[f"{kind}_p50_s"] <= page[f"{kind}_p95_s"] <= page["p95_s"]
+            else:
+                assert page[f"{kind}_p50_s"] is None and page[f"{kind}_p95_s"] is None
+        if page["repeat_visits"]:
+            assert page["repeat_p95_over_single"] == round(
+                page["repeat_p95_s"] / result["browser"][path]["median_s"], 2)

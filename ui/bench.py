@@ -218,8 +218,11 @@ def _judge_concurrent(result: dict) -> None:
     """Each page's p95 with everybody at once over its median alone."""
     alone = result.get("browser") or {}
     for path, page in result["concurrent"]["pages"].items():
-        if alone.get(path, {}).get("median_s") and page["p95_s"]:
-            page["p95_over_single"] = round(page["p95_s"] / alone[path]["median_s"], 2)
+        single = alone.get(path, {}).get("median_s")
+        if single and page["p95_s"]:
+            page["p95_over_single"] = round(page["p95_s"] / single, 2)
+        if single and page.get("repeat_p95_s"):
+            page["repeat_p95_over_single"] = round(page["repeat_p95_s"] / single, 2)
 
 
 def _script_timings(url: str, cases: int, engine) -> dict:
@@ -268,7 +271,9 @@ def table(result: dict) -> str:
                      f"{both['server_cpu_s_per_visit']} CPU 秒")
         for name, page in both["pages"].items():
             lines.append(f"  {name:<14}p50 {page['p50_s']} s  p95 {page['p95_s']} s  "
-                         f"单独的 {page.get('p95_over_single')} 倍  （{page['visits']} 次）")
+                         f"单独的 {page.get('p95_over_single')} 倍  （{page['visits']} 次；"
+                         f"各会话第一次 {page['first_visits']} 次 p95 {page['first_p95_s']} s，"
+                         f"再次 {page['repeat_visits']} 次 p95 {page['repeat_p95_s']} s）")
     if "import" in result:
         done = result["import"]
         lines.append(f"导入 {done['rows']:,} 行：{done['import_s']} s（openpyxl 只读 "

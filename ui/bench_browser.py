@@ -368,13 +368,15 @@ async def _walker(session, order, stop_at, results, errors, offset, think, pause
     if session is None:
         return
     step = offset
+    seen = {"overview"}  # the pages this tab has shown (the sign-in opens the overview)
     if think:
         await asyncio.sleep(pause() / 2)  # the room does not click in step
     while time.monotonic() < stop_at:
         path = order[step % len(order)]
         step += 1
         try:
-            results[path].append(await session.go(path))
+            results[path].append((await session.go(path), path not in seen))
+            seen.add(path)
         except Exception as exc:  # noqa: BLE001
             errors.append(f"{path}：{str(exc).splitlines()[0][:120]}")
             if session.disconnected:
@@ -410,12 +412,17 @@ async def _concurrent(base, username, password, sessions, seconds, think, server
         after, elapsed = cpu_split(server), time.monotonic() - started
         await browser.close()
     pages = {}
-    for path, values in results.items():
-        values.sort()
-        pages[path] = {"visits": len(values),
-                       "p50_s": round(statistics.median(values), 3) if values else None,
-                       "p95_s": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3)
-                       if values else None}
+    for path, visited in results.items():
+        # All visits, then apart: a tab's first visit of the page (it loads and compiles the
+        # browser code of the page's kinds of elements, lays out their text for the first time)
+        # and its visits after that (as the single browser's are).
+        first = [seconds for seconds, is_first in visited if is_first]
+        again = [seconds for seconds, is_first in visited if not is_first]
+        pages[path] = {"visits": len(visited), **_quantiles([s for s, _ in visited]),
+                       "first_visits": len(first),
+                       **{f"first_{k}": v for k, v in _quantiles(first).items()},
+                       "repeat_visits": len(again),
+                       **{f"repeat_{k}": v for k, v in _quantiles(again).items()}}
     visits = sum(len(values) for values in results.values())
     # Where the machine's time went during the walk: cores busy on average, and the server's CPU
     # seconds per page visited (on one machine the browsers take their share of the same cores).
@@ -426,6 +433,13 @@ async def _concurrent(base, username, password, sessions, seconds, think, server
             if visits else None,
             "errors": len(errors),
             "error_samples": errors[:10]}
+
+
+def _quantiles(values: list[float]) -> dict:
+    values = sorted(values)
+    return {"p50_s": round(statistics.median(values), 3) if values else None,
+            "p95_s": round(values[min(len(values) - 1, int(len(values) * 0.95))], 3)
+            if values else None}
 
 
 def measure_concurrent(server: Server, username: str, password: str, sessions: int = 20,
