@@ -161,8 +161,9 @@ def fully_hashed(values) -> bool:
 
 
 def cached_drawing_of_data(fn, *args):
-    """fn(*args), kept as long as the same data comes: for a drawing made inside a cached_drawing
-    from the results of queries (which are read afresh every few minutes)."""
+    """fn(*args), kept as long as the same data comes: for a drawing made from the results of
+    queries (which are read afresh every few minutes), inside a cached_drawing (the situation map)
+    or straight in a page (the alerts map)."""
     if TIMINGS is not None or not fully_hashed(args):
         return fn(*args)
     return _drawn_from(fn, f"{fn.__module__}.{fn.__qualname__}", args)
