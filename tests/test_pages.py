@@ -703,6 +703,7 @@ def test_map_and_charts_drawn_again_only_for_other_figures(app_db, monkeypatch):
     from ui import charts, database, situation_view, trends
 
     charts._cached_svg.clear()
+    charts._kept_svg.clear()
     database._drawn_from.clear()
     maps, volumes = [], []
     build_svg, volume_chart = situation_view.build_svg, trends.volume_chart
@@ -712,8 +713,7 @@ def test_map_and_charts_drawn_again_only_for_other_figures(app_db, monkeypatch):
     period = {"from": "2025-01", "to": "2025-03"}
     situation, overview = run_app("pages/situation_map.py", **period), run_app(**period)
     assert (maps, volumes) == ([1], [1])
-    database._cached.clear()
-    database._cached_drawing.clear()
+    database.clear_cached_queries()  # as when the queries' few minutes are over
     situation.run()
     overview.run()
     assert not situation.exception and not overview.exception

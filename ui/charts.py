@@ -17,6 +17,7 @@ from __future__ import annotations
 import html
 import re
 
+import pandas as pd
 import streamlit as st
 import vl_convert
 
@@ -119,13 +120,36 @@ def _cached_svg(_build, name: str, args: tuple, kwargs: tuple, width: int) -> st
     return _build_svg(_build, args, kwargs, width)
 
 
+# The same charts under keys compared exactly (a chart's few dozen rows as tuples of values): no
+# hashing of the tables and no unpickling of the SVG at every run of the page.
+_kept_svg = database._Kept(None, 256)
+EXACT_ROWS = 1_000  # a table longer than this is told apart by Streamlit's hash instead
+
+
+def _rows_key(value):
+    """A table as a value Python compares exactly (a missing value as None), None if it cannot
+    be (too long); anything else as it is."""
+    if not isinstance(value, pd.DataFrame):
+        return value
+    if len(value) > EXACT_ROWS:
+        return None
+    cells = value.astype(object).where(value.notna(), None)
+    return ("table", tuple(value.columns), tuple(str(t) for t in value.dtypes), tuple(value.index),
+            tuple(cells.itertuples(index=False, name=None)))
+
+
 def chart_svg(build, *args, width: int = HALF_WIDTH, **kwargs) -> str:
     """The SVG of the Altair chart build(*args, **kwargs), laid out `width` pixels wide; drawn
     afresh while `cli.py bench` times the pages with caching off (ui.database.TIMINGS)."""
     settings = tuple(sorted(kwargs.items()))
     if database.TIMINGS is not None or not database.fully_hashed((args, settings)):
         return _build_svg(build, args, settings, width)
-    return _cached_svg(build, f"{build.__module__}.{build.__qualname__}", args, settings, width)
+    name = f"{build.__module__}.{build.__qualname__}"
+    tables = tuple(_rows_key(arg) for arg in args)
+    key = None if any(t is None for t in tables) else database.exact_key(name, tables, settings, width)
+    if key is None:
+        return _cached_svg(build, name, args, settings, width)
+    return _kept_svg.get(key, lambda: _build_svg(build, args, settings, width))
 
 
 def show_chart(slot, build, *args, width: int = HALF_WIDTH, **kwargs) -> None:

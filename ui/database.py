@@ -1,7 +1,10 @@
 """The app's one database engine, built once; on first start an empty default database gets the demo."""
 from __future__ import annotations
 
+import copy
+import threading
 import time
+from collections import OrderedDict
 from datetime import date
 
 import pandas as pd
@@ -63,18 +66,98 @@ def _facts_of(engine: Engine) -> tuple[bool, date, bool]:
             pending_before(engine) is not None)
 
 
-@st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, show_spinner=False)
-def _facts(url: str) -> tuple[bool, date, bool]:
-    return _facts_of(_engine_for(url))
+class _Kept:
+    """Results kept in this process under keys Python compares exactly (the arguments' types and
+    values), for `ttl` seconds, at most `size` of them (the least recently asked for go first);
+    one computation per key at a time, the others wait for it. Each caller gets its own copy of
+    a table, list or dict, as Streamlit's cache gives.
+
+    In place of Streamlit's st.cache_data for arguments that compare exactly (a page's filters,
+    a name, a number): that cache hashes every argument anew and unpickles the result at every
+    call, 0.5-1 ms each, twenty calls in a run of a page; a look-up here costs microseconds. Like
+    st.cache_data it is shared by every session: the scope travels in the filters, which are part
+    of every key."""
+
+    def __init__(self, ttl: float | None, size: int):
+        self.ttl, self.size = ttl, size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict = {}
+
+    def get(self, key, compute):
+        while True:
+            with self._lock:
+                found = self._items.get(key)
+                if found is not None and (self.ttl is None or found[0] > time.monotonic()):
+                    self._items.move_to_end(key)
+                    return _own_copy(found[1])
+                running = self._computing.get(key)
+                if running is None:
+                    running = self._computing[key] = threading.Event()
+                    break
+            running.wait()  # somebody else is computing it: theirs, once ready
+        try:
+            value = compute()
+            with self._lock:
+                expires = time.monotonic() + self.ttl if self.ttl is not None else None
+                self._items[key] = (expires, value)
+                self._items.move_to_end(key)
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return _own_copy(value)
+        finally:
+            with self._lock:
+                self._computing.pop(key).set()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_IMMUTABLE = (str, bytes, int, float, bool, date, type(None))
+
+
+def _own_copy(value):
+    """What a caller may change without changing the kept result."""
+    if isinstance(value, _IMMUTABLE):
+        return value
+    if isinstance(value, (pd.DataFrame, pd.Series)):
+        return value.copy()
+    if isinstance(value, dict) and all(isinstance(v, _IMMUTABLE) for v in value.values()):
+        return dict(value)
+    if isinstance(value, tuple) and all(isinstance(v, _IMMUTABLE) for v in value):
+        return value
+    return copy.deepcopy(value)
+
+
+def exact_key(*parts):
+    """A key for _Kept that tells 1, 1.0 and True apart (Python's == does not), or None when a
+    part cannot be compared exactly (a table): then Streamlit's cache, which hashes the data, is
+    asked."""
+    def typed(value):
+        if isinstance(value, (tuple, list)):
+            return (type(value), tuple(typed(v) for v in value))
+        return (type(value), value)
+
+    key = typed(parts)
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+_facts = _Kept(defaults.CACHE_TTL_SECONDS, 16)
 
 
 def _current_facts() -> tuple[bool, date, bool]:
     if TIMINGS is not None:
         return _timed(_facts_of)
-    facts = _facts(database_url())
+    url = database_url()
+    facts = _facts.get(url, lambda: _facts_of(_engine_for(url)))
     if facts[2]:  # read afresh until the demo's earlier years have arrived
         _facts.clear()
-        facts = _facts(database_url())
+        facts = _facts.get(url, lambda: _facts_of(_engine_for(url)))
     return facts
 
 
@@ -114,9 +197,15 @@ def cached_query(fn, *args, **kwargs):
         return _timed(fn, *args, **kwargs)
     # While the demo's earlier years are being written, results are kept apart from the complete
     # database's.
-    return _cached(fn, f"{fn.__module__}.{fn.__qualname__}", database_url(),
-                   not _current_facts()[2], args,
-                   tuple(sorted(kwargs.items())))
+    name, url, complete = f"{fn.__module__}.{fn.__qualname__}", database_url(), not _current_facts()[2]
+    settings = tuple(sorted(kwargs.items()))
+    key = exact_key(name, url, complete, args, settings)
+    if key is None:
+        return _cached(fn, name, url, complete, args, settings)
+    return _kept_queries.get(key, lambda: fn(_engine_for(url), *args, **kwargs))
+
+
+_kept_queries = _Kept(defaults.CACHE_TTL_SECONDS, 512)
 
 
 @st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
@@ -130,8 +219,14 @@ def cached_drawing(fn, *args):
     makes one by one, not the drawing as a query of its own."""
     if TIMINGS is not None:
         return fn(*args)
-    return _cached_drawing(fn, f"{fn.__module__}.{fn.__qualname__}", database_url(),
-                           not _current_facts()[2], args)
+    name, url, complete = f"{fn.__module__}.{fn.__qualname__}", database_url(), not _current_facts()[2]
+    key = exact_key(name, url, complete, args)
+    if key is None:
+        return _cached_drawing(fn, name, url, complete, args)
+    return _kept_drawings.get(key, lambda: fn(*args))
+
+
+_kept_drawings = _Kept(defaults.CACHE_TTL_SECONDS, 128)
 
 
 # Keyed by the data itself (hashing a city's 8,000 key cases: 0.04 s), with no time limit: asked
@@ -171,6 +266,8 @@ def cached_drawing_of_data(fn, *args):
 
 def clear_cached_queries() -> None:
     """Forget every cached result, after the page wrote to the database."""
+    _kept_queries.clear()
+    _kept_drawings.clear()
     _cached.clear()
     _cached_drawing.clear()
     _facts.clear()
