@@ -1,4 +1,4 @@
-"""The pages' cache of query results in the server process (ui.database._Kept): exact keys, each
+"""The pages' cache of query results in the server process (ui.database.Kept): exact keys, each
 caller's own copy, the time limit, the size limit, one computation per key, and the scope."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from queries.filters import Filters
 from queries.scope import Scope
 from ui import database
-from ui.database import _Kept, cached_query, clear_cached_queries, exact_key
+from ui.database import Kept, cached_query, clear_cached_queries, exact_key
 
 
 def test_keys_tell_apart_what_equality_does_not():
@@ -24,7 +24,7 @@ def test_keys_tell_apart_what_equality_does_not():
 
 
 def test_each_caller_gets_its_own_copy():
-    kept = _Kept(60, 8)
+    kept = Kept(60, 8)
     made = []
 
     def compute():
@@ -47,7 +47,7 @@ def test_each_caller_gets_its_own_copy():
 def test_results_expire_and_the_oldest_go_first(monkeypatch):
     now = [1000.0]
     monkeypatch.setattr(database.time, "monotonic", lambda: now[0])
-    kept = _Kept(300, 2)
+    kept = Kept(300, 2)
     counter = iter(range(100))
     assert kept.get("a", lambda: next(counter)) == 0
     now[0] += 299
@@ -62,7 +62,7 @@ def test_results_expire_and_the_oldest_go_first(monkeypatch):
 
 
 def test_one_computation_per_key_and_failures_are_not_kept():
-    kept = _Kept(60, 8)
+    kept = Kept(60, 8)
     calls, started = [], threading.Event()
 
     def slow():

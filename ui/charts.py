@@ -122,7 +122,7 @@ def _cached_svg(_build, name: str, args: tuple, kwargs: tuple, width: int) -> st
 
 # The same charts under keys compared exactly (a chart's few dozen rows as tuples of values): no
 # hashing of the tables and no unpickling of the SVG at every run of the page.
-_kept_svg = database._Kept(None, 256)
+_kept_svg = database.Kept(None, 256)
 EXACT_ROWS = 1_000  # a table longer than this is told apart by Streamlit's hash instead
 
 

@@ -66,7 +66,7 @@ def _facts_of(engine: Engine) -> tuple[bool, date, bool]:
             pending_before(engine) is not None)
 
 
-class _Kept:
+class Kept:
     """Results kept in this process under keys Python compares exactly (the arguments' types and
     values), for `ttl` seconds, at most `size` of them (the least recently asked for go first);
     one computation per key at a time, the others wait for it. Each caller gets its own copy of
@@ -131,7 +131,7 @@ def _own_copy(value):
 
 
 def exact_key(*parts):
-    """A key for _Kept that tells 1, 1.0 and True apart (Python's == does not), or None when a
+    """A key for Kept that tells 1, 1.0 and True apart (Python's == does not), or None when a
     part cannot be compared exactly (a table): then Streamlit's cache, which hashes the data, is
     asked."""
     def typed(value):
@@ -147,17 +147,23 @@ def exact_key(*parts):
     return key
 
 
-_facts = _Kept(defaults.CACHE_TTL_SECONDS, 16)
+_facts = Kept(defaults.CACHE_TTL_SECONDS, 16)
+_kept_queries = Kept(defaults.CACHE_TTL_SECONDS, 512)
+_kept_drawings = Kept(defaults.CACHE_TTL_SECONDS, 128)
 
 
 def _current_facts() -> tuple[bool, date, bool]:
     if TIMINGS is not None:
         return _timed(_facts_of)
     url = database_url()
-    facts = _facts.get(url, lambda: _facts_of(_engine_for(url)))
+
+    def read():
+        return _facts_of(_engine_for(url))
+
+    facts = _facts.get(url, read)
     if facts[2]:  # read afresh until the demo's earlier years have arrived
         _facts.clear()
-        facts = _facts.get(url, lambda: _facts_of(_engine_for(url)))
+        facts = _facts.get(url, read)
     return facts
 
 
@@ -197,7 +203,7 @@ def cached_query(fn, *args, **kwargs):
         return _timed(fn, *args, **kwargs)
     # While the demo's earlier years are being written, results are kept apart from the complete
     # database's.
-    name, url, complete = f"{fn.__module__}.{fn.__qualname__}", database_url(), not _current_facts()[2]
+    name, url, complete = _cache_parts(fn)
     settings = tuple(sorted(kwargs.items()))
     key = exact_key(name, url, complete, args, settings)
     if key is None:
@@ -205,7 +211,10 @@ def cached_query(fn, *args, **kwargs):
     return _kept_queries.get(key, lambda: fn(_engine_for(url), *args, **kwargs))
 
 
-_kept_queries = _Kept(defaults.CACHE_TTL_SECONDS, 512)
+def _cache_parts(fn) -> tuple[str, str, bool]:
+    """What every cached result is kept under besides its arguments: the function's name, the
+    database, and whether the demo's earlier years have all been written."""
+    return f"{fn.__module__}.{fn.__qualname__}", database_url(), not _current_facts()[2]
 
 
 @st.cache_data(ttl=defaults.CACHE_TTL_SECONDS, max_entries=128, show_spinner=False)
@@ -219,14 +228,11 @@ def cached_drawing(fn, *args):
     makes one by one, not the drawing as a query of its own."""
     if TIMINGS is not None:
         return fn(*args)
-    name, url, complete = f"{fn.__module__}.{fn.__qualname__}", database_url(), not _current_facts()[2]
+    name, url, complete = _cache_parts(fn)
     key = exact_key(name, url, complete, args)
     if key is None:
         return _cached_drawing(fn, name, url, complete, args)
     return _kept_drawings.get(key, lambda: fn(*args))
-
-
-_kept_drawings = _Kept(defaults.CACHE_TTL_SECONDS, 128)
 
 
 # Keyed by the data itself (hashing a city's 8,000 key cases: 0.04 s), with no time limit: asked
