@@ -15,6 +15,7 @@ from ui.cards import card_html, figure_cards
 from ui.map_svg import alerts_svg, map_view
 from ui.page import start_page
 from ui.tables import MISSING, coloured_labels, show_table
+from ui.markup import heading, note
 
 engine, filters = start_page("事前预警")
 SHOWN_ALERTS = 1000  # rows of the alert list drawn on the page
@@ -27,7 +28,7 @@ PROBABILITIES = {1e-6: "百万分之一", 1e-5: "十万分之一", 1e-4: "万分
 top = st.columns([1, 3])
 day = top[0].date_input("预警日期", value=filters.as_of, max_value=filters.as_of, key="alert_day",
                         format="YYYY-MM-DD")
-top[1].caption("同类聚集：某乡镇某类问题在近 7 天或 30 天内的件数，按该乡镇自身过去一年的水平，"
+note(top[1], "同类聚集：某乡镇某类问题在近 7 天或 30 天内的件数，按该乡镇自身过去一年的水平，"
                "用泊松分布计算出现这么多件的概率；概率极小即预警。越级、集体访上升：与上一周期和上年同期"
                "相比都上升超过阈值（默认告警超过 20%、异常超过 10%）才预警。重复信访：同一信访人（按身份证号散列匹配，"
                "不显示原文）就同一类问题（同人同事）多次来信来访，“问题”列为其内容分类。")
@@ -49,7 +50,7 @@ def threshold_inputs(chosen: dict) -> dict:
             "聚集最少件数", value=int(chosen["cluster_min_count"]), min_value=2, max_value=50,
             key="a_min")),
     }
-    cols[3].caption("对照基线：该乡镇前 365 天同类件数")
+    note(cols[3], "对照基线：该乡镇前 365 天同类件数")
     cols = st.columns(4)
     picked.update(
         jump_alert_pct=cols[0].number_input(
@@ -79,7 +80,7 @@ if threshold_box.open:
         chosen = threshold_inputs(chosen)
     st.session_state[THRESHOLDS] = chosen
 if chosen != standard:
-    st.caption("预警阈值已调整（仅本次查看有效，展开上方“预警阈值”可查看或改回）。")
+    note(st, "预警阈值已调整（仅本次查看有效，展开上方“预警阈值”可查看或改回）。")
 settings = replace(defaults, **{**chosen,
                                 "cluster_anomaly_p": max(chosen["cluster_anomaly_p"],
                                                          chosen["cluster_alert_p"]),
@@ -99,7 +100,7 @@ figure_cards(st, [card_html(label, f"{int(value):,} 条") for label, value in (
 
 left, right = st.columns([3, 2])
 with left:
-    st.subheader("预警清单（按严重程度排序）")
+    heading(st, "预警清单（按严重程度排序）")
     table = pd.DataFrame({
         "级别": alerts["level"], "类型": alerts["kind"],
         "地点": [names.get(c, c) for c in alerts["area_code"]], "问题": alerts["category"],
@@ -108,7 +109,7 @@ with left:
         "首次出现": alerts["first_seen"],
     })
     if len(table) > SHOWN_ALERTS:  # ranked by severity: the most severe first
-        st.caption(f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
+        note(st, f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
     shown = table.head(SHOWN_ALERTS).copy()
     level = coloured_labels(shown, "级别", {name: "#%02x%02x%02x" % rgb
                                              for name, rgb in ALERT_COLOURS.items()})
@@ -118,20 +119,20 @@ with left:
                             **level, "预计": st.column_config.NumberColumn(format="%.1f"),
                             "首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
     if len(table):
-        st.caption("点选一条预警，在综合查询中查看其信访件。")
+        note(st, "点选一条预警，在综合查询中查看其信访件。")
     if picked is not None and picked.selection.rows:
         open_search(alert_params(filters, alerts.iloc[picked.selection.rows[0]]["case_nos"]))
 with right:
-    st.subheader("预警分布")
+    heading(st, "预警分布")
     areas = cached_query(township_areas, filters.scope)
     if filters.county:
         areas = areas[areas["county_code"] == filters.county]
     # Drawn again only when the townships or the alerts have changed (18 ms of every run).
     drawn = alerts[["area_code", "area_level", "level", "category", "kind", "detail"]]
     map_view(cached_drawing_of_data(alerts_svg, areas, drawn, 560, 420), 420, key="alerts_map")
-    st.caption("红：有告警；橙：有异常；灰：无预警。乡镇区域为示意范围（演示数据）。")
+    note(st, "红：有告警；橙：有异常；灰：无预警。乡镇区域为示意范围（演示数据）。")
 
-st.subheader("预警背后的信访件")
+heading(st, "预警背后的信访件")
 if alerts.empty:
     st.info(f"{day:%Y-%m-%d} 没有预警。")
 else:

@@ -21,7 +21,7 @@ from data.importing.regions import REGION_ALIASES, REGION_REQUIRED, plan_regions
 from ui.auth import current_account, require_permission
 from ui.database import clear_cached_queries
 from ui.errors import show_failure
-from ui.markup import md_text
+from ui.markup import md_text, note
 from ui.page import start_page
 from ui.tables import MISSING
 
@@ -223,7 +223,7 @@ def checked_plan(upload, slot: str, planner):
 def import_list(upload, spec) -> None:
     """An evaluation or key-case list keyed on 信访件编号."""
     if upload is None:
-        st.caption("可识别的列名：" + "；".join(f"{a[0]}（{'、'.join(a[1:]) or '—'}）"
+        note(st, "可识别的列名：" + "；".join(f"{a[0]}（{'、'.join(a[1:]) or '—'}）"
                                           for a in spec.aliases.values()))
         return
     checked = checked_plan(upload, spec.kind, lambda frame: check_jurisdiction(
@@ -248,7 +248,7 @@ def import_list(upload, spec) -> None:
 def import_regions(upload) -> None:
     """The township and village list: new places, new township units, redrawn schematic areas."""
     if upload is None:
-        st.caption("每行一个乡镇（街道）或村（社区）。乡镇代码 9 位（或 12 位、末三位为 000），村代码 12 位；"
+        note(st, "每行一个乡镇（街道）或村（社区）。乡镇代码 9 位（或 12 位、末三位为 000），村代码 12 位；"
                    "上级可由代码前几位推出，也可以填上级代码或名称。可识别的列名："
                    + "；".join(f"{a[0]}（{'、'.join(a[1:]) or '—'}）"
                               + ("，必需" if f in REGION_REQUIRED else "")
@@ -279,7 +279,7 @@ def import_regions(upload) -> None:
 def import_boundaries(upload) -> None:
     """A GeoJSON of township boundaries, replacing the schematic areas."""
     if upload is None:
-        st.caption("GeoJSON 文件，每个乡镇（街道）一个面要素；按属性中的代码或名称与乡镇对应。"
+        note(st, "GeoJSON 文件，每个乡镇（街道）一个面要素；按属性中的代码或名称与乡镇对应。"
                    "无效（如自相交）的边界会列出来，不会自动修复；边界按地图需要简化后保存。")
         return
     content = upload.getvalue()
@@ -340,7 +340,7 @@ def batch_history() -> None:
         st.error(md_text(exc))
         return
     if not rows:
-        st.caption("还没有导入记录。")
+        note(st, "还没有导入记录。")
         return
     st.dataframe(pd.DataFrame({
         "批次": [b.id for b in rows],
@@ -370,7 +370,7 @@ def batch_history() -> None:
             st.success(f"已撤销第 {done.batch_id} 批：删除 {done.removed:,} 条、恢复 {done.restored:,} 条。")
 
 
-st.caption(UPLOAD_NOTE)
+note(st, UPLOAD_NOTE)
 tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇和村名单", "乡镇（街道）边界", "导入记录"])
 with tabs[0]:
     import_cases(st.file_uploader("选择信访件清单", type=["xlsx", "xls", "csv"], key="import_file"))

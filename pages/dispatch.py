@@ -18,12 +18,12 @@ from ui.cards import card_html, figure_cards
 from ui.charts import show_chart
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
-from ui.downloads import download_button
+from ui.downloads import download_button, export_menu
 from ui.drill import (
     case_params, cases_params, dispatch_figure_params, open_search, params_link, unit_row_params,
 )
 from ui.formatting import count_text, yoy_count_text
-from ui.markup import md_text
+from ui.markup import heading, note
 from ui.page import start_page
 from ui.tables import STATUS_COLOURS, coloured_labels, count_column, show_table
 from ui.trends import backlog_chart, count_notes, flows_chart
@@ -51,7 +51,7 @@ month = st.selectbox("调度月份", months, index=months.index(default) if defa
 review_filters = month_filters(month, today, filters)
 review = cached_query(load_review, review_filters, SHOWN_OVERDUE)
 s = review.summary
-st.caption(f"调度范围：{md_text(review_filters.caption(names))}（按月末状态统计；侧边栏的统计期间不影响本页）")
+note(st, f"调度范围：{review_filters.caption(names)}（按月末状态统计；侧边栏的统计期间不影响本页）")
 
 delta = int(s["backlog_end_count"] - s["backlog_start_count"])
 figure_cards(st, [
@@ -99,7 +99,7 @@ def units_section() -> None:
                        "变化（百分点）": st.column_config.NumberColumn(format="%+.1f"),
                        "平均办理天数": st.column_config.NumberColumn(format="%.1f")},
         on_select="rerun", selection_mode="single-row", key="dispatch_units")
-    st.caption("按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
+    note(st, "按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
                "截至月末计算；“上月”为截至上月末的同一口径。点选一行，在综合查询中查看该单位月末逾期未结的"
                "信访件（没有逾期的单位：本月交办的信访件）。")
     if picked_unit is not None and picked_unit.selection.rows:
@@ -108,9 +108,9 @@ def units_section() -> None:
 
 
 def overdue_section() -> None:
-    st.subheader(f"逾期未结清单（{int(s['overdue_end_count']):,} 件）")
+    heading(st, f"逾期未结清单（{int(s['overdue_end_count']):,} 件）")
     if s["overdue_end_count"] > len(review.overdue):
-        st.caption(f"下表显示逾期最久的 {len(review.overdue):,} 件；全部清单见下载的调度会材料。")
+        note(st, f"下表显示逾期最久的 {len(review.overdue):,} 件；全部清单见下载的调度会材料。")
     overdue = overdue_table(review, names)
     picked_case = show_table(
         st, overdue, "月末没有逾期未结的信访件。", hide_index=True, width="stretch", height=320,
@@ -123,7 +123,7 @@ def overdue_section() -> None:
         row = picked_case.selection.rows[0]
         open_search(case_params(review_filters, overdue["信访件编号"].iloc[row]))
     elif len(overdue):
-        st.caption("点选一行，打开该件的案件档案。")
+        note(st, "点选一行，打开该件的案件档案。")
 
 
 def key_cases_section() -> None:
@@ -161,7 +161,7 @@ def key_cases_section() -> None:
             params_link(slot, f"在综合查询中查看{text}的 {len(table):,} 件",
                         cases_params(review_filters, table["信访件编号"]))
     if len(crossed_off) or len(still_open):
-        links[2].caption("点选一行，打开该件的案件档案。")
+        note(links[2], "点选一行，打开该件的案件档案。")
 
 
 def year_section() -> None:
@@ -183,10 +183,9 @@ def year_section() -> None:
                 st.rerun()
     year = count_notes(review.year, today)
     left, right = st.columns(2)
-    left.markdown("**每月新增与办结**")
-    show_chart(left, flows_chart, year)
-    right.markdown("**月末存量**" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
-    show_chart(right, backlog_chart, year, target)
+    show_chart(left, flows_chart, year, title="每月新增与办结")
+    show_chart(right, backlog_chart, year, target,
+               title="月末存量" + (f"（红虚线：目标 {int(target):,} 件）" if target else ""))
 
 
 for tab, section in zip(st.tabs(SECTIONS, key="dispatch_section", on_change="rerun"),
@@ -196,16 +195,16 @@ for tab, section in zip(st.tabs(SECTIONS, key="dispatch_section", on_change="rer
             section()
 
 jurisdiction = cached_query(scope_name, filters.scope)
-downloads = st.columns([1, 1, 3])
+downloads = export_menu(st, "导出调度会材料和月度分析报告")
 download_button(
-    downloads[0], "下载调度会材料（Excel）",  # built on click, with the whole overdue list
+    downloads, "下载调度会材料（Excel）",  # built on click, with the whole overdue list
     lambda: dispatch_workbook(replace(review, overdue=overdue_cases(engine, review_filters)),
                               jurisdiction, names),
     f"{pack_title(jurisdiction, review_filters)}.xlsx", "调度会材料", review_filters.caption(names),
     type="primary")
 report_scope = report_place(filters.county, today, filters.scope)
 download_button(
-    downloads[1], "下载月度分析报告（Word）",  # built on click: charts and map rendered on this machine
+    downloads, "下载月度分析报告（Word）",  # built on click: charts and map rendered on this machine
     lambda: monthly_report(engine, month, today, report_scope),
     f"{names.get(filters.county or '', '') or jurisdiction}{month_label(parse_month(month))}"
     "信访工作分析报告（草稿）.docx", "月度分析报告", review_filters.caption(names),

@@ -8,12 +8,13 @@ from queries.reference import region_names
 from ui.database import cached_query
 from ui.cards import card_html, figure_cards
 from ui.charts import show_chart
-from ui.drill import SEARCH_PAGE, search_link, search_params
+from ui.drill import SEARCH_PAGE, params_link, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
 from ui.tables import count_column, show_table
 from ui.trends import count_notes, rate_chart, rate_points, volume_chart
+from ui.markup import heading, note
 
 engine, filters = start_page("总览")
 names = cached_query(region_names)
@@ -38,13 +39,20 @@ def rate_card(key, higher_is_better=True):
 
 
 def links_under(count: int, links: dict[int, tuple[str, dict]]) -> None:
-    """Links to the cases behind the cards of a row of `count`: {card's place: (label, search)}."""
-    row = st.columns(count)
-    for place, (label, search) in links.items():
-        search_link(row[place], label, filters, **search)
+    """Links to the cases behind the cards of a row of `count`, each under its card: {card's
+    place: (label, search)}. One row of equal parts (the cards' widths and gap), not a column per
+    card: the browser draws each column as a block of its own at every visit (a fifth of the
+    page's time to show, for nine links); a card without a link has an empty part."""
+    row = st.container(horizontal=True, gap="small", key=f"card_links_{count}")  # ui/chrome.py
+    for place in range(count):
+        if place in links:
+            label, search = links[place]
+            params_link(row, label, search_params(filters, **search), width="stretch")
+        else:
+            row.html("<span></span>")
 
 
-st.subheader("信访总量与越级、集体访")
+heading(st, "信访总量与越级、集体访")
 figure_cards(st, [
     count_card("信访总量", "case_count", persons_col="person_count"),
     count_card("集体访", "collective_count", unit="批", persons_col="collective_person_count"),
@@ -57,7 +65,7 @@ links_under(5, {0: ("查看信访总量信访件", {}), 1: ("查看集体访信�
                 3: ("查看越级访·到省信访件", {"escalation": "到省"}),
                 4: ("查看越级访·进京信访件", {"escalation": "进京"})})
 
-st.subheader("办理质效")
+heading(st, "办理质效")
 figure_cards(st, [
     rate_card("timely_accept"), rate_card("ontime_close"), rate_card("participation"),
     rate_card("satisfaction"), rate_card("repeat", higher_is_better=False),
@@ -67,29 +75,28 @@ figure_cards(st, [
 # Seven cards in a row: short link labels that stay whole on a 1366-pixel laptop.
 links_under(7, {3: ("查看不满意件", {"status": "不满意"}), 4: ("查看重复件", {"repeat": "1"}),
                 5: ("查看在办件", {"status": "在办"}), 6: ("查看逾期未结件", {"status": "逾期"})})
-st.caption("比率下方为分子 / 分母。同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
+note(st, "比率下方为分子 / 分母。同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
            f"满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%。")
 
 trend = cached_query(monthly_trend, filters)
-st.subheader("月度趋势")
+heading(st, "月度趋势")
 if trend.empty:
     st.info("所选期间没有信访件。")
 else:
     left, right = st.columns(2)
     volume = count_notes(trend[["report_month", "case_count", "year_earlier_case_count"]],
                          filters.as_of)
-    left.markdown("**信访件数（柱：本期，浅色柱为本月至今；虚线：上年同期）**")
-    show_chart(left, volume_chart, volume)
+    show_chart(left, volume_chart, volume, title="信访件数（柱：本期，浅色柱为本月至今；虚线：上年同期）")
 
     points = rate_points(trend, {"timely_accept": "及时受理率", "ontime_close": "按期办结率",
                                  "satisfaction": "满意率"}, filters.as_of)
-    right.markdown(f"**三率走势（红虚线：满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%；"
-                   f"空心点：本月至今或分母不足 {defaults.TREND_MIN_DENOMINATOR} 件）**")
     show_chart(right, rate_chart, points, defaults.SATISFACTION_TARGET_PCT, {
-        "及时受理率": "#7a4fa3", "按期办结率": "#2f6db5", "满意率": "#1e7b34"})
+        "及时受理率": "#7a4fa3", "按期办结率": "#2f6db5", "满意率": "#1e7b34"},
+        title=f"三率走势（红虚线：满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%；"
+              f"空心点：本月至今或分母不足 {defaults.TREND_MIN_DENOMINATOR} 件）")
 
 areas = cached_query(area_breakdown, filters)
-st.subheader("分乡镇（街道）情况" if filters.county else "分县（市、区）情况")
+heading(st, "分乡镇（街道）情况" if filters.county else "分县（市、区）情况")
 if not areas.empty:
     table = pd.DataFrame({
         "地区": [names.get(code, code) for code in areas["area_code"]],
@@ -112,7 +119,7 @@ if not areas.empty:
                             **{k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")},
                             **{k: count for k in ("信访件数", "人次", "集体访批次", "到省", "进京",
                                                   "逾期未结")}})
-    st.caption("点选一行，在综合查询中查看该地区的信访件。")
+    note(st, "点选一行，在综合查询中查看该地区的信访件。")
     if picked is not None and picked.selection.rows:
         area = list(areas["area_code"])[table.index[picked.selection.rows[0]]]
         st.switch_page(SEARCH_PAGE, query_params=search_params(

@@ -20,8 +20,8 @@ from queries.reference import case_date_range, issuing_authority, region_names, 
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.drill import open_search, params_link, ranking_reason_links, ranking_row_params
-from ui.downloads import download_button
-from ui.markup import md_text
+from ui.downloads import download_button, export_menu
+from ui.markup import heading, md_text, note
 from ui.page import start_page
 from ui.tables import coloured_labels, show_table
 
@@ -119,7 +119,7 @@ if sum(scheme.weights.values()) <= 0:
     st.error("权重之和必须大于 0，已暂用默认权重。")
     scheme.weights = RankingScheme().weights
 if scheme.to_json() != saved.to_json():
-    st.caption("当前方案与已保存的方案不同（仅本次查看有效，保存后才长期生效）。")
+    note(st, "当前方案与已保存的方案不同（仅本次查看有效，保存后才长期生效）。")
 
 current = period_filters(period, today, filters)
 previous = period_filters(previous_period(period), today, filters)
@@ -157,7 +157,7 @@ def reason_window(row) -> None:
 
 bulletin = frame[frame["bulletin"]]
 supervise = frame[frame["supervise"]]
-st.subheader(f"{label}{LEVEL_NAMES[level]}排名：共 {len(frame)} 个，参与排名 {ranked} 个")
+heading(st, f"{label}{LEVEL_NAMES[level]}排名：共 {len(frame)} 个，参与排名 {ranked} 个")
 left, right = st.columns(2)
 with left:
     st.markdown(f"#### 通报候选（{len(bulletin)} 个）")
@@ -171,7 +171,7 @@ with left:
     else:
         st.markdown("\n".join(lines))
         reason_cases(bulletin, "bulletin")
-        st.caption("稳健度：各乡镇的信访件重新抽样（有放回）、同时各项权重和扣分上下浮动 20%，1,000 次中"
+        note(st, "稳健度：各乡镇的信访件重新抽样（有放回）、同时各项权重和扣分上下浮动 20%，1,000 次中"
                    "仍为候选的比例。⚠ 样本少：所依据的件数不足 10 件的指标，名次可能因个别案件而大幅变动。")
 with right:
     st.markdown(f"#### 挂牌督办候选（{len(supervise)} 个）")
@@ -223,14 +223,14 @@ def ranking_view() -> None:
             "综合得分": st.column_config.NumberColumn(format="%.2f"),
             "排名变化": st.column_config.TextColumn(help="与上一期相比，正数为上升；—：上期未参与排名"),
         })
-    st.caption("第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红色“是”：通报或挂牌督办候选。"
+    note(st, "第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红色“是”：通报或挂牌督办候选。"
                "每项指标后的“排名”为该指标单项排名。"
                "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。"
                "点选一行，在综合查询中查看其本期登记的信访件；候选单位旁的“问题件”列出各项失分的信访件。")
     unranked = frame[~shown]
     if len(unranked):
-        st.caption(f"未参与排名（信访件少于 {scheme.min_cases} 件，见下载的排名表）："
-                   + "、".join(f"{md_text(n)}（{int(c):,} 件）"
+        note(st, f"未参与排名（信访件少于 {scheme.min_cases} 件，见下载的排名表）："
+                   + "、".join(f"{n}（{int(c):,} 件）"
                               for n, c in zip(unranked["entity_name"], unranked["case_count"])))
     if picked is not None and picked.selection.rows:
         entity = frame.loc[keep, "entity"].iloc[picked.selection.rows[0]]
@@ -240,25 +240,25 @@ def ranking_view() -> None:
 ranking_view()
 
 title = f"{jurisdiction}{label}{LEVEL_NAMES[level]}信访工作综合排名"
-downloads = st.columns([1, 1, 4])
+downloads = export_menu(st, "导出排名和通报草稿")
 download_button(
-    downloads[0], "下载排名（Excel）", lambda: ranking_workbook(full_table, title, scheme.describe()),
+    downloads, "下载排名（Excel）", lambda: ranking_workbook(full_table, title, scheme.describe()),
     f"{title}.xlsx", "排名", current.caption(names), type="primary")  # built on click
 download_button(
-    downloads[1], "下载通报草稿（Word）",
+    downloads, "下载通报草稿（Word）",
     lambda: circular_docx(frame, jurisdiction, label, scheme.describe(), names, level,
                           cached_query(issuing_authority)),
     f"关于{label}信访工作情况的通报（草稿）.docx", "通报草稿", current.caption(names))
 
-st.subheader(f"{label}已签发的通报和分析报告")
+heading(st, f"{label}已签发的通报和分析报告")
 issued = cached_query(issued_list, filters.scope, period)
 if issued.empty:
-    st.caption("本期还没有签发存档的文件。签发后的文件原样保存在数据库中，此后数据更正也不改变已签发的文件。")
+    note(st, "本期还没有签发存档的文件。签发后的文件原样保存在数据库中，此后数据更正也不改变已签发的文件。")
 for row in issued.itertuples():
     cols = st.columns([4, 2, 2, 1])
     cols[0].text(f"{row.title}　{row.doc_number}")  # user text: shown as plain text, never markup
     cols[1].text(f"成文日期 {row.issued_on:%Y-%m-%d}；签发人 {row.issued_by}")
-    cols[2].caption(f"存档于 {str(row.issued_at)[:16]}；SHA-256 {row.sha256[:12]}…")
+    note(cols[2], f"存档于 {str(row.issued_at)[:16]}；SHA-256 {row.sha256[:12]}…")
     download_button(cols[3], "下载", lambda i=row.id: issued_file(engine, filters.scope, i)[1],
                     row.file_name, "已签发文件", row.doc_number, key=f"issued_{row.id}")
 

@@ -17,6 +17,7 @@ from ui.formatting import is_improvement, pct_text, yoy_rate_text
 from ui.page import start_page
 from ui.tables import count_column, show_table
 from ui.trends import interval_chart, rate_chart, rate_points
+from ui.markup import heading, note
 
 DIMENSIONS = {"county": "县（市、区）", "township": "乡镇（街道）", "category": "内容分类",
               "channel": "信访形式", "method": "评价方式"}
@@ -30,7 +31,7 @@ target = controls[0].number_input("满意率目标（%）", min_value=50.0, max_
 minimum = controls[1].number_input("参与排名的最少评价件数", min_value=1, max_value=1000, step=5,
                                    value=defaults.MIN_RANKED_CASES * 2, key="sat_min",
                                    help="评价件数少于此数的单位灰色显示、不参与排名，避免因样本太少而偶然居首或垫底")
-controls[2].caption("满意率 =（满意 + 基本满意）÷ 已评价件数；仅满意口径只计满意。区间为 Wilson 95% 置信区间："
+note(controls[2], "满意率 =（满意 + 基本满意）÷ 已评价件数；仅满意口径只计满意。区间为 Wilson 95% 置信区间："
                     "评价件数越少，区间越宽，排名越不可靠。")
 
 trend = cached_query(satisfaction_trend, filters)
@@ -69,7 +70,7 @@ figure_cards(st, [
               whole >= target),
 ])
 
-st.subheader("月度走势")
+heading(st, "月度走势")
 points = rate_points(trend.assign(satisfaction_strict_den=trend["satisfaction_den"]), {"satisfaction": "满意率", "satisfaction_strict": "满意率（仅满意）",
                              "participation": "参评率"}, filters.as_of,
                      least=max(minimum, defaults.TREND_MIN_DENOMINATOR))
@@ -77,11 +78,11 @@ show_chart(st, rate_chart, points, target, {"满意率": "#2f6db5", "满意率�
                                           "参评率": "#d9822b"},
            band=rated[["report_month", "satisfaction_low_pct", "satisfaction_high_pct"]],
            height=340, width=FULL_WIDTH)
-st.caption(f"浅蓝色带：满意率的 95% 置信区间；红虚线：目标 {target:.1f}%。空心点：本月至今，或评价件数"
+note(st, f"浅蓝色带：满意率的 95% 置信区间；红虚线：目标 {target:.1f}%。空心点：本月至今，或评价件数"
            f"不足 {max(minimum, defaults.TREND_MIN_DENOMINATOR)} 件（样本少），不连线；各月分子、分母见鼠标提示。"
            f"上方卡片取评价件数不少于 {minimum} 件的最近月份（近期登记的信访件多数尚在办理或评价中）。")
 
-st.subheader("分项比较")
+heading(st, "分项比较")
 
 
 @st.fragment
@@ -128,7 +129,7 @@ def breakdown() -> None:
             display["说明"] = ["" if ranked_ else "样本不足，不排名" for ranked_ in ranked["ranked"]]
             show_table(st, display, f"所选范围内没有按{label}的评价记录。", hide_index=True, width="stretch",
                        height=360, column_config=config)
-            st.caption(f"第 1 名满意率最高（排名越靠后越需关注）；“样本不足”：评价不足 {minimum} 件，不参与排名。"
+            note(st, f"第 1 名满意率最高（排名越靠后越需关注）；“样本不足”：评价不足 {minimum} 件，不参与排名。"
                        + ("按评价方式不列参评率：未评价的信访件没有评价方式。" if dimension == "method" else ""))
             if dimension in ("county", "township") and ranked["ranked"].any():
                 worst = ranked[ranked["ranked"]].tail(15).iloc[::-1].assign(
@@ -138,7 +139,7 @@ def breakdown() -> None:
 
 breakdown()
 
-st.subheader("不满意件明细")
+heading(st, "不满意件明细")
 
 
 @st.fragment
@@ -166,7 +167,7 @@ def dissatisfied() -> None:
     }), "所选范围内没有不满意件。", hide_index=True, width="stretch", height=360, column_config={
         "登记日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "评价日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
-    st.caption(f"共 {len(cases):,} 件（最多显示 500 件，按评价日期从新到旧）。不显示信访人个人信息。")
+    note(st, f"共 {len(cases):,} 件（最多显示 500 件，按评价日期从新到旧）。不显示信访人个人信息。")
     params_link(st, "在综合查询中查看这些不满意件（可打开案件档案）",
                 dissatisfied_params(filters, None if dimension == "all" else dimension, value))
 

@@ -20,6 +20,7 @@ from ui.downloads import download_button
 from ui.page import start_page
 from ui.tables import MISSING
 from ui.personal import petitioner_panel
+from ui.markup import heading, note
 
 ALL = ""
 YES_NO = {ALL: "全部", "1": "是", "0": "否"}
@@ -90,7 +91,7 @@ for key, template in LINK_ONLY.items():
         shown = BASES[value][0] if key == "basis" else value
         if key == "cases":
             shown = f"指定的 {len([n for n in value.split(',') if n.strip()])} 件（不受统计期间限制）"
-        row[3].caption(f"限定{template.format(shown)}")
+        note(row[3], f"限定{template.format(shown)}")
         if row[3].button("取消此限定", key=f"s_{key}_clear"):
             st.session_state[f"s_{key}"] = ALL
             st.rerun()
@@ -109,9 +110,9 @@ if query.text_too_short:
     st.info("按内容查找请至少输入两个字；姓名、电话、身份证号请完整输入。")
 total = cached_query(search_count, filters, query)
 found = cached_query(search_cases, filters, query)
-st.subheader(f"共 {total:,} 件")
+heading(st, f"共 {total:,} 件")
 if total > len(found):
-    st.caption(f"按登记日期从新到旧显示前 {len(found):,} 件；缩小条件或下载可看其余（下载同样限 {SHOWN_ROWS} 件）。")
+    note(st, f"按登记日期从新到旧显示前 {len(found):,} 件；缩小条件或下载可看其余（下载同样限 {SHOWN_ROWS} 件）。")
 
 table = search_table(found, names)
 picked = st.dataframe(table, hide_index=True, placeholder=MISSING, width="stretch", on_select="rerun",
@@ -181,7 +182,7 @@ if case_no:
         petitioner_panel(engine, filters.scope, case_no, "s_petitioner")
 
     timeline = cached_query(case_timeline, filters.scope, case_no, filters.as_of)
-    st.subheader("办理时间线")
+    heading(st, "办理时间线")
     st.dataframe(pd.DataFrame({
         "环节": timeline["step"],
         "日期": timeline["happened_on"],
@@ -193,8 +194,8 @@ if case_no:
         column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
 
     history = cached_query(petitioner_history, filters.scope, case_no, filters.as_of)
-    st.subheader(f"信访人画像：本辖区内共 {len(history)} 件")
-    st.caption("同一身份证号（无身份证号时按同一电话）的全部信访件，按登记日期排列。")
+    heading(st, f"信访人画像：本辖区内共 {len(history)} 件")
+    note(st, "同一身份证号（无身份证号时按同一电话）的全部信访件，按登记日期排列。")
     st.dataframe(pd.DataFrame({
         "信访件编号": history["case_no"],
         "登记日期": history["received_on"],

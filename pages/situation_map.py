@@ -11,7 +11,7 @@ from ui.database import cached_query
 from ui.drill import case_params, open_search, params_link, search_link
 from ui.downloads import download_button
 from ui.map_deck import METRICS
-from ui.markup import md_text
+from ui.markup import heading, md_text, note
 from ui.page import start_page
 from ui.map_svg import map_view, parse_pick
 from ui.situation_view import (
@@ -88,7 +88,7 @@ else:
 schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
 st.markdown(legend_html(None if show_density else metric, bands, schematic, density=density),
             unsafe_allow_html=True)
-st.caption(f"重点案件圆点：{colour_key()}。已销号（绿）的点较小，可用上方开关隐藏。")
+note(st, f"重点案件圆点：{colour_key()}。已销号（绿）的点较小，可用上方开关隐藏。")
 if selected:
     st.info(f"已选中：{md_text(names.get(selected, selected))}（上方颜色件数和下表均为该乡镇的重点案件）。"
             "点击地图空白处或其他乡镇可更换。")
@@ -97,15 +97,15 @@ if selected:
     if pin:
         params_link(links[1], f"打开案件档案：{pin}", case_params(view_filters, pin))
 
-st.subheader(f"作战图：重点案件清单（{len(board_shown):,} 件）")
-st.caption("排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。点选一行打开案件档案。"
+heading(st, f"作战图：重点案件清单（{len(board_shown):,} 件）")
+note(st, "排序：红、蓝、黄、正常、绿；同色按剩余天数从少到多。剩余天数为负表示已逾期。点选一行打开案件档案。"
            "诉求摘要、内容分类见下载的作战图。"
            + ("" if stood is None else "　进度为最新填报值，阶段和销号日期为所选月末的情况。"))
 # Only the rows drawn are laid out (a city's 8,000 key cases took 13 ms of every run).
 shown = battle_table_frame(board_shown.head(SHOWN_ROWS), names)[PAGE_COLUMNS]
 shown["销号日期"] = pd.to_datetime(shown["销号日期"])  # empty cells blank, not None
 if len(board_shown) > SHOWN_ROWS:  # a long list is read from the download, not the screen
-    st.caption(f"下表显示最紧急的 {SHOWN_ROWS:,} 件；全部 {len(board_shown):,} 件见下载的作战图。")
+    note(st, f"下表显示最紧急的 {SHOWN_ROWS:,} 件；全部 {len(board_shown):,} 件见下载的作战图。")
 status = coloured_labels(shown, "状态", STATUS_COLOURS, 60)
 picked = show_table(st, shown, "所选范围和时点没有重点案件。", hide_index=True, width="stretch", height=420,
            on_select="rerun", selection_mode="single-row", key="battle_table", column_config={

@@ -1,6 +1,9 @@
 """Signing in, as a user does: accounts for the test databases, and the form in AppTest and Chromium."""
 from __future__ import annotations
 
+import html
+import re
+
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
@@ -84,3 +87,26 @@ def open_expander(at: AppTest, key: str) -> AppTest:
     it is open."""
     at.session_state[key] = True
     return at.run()
+
+
+def _html_texts(at: AppTest, css_class: str) -> list[str]:
+    """The texts of the page's HTML elements of `css_class` (ui/markup.py), in page order, as shown."""
+    found = []
+    for element in at.get("html"):
+        for match in re.finditer(rf"<(\w+) class='{css_class}'>(.*?)</\1>", element.proto.body, re.S):
+            found.append(html.unescape(match.group(2)))
+    return found
+
+
+def titles(at: AppTest) -> list[str]:
+    """The page's titles: its own (ui.markup.page_title), then Streamlit's (the sign-in forms)."""
+    return _html_texts(at, "xf-title") + [t.value for t in at.title]
+
+
+def headings(at: AppTest) -> list[str]:
+    return _html_texts(at, "xf-heading") + [s.value for s in at.subheader]
+
+
+def notes(at: AppTest) -> list[str]:
+    """The page's notes (ui.markup.note) in page order, then Streamlit's captions (the sidebar's)."""
+    return _html_texts(at, "xf-note") + [c.value for c in at.caption]

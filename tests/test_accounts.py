@@ -14,7 +14,7 @@ from data import accounts
 from data.accounts import (
     FAILED, AccountError, add_account, authenticate, find_account_by_identity, get_account,
 )
-from tests.signin import PASSWORD, add_test_accounts, open_expander, sign_in, signed_in_app
+from tests.signin import PASSWORD, add_test_accounts, notes, open_expander, sign_in, signed_in_app, titles
 
 PAGES = ["overview", "situation_map", "bigscreen", "dispatch", "satisfaction", "ranking", "alerts",
          "search", "data_import"]
@@ -93,8 +93,8 @@ def test_unsigned_visits_show_only_the_form(app_db, page):
     at = signed_in_app(path, user=None, **{"county": "100200"})
     if page != "overview":
         at.switch_page(f"pages/{page}.py").run()
-    shown = " ".join([m.value for m in at.markdown] + [t.value for t in at.title]
-                     + [c.value for c in at.caption] + [w.value for w in at.warning]
+    shown = " ".join([m.value for m in at.markdown] + titles(at)
+                     + notes(at) + [w.value for w in at.warning]
                      + [h.proto.body for h in at.get("html")])
     assert [b.label for b in at.text_input] == ["用户名", "密码"]
     assert not at.dataframe and not at.metric and not at.selectbox
@@ -111,8 +111,8 @@ def test_wrong_password_one_message(app_db):
 
 
 def _all_text(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
-    parts += [t.value for t in at.title] + [w.value for w in at.warning] + [i.value for i in at.info]
+    parts = [m.value for m in at.markdown] + notes(at)
+    parts += titles(at) + [w.value for w in at.warning] + [i.value for i in at.info]
     parts += [h.proto.body for h in at.get("html")]  # the figure cards
     for frame in at.dataframe:
         value = getattr(frame.value, "data", frame.value)
@@ -193,7 +193,7 @@ def test_roles_and_permissions_on_pages(app_db):
 def test_admin_pages_only_for_admins(app_db):
     admin = signed_in_app(user="city")
     admin.switch_page("pages/accounts.py").run()
-    assert not admin.exception and "账号管理" in admin.title[0].value
+    assert not admin.exception and "账号管理" in titles(admin)[0]
     assert "yizhen_staff" in admin.dataframe[0].value.to_string()
     admin.switch_page("pages/audit.py").run()
     assert not admin.exception and "sign_in" not in _all_text(admin) and "登录" in _all_text(admin)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import open_expander, signed_in_app
+from tests.signin import headings, notes, open_expander, signed_in_app, titles
 
 
 def pick_row(at: AppTest, key: str, row: int) -> AppTest:
@@ -45,8 +45,8 @@ def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
     units = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     assert list(units["责任单位"])[:2] == ["三镇", "一镇"]
     pick_row(at, "dispatch_units", 0)  # 三镇: B1 overdue at the end of March
-    assert at.title[0].value == "综合查询"
-    assert "共 1 件" in [s.value for s in at.subheader]
+    assert titles(at)[0] == "综合查询"
+    assert "共 1 件" in headings(at)
     assert url(at)["basis"] == "overdue" and url(at)["unit"] == "3"
     table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     assert list(table["信访件编号"]) == ["B1"]
@@ -56,7 +56,7 @@ def test_dispatch_overdue_row_opens_the_case_file(app_db):
     at = dispatch_of_march("逾期未结清单")
     pick_row(at, "dispatch_overdue", 0)
     assert "案件档案：B1" in [h.value for h in at.header]  # registered in January, still found
-    assert "共 1 件" in [s.value for s in at.subheader]
+    assert "共 1 件" in headings(at)
 
 
 def test_ranking_row_opens_the_townships_cases(app_db):
@@ -64,8 +64,8 @@ def test_ranking_row_opens_the_townships_cases(app_db):
     table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
     pick_row(at, "rank_table", 1)  # 一镇: A1, A2, A6, C1 registered in the first quarter
-    assert at.title[0].value == "综合查询"
-    assert "共 4 件" in [s.value for s in at.subheader]
+    assert titles(at)[0] == "综合查询"
+    assert "共 4 件" in headings(at)
     assert url(at)["township"] == "100100001" and url(at)["to"] == "2025-03"
 
 
@@ -100,4 +100,4 @@ def test_ranking_table_lists_the_ranked_and_names_the_others(app_db):
     table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     assert sorted(table["乡镇（街道）"]) == ["一镇", "二镇"]
     assert set(table["排名变化"]) == {"—"}  # nothing ranked in 2024-Q4: a dash, not None
-    assert any("未参与排名" in c.value and "三镇（3 件）" in c.value for c in at.caption)
+    assert any("未参与排名" in c and "三镇（3 件）" in c for c in notes(at))

@@ -21,7 +21,7 @@ from data.database import PROJECT_DIR, make_engine, migrate
 from data.failures import CONNECTION_LOST, READ_ONLY, explain
 from tests.conftest import POSTGRES_REQUIRED, POSTGRES_URL
 from tests.fixture_cases import load_fixture
-from tests.signin import add_test_accounts, signed_in_app
+from tests.signin import add_test_accounts, signed_in_app, titles
 
 PERSON = {"petitioner_name": "欧阳秘密", "petitioner_phone": "13912345678",
           "petitioner_id_no": "530302199001011234"}
@@ -160,7 +160,7 @@ def test_postgres_lost_mid_session_explained_and_recovered(postgres_database, mo
     fresh_run(at)
     assert not at.exception and not at.error and headline(at) == "12 件"
     at.switch_page("pages/dispatch.py").run()
-    assert not at.exception and not at.error and at.title[0].value == "月度调度"
+    assert not at.exception and not at.error and titles(at)[0] == "月度调度"
     proxy.cut()
 
 

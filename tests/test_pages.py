@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
-from tests.signin import add_admin, add_test_accounts, open_expander, sign_in, signed_in_app
+from tests.signin import add_admin, add_test_accounts, headings, notes, open_expander, sign_in, signed_in_app, titles
 from ui.apptest import app_test
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/bigscreen.py", "pages/dispatch.py",
@@ -50,7 +50,7 @@ def test_overview_shows_fixture_figures(app_db):
     assert card(at, "重复信访率") == "16.7% | 2 / 12"
     assert card(at, "逾期未结").startswith("1 件")
     assert card(at, "在办").startswith("6 件")
-    assert "2025年1月至2025年3月" in at.caption[0].value
+    assert "2025年1月至2025年3月" in notes(at)[0]
 
 
 def test_county_filter_changes_figures(app_db):
@@ -70,7 +70,7 @@ def test_bad_url_parameters_explained(app_db):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_alone(app_db, page):
     at = run_app(page)
-    assert at.title or "bigscreen-title" in " ".join(md.value for md in at.markdown), \
+    assert titles(at) or "bigscreen-title" in " ".join(md.value for md in at.markdown), \
         f"{page} shows no title"
 
 
@@ -156,7 +156,7 @@ def test_map_page_counts_and_battle_table(app_db):
     at = run_app(**{"from": "2025-01", "to": "2025-03"})
     at.switch_page("pages/situation_map.py").run()
     assert not at.exception, at.exception
-    assert at.title[0].value == "挂图作战"
+    assert titles(at)[0] == "挂图作战"
     board = _board(at)
     assert list(board["信访件编号"]) == ["A2", "C1"]
     assert list(board["状态"]) == ["黄", "绿"]
@@ -198,10 +198,10 @@ def test_sidebar_choice_clears_an_earlier_map_click(app_db):
     at.selectbox(key="f_township").set_value("100100002").run()
     assert not at.exception, at.exception
     assert not any("已选中" in i.value for i in at.info)
-    heading = next(h.value for h in at.subheader if "作战图" in h.value)
+    heading = next(h for h in headings(at) if "作战图" in h)
     assert "（0 件）" in heading and _colour_total(at) == 0 and not at.dataframe
     at.selectbox(key="f_township").set_value("100100001").run()
-    heading = next(h.value for h in at.subheader if "作战图" in h.value)
+    heading = next(h for h in headings(at) if "作战图" in h)
     assert "（2 件）" in heading and _colour_total(at) == 2 and len(_board(at)) == 2
 
 
@@ -341,7 +341,7 @@ def test_first_start_fills_the_default_database_with_the_demo(tmp_path, monkeypa
     assert re.search(r"用户名 demo_leader  密码 \S+", written)
     assert re.search(r"用户名 demo_staff  密码 \S+", written)
     sign_in(at, "admin", password)
-    assert at.title[0].value == "修改密码"  # the first sign-in must change it
+    assert titles(at)[0] == "修改密码"  # the first sign-in must change it
     boxes = {box.label: box for box in at.text_input}
     boxes["当前密码"].input(password)
     boxes["新密码"].input("Neues-Passwort-1")
@@ -416,12 +416,12 @@ def test_satisfaction_page_and_drill_down(app_db):
 def test_filters_survive_reruns_and_reach_the_url(app_db):
     at = run_app(**{"from": "2025-01", "to": "2025-03"})
     at.selectbox(key="f_category").set_value("城乡建设").run()
-    assert at.caption[0].value.startswith("2025年1月至2025年3月")
-    assert "城乡建设类" in at.caption[0].value
+    assert notes(at)[0].startswith("2025年1月至2025年3月")
+    assert "城乡建设类" in notes(at)[0]
     params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
     assert params["from"] == "2025-01" and params["category"] == "城乡建设"
     at.selectbox(key="f_from").set_value("2025-02").run()
-    assert at.caption[0].value.startswith("2025年2月至2025年3月")
+    assert notes(at)[0].startswith("2025年2月至2025年3月")
 
 
 def test_ranking_page_with_period_and_weight_change(app_db):
@@ -466,7 +466,7 @@ def test_ranking_bottom_view_worst_first(app_db):
     assert not at.exception, at.exception
     table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     assert list(table["乡镇（街道）"]) == ["三镇", "一镇"] and list(table["排名"]) == [3, 2]
-    assert any("第 1 名为最好" in c.value for c in at.caption)
+    assert any("第 1 名为最好" in c for c in notes(at))
     # Beside the candidates: the indicators resting on few cases.
     shown = [md.value.replace("\\", "") for md in at.markdown]  # as drawn: Markdown escapes gone
     assert any("样本少" in text and "积案化解率仅 1/2 件" in text for text in shown)
@@ -537,7 +537,7 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     at.session_state["alert_thresholds_open"] = False  # closed again: the choice stays
     at.run()
     assert not at.number_input and card(at, "告警") == "0 条 | "
-    assert any("预警阈值已调整" in c.value for c in at.caption)
+    assert any("预警阈值已调整" in c for c in notes(at))
     # While a first start's earlier months are still being written, the page says why the
     # clusters are too many.
     with engine.begin() as conn:
@@ -669,22 +669,25 @@ def test_ranking_page_issues_and_lists_documents(app_db):
     assert any("已用于" in e.value for e in at.error)
 def test_search_page_from_a_link_opens_the_case_file(app_db):
     at = run_app("pages/search.py", **{"from": "2025-01", "to": "2025-03", "status": "逾期"})
-    assert "共 1 件" in [s.value for s in at.subheader]
+    assert "共 1 件" in headings(at)
     at.selectbox(key="s_case").set_value("B1").run()
     assert not at.exception
     assert "案件档案：B1" in [h.value for h in at.header]
-    assert any(s.value.startswith("信访人画像") for s in at.subheader)
+    assert any(s.startswith("信访人画像") for s in headings(at))
     assert "13912345678" not in str([t.value for t in at.text_input])  # masked until asked
     at.text_input(key="s_q").input("张某某").run()
-    assert "共 0 件" in [s.value for s in at.subheader]  # A2 is not overdue
+    assert "共 0 件" in headings(at)  # A2 is not overdue
     at.selectbox(key="s_status").set_value("").run()
-    assert "共 1 件" in [s.value for s in at.subheader]
+    assert "共 1 件" in headings(at)
     assert at.query_params["q"] in (["张某某"], "张某某")
+
+
+CHART_WRAPPER = r"^<div class='xf-chart'>(<p class='xf-chart-title'>.*?</p>)?|</div>$"  # ui.charts
 
 
 def _charts(at: AppTest) -> list[ElementTree.Element]:
     """Every chart on the page: its SVG, parsed."""
-    return [ElementTree.fromstring(re.sub(r"^<div class='xf-chart'>|</div>$", "", md.value))
+    return [ElementTree.fromstring(re.sub(CHART_WRAPPER, "", md.value))
             for md in at.markdown if md.value.startswith("<div class='xf-chart'>")]
 
 

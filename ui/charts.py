@@ -23,6 +23,7 @@ import vl_convert
 
 from exports.charts import CHART_FONTS
 from ui import database
+from ui.markup import html_text
 
 # Pixels a chart is laid out in; the SVG then scales to its column (its text with it): a half
 # column of 1366 to 1920 pixel screens is 490-780 pixels wide, a whole one 1000-1580.
@@ -152,8 +153,10 @@ def chart_svg(build, *args, width: int = HALF_WIDTH, **kwargs) -> str:
     return _kept_svg.get(key, lambda: _build_svg(build, args, settings, width))
 
 
-def show_chart(slot, build, *args, width: int = HALF_WIDTH, **kwargs) -> None:
+def show_chart(slot, build, *args, width: int = HALF_WIDTH, title: str = "", **kwargs) -> None:
     """The chart build(*args, **kwargs) across `slot` (st or a column): HALF_WIDTH for a column
-    of two, FULL_WIDTH across the page."""
-    slot.markdown(f"<div class='xf-chart'>{chart_svg(build, *args, width=width, **kwargs)}</div>",
+    of two, FULL_WIDTH across the page; `title` (plain text) above it in the same element."""
+    above = f"<p class='xf-chart-title'>{html_text(title)}</p>" if title else ""
+    # Markdown, not st.html: st.html keeps no SVG.
+    slot.markdown(f"<div class='xf-chart'>{above}{chart_svg(build, *args, width=width, **kwargs)}</div>",
                   unsafe_allow_html=True)

@@ -18,6 +18,13 @@ def _audited(file_name: str, what: str, filters_caption: str) -> None:
                  {"what": what, "filters": filters_caption})
 
 
+def export_menu(slot, label: str):
+    """A button `label` opening a panel of downloads (download_button with it as the slot). The
+    panel's buttons are drawn in the browser only once it is opened: a page's row of download
+    buttons cost it a tenth of its time to show at every visit."""
+    return slot.popover(label, icon=":material/download:")
+
+
 def download_button(slot, label: str, data, file_name: str, what: str, filters_caption: str = "",
                     **kwargs) -> None:
     """A download button in `slot` (st or a column) when the account may export; otherwise a note.

@@ -25,17 +25,18 @@ def search_link(slot, label: str, filters: Filters, **search) -> None:
     params_link(slot, label, search_params(filters, **search))
 
 
-def params_link(slot, label: str, params: dict[str, str]) -> None:
+def params_link(slot, label: str, params: dict[str, str], width: str = "content") -> None:
     """A link in `slot` that opens 综合查询 with these URL parameters."""
-    page_link(slot, SEARCH_PAGE, "search", label, params)
+    page_link(slot, SEARCH_PAGE, "search", label, params, width)
 
 
-def page_link(slot, page: str, url_path: str, label: str, params: dict[str, str] | None = None) -> None:
+def page_link(slot, page: str, url_path: str, label: str, params: dict[str, str] | None = None,
+              width: str = "content") -> None:
     """A link in `slot` to a page of the app (the label, which may name a place, is Markdown
     either way: escaped)."""
     label = md_text(label)
     try:
-        slot.page_link(page, label=label, query_params=params)
+        slot.page_link(page, label=label, query_params=params, width=width)
     except StreamlitPageNotFoundError:  # the page runs alone, before the router registered the others
         slot.markdown(f"[{label}]({url_path}{'?' + urlencode(params) if params else ''})")
 

@@ -34,3 +34,20 @@ def md_text(value) -> str:
 def html_text(value) -> str:
     """The text on one line, HTML-escaped: inside an HTML block it never ends the block."""
     return html.escape(_one_line(value), quote=True)
+
+
+# Section headings and notes of the pages, drawn as HTML elements rather than Streamlit's heading
+# and caption elements: the browser builds each of those as a Markdown renderer with its styles at
+# every visit of a page (1.5 ms a heading, a page has a dozen), an HTML element it only inserts.
+# The look is Streamlit's own (ui/chrome.py: .xf-title, .xf-heading, .xf-note).
+
+def page_title(slot, text) -> None:
+    slot.html(f"<h1 class='xf-title'>{html_text(text)}</h1>")
+
+
+def heading(slot, text) -> None:
+    slot.html(f"<h3 class='xf-heading'>{html_text(text)}</h3>")
+
+
+def note(slot, text) -> None:
+    slot.html(f"<p class='xf-note'>{html_text(text)}</p>")

@@ -10,7 +10,7 @@ from queries.filters import Filters
 from queries.reference import region_names
 from ui.auth import account_box, require_account
 from ui.database import app_engine, cached_query, show_demo_banner
-from ui.markup import md_text
+from ui.markup import note, page_title
 from ui.sidebar import sidebar_filters
 
 # Altair checks each chart part against the Vega-Lite schema as it is created (a third of the
@@ -48,7 +48,7 @@ def start_page(title: str, banner: bool = True, caption: bool = True) -> tuple[E
     if banner:
         show_demo_banner()
     if title:
-        st.title(title)
+        page_title(st, title)
     if caption:
-        st.caption(md_text(filters.caption(cached_query(region_names))))
+        note(st, filters.caption(cached_query(region_names)))
     return engine, filters
