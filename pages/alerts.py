@@ -133,9 +133,10 @@ with right:
     note(st, "红：有告警；橙：有异常；灰：无预警。乡镇区域为示意范围（演示数据）。")
 
 heading(st, "预警背后的信访件")
-if alerts.empty:
-    st.info(f"{day:%Y-%m-%d} 没有预警。")
-else:
+
+
+def alert_cases_panel() -> None:
+    """One alert's cases and, asked for, a case's petitioner."""
     choices = [f"[{level}] {names.get(code, code)} {category} {kind}" for level, code, category, kind
                in zip(alerts["level"], alerts["area_code"], alerts["category"], alerts["kind"])]
     choice = st.selectbox("选择一条预警", list(range(len(alerts))), key="alert_pick", placeholder="请选择",
@@ -154,3 +155,15 @@ else:
         st.markdown("**信访人信息**（默认脱敏）")
         case_no = st.selectbox("信访件", list(cases["case_no"]), key="alert_case_pick")
         petitioner_panel(engine, filters.scope, case_no, "alert_petitioner")
+
+
+if alerts.empty:
+    st.info(f"{day:%Y-%m-%d} 没有预警。")
+else:
+    # Built only while open (a table, two choices and the petitioner's panel: a quarter of the
+    # page's time to show at every visit); a row of the list above opens the same cases too.
+    cases_box = st.expander("选择一条预警，查看其信访件和信访人信息", key="alert_cases_open",
+                            on_change="rerun")
+    if cases_box.open:
+        with cases_box:
+            alert_cases_panel()

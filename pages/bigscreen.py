@@ -41,9 +41,9 @@ st.html("""<style>
 
 engine, filters = start_page("", banner=False, caption=False)
 names = cached_query(region_names)
-st.markdown(f"<div class='bigscreen-title'>{html.escape(cached_query(scope_name, filters.scope))}"
-            f"重点信访案件挂图作战（截至 {filters.as_of:%Y年%m月%d日}）"
-            f"{DEMO_NOTE if cached_query(is_demo_data) else ''}</div>", unsafe_allow_html=True)
+st.html(f"<div class='bigscreen-title'>{html.escape(cached_query(scope_name, filters.scope))}"
+        f"重点信访案件挂图作战（截至 {filters.as_of:%Y年%m月%d日}）"
+        f"{DEMO_NOTE if cached_query(is_demo_data) else ''}</div>")
 
 areas, counties, figures, board, density = map_data(filters, False)
 colour_counts(board, big=True)
@@ -57,14 +57,12 @@ with left:
     svg, bands = view_svg(filters, AREA_METRIC, False, True, map_width, map_height, big=True)
     map_view(svg, map_height, key="bigscreen_map", tip_size=20)
     schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
-    st.markdown(legend_html(AREA_METRIC, bands, schematic, big=True, title=AREA_LEGEND),
-                unsafe_allow_html=True)
+    st.html(legend_html(AREA_METRIC, bands, schematic, big=True, title=AREA_LEGEND))
 with right:
     urgent = battle_table_frame(board[board["colour"] != "green"].head(URGENT_ROWS), names)
-    st.markdown("<div style='font-size:1.6rem;font-weight:700'>最紧急的重点案件</div>",
-                unsafe_allow_html=True)
+    st.html("<div style='font-size:1.6rem;font-weight:700'>最紧急的重点案件</div>")
     if urgent.empty:
-        st.markdown("<div style='font-size:1.3rem'>没有未化解的重点案件。</div>", unsafe_allow_html=True)
+        st.html("<div style='font-size:1.3rem'>没有未化解的重点案件。</div>")
     else:
         rows = "".join(
             f"<tr><td><span style='background:#{COLOUR_FILLS[r['状态']]};color:#fff;"
@@ -74,10 +72,9 @@ with right:
             f"<td style='text-align:right'>"
             f"{'逾期 ' + str(-r['剩余天数']) if r['剩余天数'] < 0 else '剩 ' + str(r['剩余天数'])} 天</td></tr>"
             for _i, r in urgent.iterrows())
-        st.markdown(f"<table class='urgent'><tr><th>状态</th><th>属地</th><th>包案领导</th>"
-                    f"<th style='text-align:right'>时限</th></tr>{rows}</table>",
-                    unsafe_allow_html=True)
-    st.markdown(f"<div style='font-size:1.1rem;color:#555;margin-top:8px'>"
-                f"{html.escape(filters.caption(names))}</div>", unsafe_allow_html=True)
+        st.html(f"<table class='urgent'><tr><th>状态</th><th>属地</th><th>包案领导</th>"
+                f"<th style='text-align:right'>时限</th></tr>{rows}</table>")
+    st.html(f"<div style='font-size:1.1rem;color:#555;margin-top:8px'>"
+            f"{html.escape(filters.caption(names))}</div>")
     # The sidebar is hidden on the projector: the way back, small and out of the room's sight.
     page_link(st, "pages/overview.py", "overview", "退出大屏")

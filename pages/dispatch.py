@@ -14,7 +14,7 @@ from queries.dispatch import last_complete_month, month_filters, overdue_cases
 from queries.filters import add_months, month_label, parse_month
 from queries.search import MAX_CASE_NOS
 from queries.reference import case_date_range, read_number_setting, region_names, scope_name
-from ui.cards import card_html, figure_cards
+from ui.cards import card_html, figure_cards, links_under
 from ui.charts import show_chart
 from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
@@ -69,15 +69,15 @@ figure_cards(st, [
               None if delta == 0 else delta < 0),
     card_html("逾期未结", count_text(s["overdue_end_count"]), "月末已超期限仍未办结"),
 ])
-cols = st.columns(6)  # the links under their cards
-for slot, figure, label in ((cols[0], "new", "查看新增件"), (cols[1], "closed", "查看办结件"),
-                            (cols[3], "backlog_start", "查看月初存量"), (cols[4], "backlog_end", "查看月末存量"),
-                            (cols[5], "overdue_end", "查看逾期未结件")):
-    params_link(slot, label, dispatch_figure_params(review_filters, figure))
+links_under(st, "dispatch", 6, {
+    place: (label, dispatch_figure_params(review_filters, figure)) for place, figure, label in (
+        (0, "new", "查看新增件"), (1, "closed", "查看办结件"), (3, "backlog_start", "查看月初存量"),
+        (4, "backlog_end", "查看月末存量"), (5, "overdue_end", "查看逾期未结件"))})
 verdict = ("存量下降、增量得到控制" if delta < 0 and s["new_count"] <= s["new_last_year_count"]
            else "存量下降，但新增多于去年同月" if delta < 0
            else "存量未降，需加大化解力度")
-st.markdown(f"**本月判断：{verdict}**（新增 {int(s['new_count']):,} 件，办结 {int(s['closed_count']):,} 件）")
+st.html(f"<p style='margin:0'><b>本月判断：{verdict}</b>"  # built from figures only
+        f"（新增 {int(s['new_count']):,} 件，办结 {int(s['closed_count']):,} 件）</p>")
 
 # The meeting's four parts, one tab each (a screen each on the projector); only the open tab is
 # built and sent to the browser, a click on another reruns the page with it.

@@ -6,9 +6,9 @@ from queries import defaults
 from queries.overview import area_breakdown, headline_figures, monthly_trend
 from queries.reference import region_names
 from ui.database import cached_query
-from ui.cards import card_html, figure_cards
+from ui.cards import card_html, figure_cards, links_under
 from ui.charts import show_chart
-from ui.drill import SEARCH_PAGE, params_link, search_params
+from ui.drill import SEARCH_PAGE, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
@@ -38,20 +38,6 @@ def rate_card(key, higher_is_better=True):
                      RATE_HELP[key])
 
 
-def links_under(count: int, links: dict[int, tuple[str, dict]]) -> None:
-    """Links to the cases behind the cards of a row of `count`, each under its card: {card's
-    place: (label, search)}. One row of equal parts (the cards' widths and gap), not a column per
-    card: the browser draws each column as a block of its own at every visit (a fifth of the
-    page's time to show, for nine links); a card without a link has an empty part."""
-    row = st.container(horizontal=True, gap="small", key=f"card_links_{count}")  # ui/chrome.py
-    for place in range(count):
-        if place in links:
-            label, search = links[place]
-            params_link(row, label, search_params(filters, **search), width="stretch")
-        else:
-            row.html("<span></span>")
-
-
 heading(st, "信访总量与越级、集体访")
 figure_cards(st, [
     count_card("信访总量", "case_count", persons_col="person_count"),
@@ -60,10 +46,12 @@ figure_cards(st, [
     count_card("越级访·到省", "to_province_count", persons_col="to_province_person_count"),
     count_card("越级访·进京", "to_beijing_count", persons_col="to_beijing_person_count"),
 ])
-links_under(5, {0: ("查看信访总量信访件", {}), 1: ("查看集体访信访件", {"collective": "1"}),
-                2: ("查看越级访·到市信访件", {"escalation": "到市"}),
-                3: ("查看越级访·到省信访件", {"escalation": "到省"}),
-                4: ("查看越级访·进京信访件", {"escalation": "进京"})})
+links_under(st, "volume", 5, {
+    place: (label, search_params(filters, **search)) for place, (label, search) in {
+        0: ("查看信访总量信访件", {}), 1: ("查看集体访信访件", {"collective": "1"}),
+        2: ("查看越级访·到市信访件", {"escalation": "到市"}),
+        3: ("查看越级访·到省信访件", {"escalation": "到省"}),
+        4: ("查看越级访·进京信访件", {"escalation": "进京"})}.items()})
 
 heading(st, "办理质效")
 figure_cards(st, [
@@ -73,8 +61,10 @@ figure_cards(st, [
     count_card("逾期未结", "overdue_count", help_text="在办且已超过办理期限（含延期）的件数"),
 ])
 # Seven cards in a row: short link labels that stay whole on a 1366-pixel laptop.
-links_under(7, {3: ("查看不满意件", {"status": "不满意"}), 4: ("查看重复件", {"repeat": "1"}),
-                5: ("查看在办件", {"status": "在办"}), 6: ("查看逾期未结件", {"status": "逾期"})})
+links_under(st, "quality", 7, {
+    place: (label, search_params(filters, **search)) for place, (label, search) in {
+        3: ("查看不满意件", {"status": "不满意"}), 4: ("查看重复件", {"repeat": "1"}),
+        5: ("查看在办件", {"status": "在办"}), 6: ("查看逾期未结件", {"status": "逾期"})}.items()})
 note(st, "比率下方为分子 / 分母。同比：与上年同期比较（同一期间、同一范围，按上年同日的办理状态计算）。"
            f"满意率目标 {defaults.SATISFACTION_TARGET_PCT:.0f}%。")
 

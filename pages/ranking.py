@@ -21,7 +21,7 @@ from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.drill import open_search, params_link, ranking_reason_links, ranking_row_params
 from ui.downloads import download_button, export_menu
-from ui.markup import heading, md_text, note
+from ui.markup import heading, html_text, md_text, note
 from ui.page import start_page
 from ui.tables import coloured_labels, show_table
 
@@ -133,17 +133,17 @@ if parse_period(period)[1] >= today:
 ranked = int(frame["ranked"].sum())
 
 
-def reason_cases(rows: pd.DataFrame, kind: str) -> None:
-    """Under a list of candidates: one of them chosen, a button opens a window of links to the
+def reason_cases(rows: pd.DataFrame) -> None:
+    """Under the lists of candidates: one of them chosen, a button opens a window of links to the
     cases behind its figures (built when asked for, not for every candidate at every run; one
-    control for the list, not a button beside each name: a long list drew a hundred elements)."""
+    control for both lists, not a button beside each name: a long list drew a hundred elements)."""
     if rows.empty:
         return
     names = dict(zip(rows["entity"], rows["entity_name"]))
-    line = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = line[0].selectbox("查看问题件的单位", list(names), format_func=names.get,
-                               key=f"reasons_{kind}")
-    if line[1].button("问题件", key=f"reasons_{kind}_open",
+    line = st.columns([3, 1, 4], vertical_alignment="bottom")
+    chosen = line[0].selectbox("查看候选单位的问题件", list(names), format_func=names.get,
+                               key="reasons")
+    if line[1].button("问题件", key="reasons_open",
                       help="查看所选单位本期的信访件和各项失分的信访件"):
         reason_window(next(row for row in rows.itertuples() if row.entity == chosen))
 
@@ -158,29 +158,31 @@ def reason_window(row) -> None:
 bulletin = frame[frame["bulletin"]]
 supervise = frame[frame["supervise"]]
 heading(st, f"{label}{LEVEL_NAMES[level]}排名：共 {len(frame)} 个，参与排名 {ranked} 个")
+
+
+def candidate_list(slot, title: str, rows: pd.DataFrame, empty: str, robust: bool = False) -> None:
+    """A list of candidates with the reason for each, as one HTML element (names are user text:
+    escaped)."""
+    items = []
+    for row in rows.itertuples():
+        extra = ""
+        if robust:
+            extra += "" if pd.isna(row.stability) else f"（稳健度 {row.stability:.0%}）"
+            extra += f"　⚠ 样本少：{row.thin}" if row.thin else ""
+        items.append(f"<li class='xf-item'><b>{html_text(row.entity_name)}</b>："
+                     f"{html_text(row.reason + extra)}</li>")
+    body = f"<ul class='xf-list'>{''.join(items)}</ul>" if items else f"<p>{html_text(empty)}</p>"
+    slot.html(f"<h4 class='xf-subheading'>{html_text(title)}</h4>{body}")
+
+
 left, right = st.columns(2)
-with left:
-    st.markdown(f"#### 通报候选（{len(bulletin)} 个）")
-    lines = []
-    for row in bulletin.itertuples():
-        robust = "" if pd.isna(row.stability) else f"（稳健度 {row.stability:.0%}）"
-        thin = f"　⚠ 样本少：{md_text(row.thin)}" if row.thin else ""
-        lines.append(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}{robust}{thin}")
-    if bulletin.empty:
-        st.markdown("本期没有通报候选。")
-    else:
-        st.markdown("\n".join(lines))
-        reason_cases(bulletin, "bulletin")
-        note(st, "稳健度：各乡镇的信访件重新抽样（有放回）、同时各项权重和扣分上下浮动 20%，1,000 次中"
-                   "仍为候选的比例。⚠ 样本少：所依据的件数不足 10 件的指标，名次可能因个别案件而大幅变动。")
-with right:
-    st.markdown(f"#### 挂牌督办候选（{len(supervise)} 个）")
-    if supervise.empty:
-        st.markdown("本期没有连续两期处于末位区间的单位。")
-    else:
-        st.markdown("\n".join(f"- **{md_text(row.entity_name)}**：{md_text(row.reason)}"
-                               for row in supervise.itertuples()))
-        reason_cases(supervise, "supervise")
+candidate_list(left, f"通报候选（{len(bulletin)} 个）", bulletin, "本期没有通报候选。", robust=True)
+if not bulletin.empty:
+    note(left, "稳健度：各乡镇的信访件重新抽样（有放回）、同时各项权重和扣分上下浮动 20%，1,000 次中"
+               "仍为候选的比例。⚠ 样本少：所依据的件数不足 10 件的指标，名次可能因个别案件而大幅变动。")
+candidate_list(right, f"挂牌督办候选（{len(supervise)} 个）", supervise,
+               "本期没有连续两期处于末位区间的单位。")
+reason_cases(pd.concat([bulletin, supervise]).drop_duplicates("entity"))
 
 full_table = ranking_table(frame, names, level)
 

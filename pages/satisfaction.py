@@ -172,4 +172,10 @@ def dissatisfied() -> None:
                 dissatisfied_params(filters, None if dimension == "all" else dimension, value))
 
 
-dissatisfied()
+# Built only while open (up to 500 cases and their choices: a third of the page's time to show at
+# every visit, for a list looked at now and then).
+detail_box = st.expander("按月份、地区、分类等查看不满意件，可在综合查询中打开案件档案",
+                         key="sat_detail_open", on_change="rerun")
+if detail_box.open:
+    with detail_box:
+        dissatisfied()

@@ -86,8 +86,7 @@ else:
     map_view(svg, MAP_HEIGHT, key=map_key, pickable=True,
              picked=f"pin:{pin}" if pin else (f"area:{selected}" if selected else None))
 schematic = bool(areas["boundary_schematic"].any()) if not areas.empty else False
-st.markdown(legend_html(None if show_density else metric, bands, schematic, density=density),
-            unsafe_allow_html=True)
+st.html(legend_html(None if show_density else metric, bands, schematic, density=density))
 note(st, f"重点案件圆点：{colour_key()}。已销号（绿）的点较小，可用上方开关隐藏。")
 if selected:
     st.info(f"已选中：{md_text(names.get(selected, selected))}（上方颜色件数和下表均为该乡镇的重点案件）。"

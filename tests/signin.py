@@ -90,11 +90,12 @@ def open_expander(at: AppTest, key: str) -> AppTest:
 
 
 def _html_texts(at: AppTest, css_class: str) -> list[str]:
-    """The texts of the page's HTML elements of `css_class` (ui/markup.py), in page order, as shown."""
+    """The texts of the page's HTML elements of `css_class` (ui/markup.py), in page order, as shown
+    (their inner tags taken off)."""
     found = []
     for element in at.get("html"):
         for match in re.finditer(rf"<(\w+) class='{css_class}'>(.*?)</\1>", element.proto.body, re.S):
-            found.append(html.unescape(match.group(2)))
+            found.append(html.unescape(re.sub(r"<[^>]+>", "", match.group(2))))
     return found
 
 
@@ -110,3 +111,8 @@ def headings(at: AppTest) -> list[str]:
 def notes(at: AppTest) -> list[str]:
     """The page's notes (ui.markup.note) in page order, then Streamlit's captions (the sidebar's)."""
     return _html_texts(at, "xf-note") + [c.value for c in at.caption]
+
+
+def items(at: AppTest) -> list[str]:
+    """The items of the page's HTML lists (the ranking's candidates)."""
+    return _html_texts(at, "xf-item")

@@ -82,8 +82,8 @@ def test_ranking_candidates_list_the_cases_behind_their_figures(app_db):
     at = ranking_of_the_first_quarter()
     # The links are built when a candidate is chosen and 问题件 clicked, in a window of their own.
     assert not any("件" in link.proto.label for link in at.get("page_link"))
-    at.selectbox(key="reasons_bulletin").set_value("100100001")
-    at.button(key="reasons_bulletin_open").click().run()
+    at.selectbox(key="reasons").set_value("100100001")
+    at.button(key="reasons_open").click().run()
     assert not at.exception, at.exception
     links = [link.proto.label for link in at.get("page_link")]
     # 一镇 is a candidate for its 进京访 (C1): its links count what the ranking counted

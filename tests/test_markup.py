@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.database import make_engine, migrate
 from tests.fixture_cases import load_fixture
-from tests.signin import add_test_accounts, notes, open_expander, signed_in_app
+from tests.signin import add_test_accounts, items, notes, open_expander, signed_in_app
 from ui.cards import card_html, figure_cards
 from ui.markup import WORD_JOINER, html_text, md_text
 
@@ -167,8 +167,8 @@ def test_hostile_township_named_in_ranking_and_map(hostile_db):
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()
     assert not at.exception
-    candidates = [md.value for md in at.markdown if md.value.startswith("- **")]
-    assert any(md_text(IMAGE) in c for c in candidates), candidates
+    candidates = items(at)
+    assert any(shown(IMAGE) in c for c in candidates), candidates
     assert_inert(bodies(at))
 
     at = run("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})

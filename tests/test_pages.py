@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
-from tests.signin import add_admin, add_test_accounts, headings, notes, open_expander, sign_in, signed_in_app, titles
+from tests.signin import add_admin, add_test_accounts, headings, items, notes, open_expander, sign_in, signed_in_app, titles
 from ui.apptest import app_test
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/bigscreen.py", "pages/dispatch.py",
@@ -29,7 +29,7 @@ TAG = re.compile(r"<[^>]+>")
 
 def card(at: AppTest, label: str) -> str:
     """'value | detail' of the figure card with this label (the detail's markup taken off)."""
-    bodies = [md.value for md in at.markdown] + [e.proto.body for e in at.get("html")]
+    bodies = markup(at)
     cards = {m["label"]: f"{m['value']} | {TAG.sub('', m['detail'])}"
              for body in bodies for m in CARD.finditer(body)}
     assert label in cards, f"no card {label}: {list(cards)}"
@@ -70,7 +70,7 @@ def test_bad_url_parameters_explained(app_db):
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_alone(app_db, page):
     at = run_app(page)
-    assert titles(at) or "bigscreen-title" in " ".join(md.value for md in at.markdown), \
+    assert titles(at) or "bigscreen-title" in " ".join(markup(at)), \
         f"{page} shows no title"
 
 
@@ -160,7 +160,7 @@ def test_map_page_counts_and_battle_table(app_db):
     board = _board(at)
     assert list(board["信访件编号"]) == ["A2", "C1"]
     assert list(board["状态"]) == ["黄", "绿"]
-    texts = " ".join(md.value for md in at.markdown)
+    texts = " ".join(markup(at))
     assert "示意" not in texts or "非法定界线" in texts
     assert at.get("download_button")
 
@@ -172,9 +172,14 @@ def _click(at: AppTest, code: str, key: str = "situation_map_all_all") -> None:
     assert not at.exception, at.exception
 
 
+def markup(at: AppTest) -> list[str]:
+    """The page's Markdown and HTML elements' sources."""
+    return [md.value for md in at.markdown] + [e.proto.body for e in at.get("html")]
+
+
 def _colour_total(at: AppTest) -> int:
-    return sum(int(m) for md in at.markdown if "colour-count" in md.value
-               for m in re.findall(r"cc-value'>([\d,]+) 件", md.value))
+    return sum(int(m) for body in markup(at) if "colour-count" in body
+               for m in re.findall(r"cc-value'>([\d,]+) 件", body))
 
 
 def test_map_township_selection_narrows_table(app_db):
@@ -294,14 +299,14 @@ def test_map_density_layer_is_named_for_what_it_draws(app_db):
     at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
     labels = [t.label for t in at.toggle]
     assert "案件密度" in labels and not any("热力" in label for label in labels)
-    legend = next(md.value for md in at.markdown if "map-legend" in md.value)
+    legend = next(body for body in markup(at) if "map-legend" in body)
     assert "区域颜色：各乡镇（街道）案件量（件）" in legend and "legend-band" in legend
     next(t for t in at.toggle if t.label == "案件密度").set_value(True).run()
     assert not at.exception, at.exception
     assert 'class="dot"' in svg_maps(at)[0]
-    legend = next(md.value for md in at.markdown if "map-legend" in md.value)
+    legend = next(body for body in markup(at) if "map-legend" in body)
     assert "案件密度" in legend and "区域颜色" not in legend and " 件" in legend
-    shown = " ".join([md.value for md in at.markdown] + [t.help or "" for t in at.toggle])
+    shown = " ".join(markup(at) + [t.help or "" for t in at.toggle])
     assert "热力" not in shown
 
 
@@ -311,7 +316,7 @@ def test_bigscreen_grades_areas_by_overdue_open_cases(app_db):
     at = run_app(**{"from": "2025-01", "to": "2025-03"})
     at.switch_page("pages/bigscreen.py").run()
     assert not at.exception, at.exception
-    legend = next(md.value for md in at.markdown if "map-legend" in md.value)
+    legend = next(body for body in markup(at) if "map-legend" in body)
     assert "逾期未结信访件数" in legend
     assert re.findall(r"</span>([^<]*)</span>", legend) == ["0 件", "1 件"]
 
@@ -389,7 +394,9 @@ def test_satisfaction_page_and_drill_down(app_db):
     # Only the open tab's table is drawn: by county, then (its tab clicked) by township.
     assert [t.label for t in at.tabs] == ["按县（市、区）", "按乡镇（街道）", "按内容分类", "按信访形式",
                                         "按评价方式"]
-    assert len(at.dataframe) == 2 and "县（市、区）" in at.dataframe[0].value.columns
+    assert len(at.dataframe) == 1 and "县（市、区）" in at.dataframe[0].value.columns
+    open_expander(at, "sat_detail_open")  # the dissatisfied cases: built once asked for
+    assert len(at.dataframe) == 2
     at.session_state["sat_dimension"] = "按乡镇（街道）"
     at.number_input(key="sat_min").set_value(1).run()
     assert len(at.dataframe) == 2
@@ -435,13 +442,13 @@ def test_ranking_page_with_period_and_weight_change(app_db):
     table = shown_frame(at.dataframe[0])
     assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
     assert list(table["通报候选"]) == ["", "是", "是"]
-    assert any("进京访 1 件" in md.value for md in at.markdown)
+    assert any("进京访 1 件" in item for item in items(at))
     # Under the candidates, one of them chosen, a button opens the links to the cases behind its
     # figures.
-    assert sorted(at.selectbox(key="reasons_bulletin").options) == ["一镇", "三镇"]
+    assert sorted(at.selectbox(key="reasons").options) == ["一镇", "三镇"]
     assert not at.get("page_link") or not any("件" in link.proto.label for link in at.get("page_link"))
-    at.selectbox(key="reasons_bulletin").set_value(at.selectbox(key="reasons_bulletin").value)
-    at.button(key="reasons_bulletin_open").click().run()
+    at.selectbox(key="reasons").set_value(at.selectbox(key="reasons").value)
+    at.button(key="reasons_open").click().run()
     assert not at.exception, at.exception
     links = [link.proto.label for link in at.get("page_link")] + [md.value for md in at.markdown]
     assert any("本期信访件" in link or "失分" in link for link in links), links
@@ -468,7 +475,7 @@ def test_ranking_bottom_view_worst_first(app_db):
     assert list(table["乡镇（街道）"]) == ["三镇", "一镇"] and list(table["排名"]) == [3, 2]
     assert any("第 1 名为最好" in c for c in notes(at))
     # Beside the candidates: the indicators resting on few cases.
-    shown = [md.value.replace("\\", "") for md in at.markdown]  # as drawn: Markdown escapes gone
+    shown = items(at)
     assert any("样本少" in text and "积案化解率仅 1/2 件" in text for text in shown)
 
 
@@ -476,7 +483,7 @@ def test_bigscreen_shows_map_counts_and_urgent_cases(app_db):
     at = run_app(**{"from": "2025-01", "to": "2025-03"})
     at.switch_page("pages/bigscreen.py").run()
     assert not at.exception, at.exception
-    texts = " ".join(md.value for md in at.markdown)
+    texts = " ".join(markup(at))
     assert "最紧急的重点案件" in texts and "一镇" in texts and "副市长 张某某" in texts
     assert len(svg_maps(at)) == 1 and not at.dataframe
     # The sidebar is hidden on the projector: the page has its own way back.
@@ -528,6 +535,8 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
 
     marks = [e for e in ElementTree.fromstring(svg_maps(at)[0]).iter() if e.get("class") == "pin red"]
     assert len(marks) == 1 and "同类聚集" in marks[0].get("data-tip")
+    assert len(at.dataframe) == 1  # the alert's cases: built once asked for
+    open_expander(at, "alert_cases_open")
     assert len(at.dataframe[1].value) == 8 and "张三丰" not in at.dataframe[1].value.to_string()
     assert not any("对照基线尚不完整" in i.value for i in at.info)  # a complete database
     assert not at.number_input  # the thresholds' inputs are built only once asked for

@@ -44,3 +44,20 @@ def figure_cards(slot, cards: list[str]) -> None:
     element on every visit to the page, a dozen cards for a tenth of a second."""
     slot.html(f"<div class='figure-cards' style='display:grid;gap:1rem;"
               f"grid-template-columns:repeat({len(cards)},minmax(0,1fr))'>{''.join(cards)}</div>")
+
+
+def links_under(slot, name: str, count: int, links: dict[int, tuple[str, dict[str, str]]]) -> None:
+    """Links to 综合查询 under a row of `count` cards (figure_cards), each under its card: {card's
+    place: (label, URL parameters)}. One row of equal parts with the cards' gap (ui/chrome.py:
+    .st-key-card_links_*), not a column per card: the browser draws each column as a block of its
+    own at every visit (a fifth of a page's time to show, for nine links); a card without a link
+    has an empty part. `name`: the row's name on its page."""
+    from ui.drill import params_link
+
+    row = slot.container(horizontal=True, gap="small", key=f"card_links_{name}")
+    for place in range(count):
+        if place in links:
+            label, params = links[place]
+            params_link(row, label, params, width="stretch")
+        else:
+            row.html("<span></span>")

@@ -35,7 +35,7 @@ CSS = """
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] span,
 [data-testid="stMain"] [data-testid="stPageLink-NavLink"] p { white-space: normal; overflow: visible; }
 .block-container { padding-top: 2.2rem; padding-left: 2rem; padding-right: 2rem; max-width: 100%; }
-/* Links under a row of cards (总览): equal parts, as wide as the cards above them. */
+/* Links under a row of cards (ui.cards.links_under): equal parts, as wide as the cards above them. */
 div[class*="st-key-card_links_"] > div { flex: 1 1 0 !important; min-width: 0 !important; width: auto !important; }
 div[class*="st-key-card_links_"] [data-testid="stPageLink-NavLink"] { justify-content: flex-start; }
 /* Titles, headings and notes drawn as HTML (ui/markup.py), as Streamlit draws its own. */
@@ -44,6 +44,9 @@ div[class*="st-key-card_links_"] [data-testid="stPageLink-NavLink"] { justify-co
 .xf-heading { font-size: 1.75rem; font-weight: 600; line-height: 1.2; margin: 0; padding: 0.75rem 0 0.5rem 0;
   color: rgb(49, 51, 63); }
 .xf-chart-title { font-weight: 600; margin: 0 0 0.25rem 0; color: rgb(49, 51, 63); }
+.xf-subheading { font-size: 1.25rem; font-weight: 600; line-height: 1.2; margin: 0;
+  padding: 0.5rem 0 0.5rem 0; color: rgb(49, 51, 63); }
+.xf-list { margin: 0 0 0.5rem 0; }
 .xf-note { font-size: 0.875rem; line-height: 1.5; margin: 0; color: rgba(49, 51, 63, 0.6);
   word-break: break-word; }
 /* Tables: no unaudited CSV download from the toolbar. */

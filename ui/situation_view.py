@@ -39,17 +39,17 @@ def map_data(view_filters: Filters, with_density: bool):
 
 def colour_counts(board: pd.DataFrame, big: bool = False) -> None:
     """One box per supervision colour with its count of key cases (its meaning on hover, and in
-    the colour key under the map)."""
+    the colour key under the map), side by side in one HTML element."""
     counts = board["colour"].value_counts()
-    cols = st.columns(len(PIN_COLOURS))
     label_size = "1.5rem" if big else "1.05rem"
-    for col, (key, (rgb, label, meaning)) in zip(cols, PIN_COLOURS.items()):
-        col.markdown(
-            f"<div class='colour-count' title='{meaning}' style='border-left:12px solid rgb{rgb};"
-            f"padding:2px 12px;background:#f7f7f7;display:flex;align-items:baseline;gap:14px'>"
-            f"<span style='font-size:{label_size}'>{label}</span>"
-            f"<span class='cc-value'>{int(counts.get(key, 0)):,} 件</span></div>",
-            unsafe_allow_html=True)
+    boxes = "".join(
+        f"<div class='colour-count' title='{meaning}' style='border-left:12px solid rgb{rgb};"
+        f"padding:2px 12px;background:#f7f7f7;display:flex;align-items:baseline;gap:14px'>"
+        f"<span style='font-size:{label_size}'>{label}</span>"
+        f"<span class='cc-value'>{int(counts.get(key, 0)):,} 件</span></div>"
+        for key, (rgb, label, meaning) in PIN_COLOURS.items())
+    st.html(f"<div style='display:grid;gap:1rem;grid-template-columns:repeat({len(PIN_COLOURS)},"
+            f"minmax(0,1fr))'>{boxes}</div>")
 
 
 def colour_key() -> str:
