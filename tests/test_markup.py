@@ -38,6 +38,15 @@ def assert_inert(bodies: list[str]) -> None:
         assert "<h1>" not in html and "<strong>分类" not in html, body
 
 
+def assert_page_inert(at: AppTest) -> None:
+    """Nothing on the page renders the user's text as markup: its Markdown elements as above, and
+    its HTML elements (titles, notes, lists: ui.markup) carry no tag of the user's."""
+    assert_inert(bodies(at))
+    for element in at.get("html"):
+        body = element.proto.body
+        assert "<img" not in body and "<a " not in body and "<script" not in body, body
+
+
 def bodies(at: AppTest) -> list[str]:
     found = [e.value for kind in ("markdown", "caption", "warning", "info", "error", "success",
                                   "title", "subheader", "header") for e in getattr(at, kind)]
@@ -135,7 +144,7 @@ def test_hostile_url_parameter_shown_as_text(hostile_db):
     at = run(**{"from": "2025-01", "to": "2025-03", "category": LINK, "township": IMAGE})
     warnings = " ".join(w.value for w in at.warning)
     assert md_text(LINK) in warnings and md_text(IMAGE) in warnings
-    assert_inert(bodies(at))
+    assert_page_inert(at)
 
 
 def test_hostile_names_in_every_page(hostile_db):
@@ -144,19 +153,19 @@ def test_hostile_names_in_every_page(hostile_db):
     caption = notes(at)[0]  # HTML: the text as written, nothing of it read as markup
     assert shown(IMAGE) in caption and shown(COUNTY) in caption
     assert shown(" ".join(CATEGORY.split())) in caption
-    assert_inert(bodies(at))
+    assert_page_inert(at)
     for page in ("pages/situation_map.py", "pages/dispatch.py", "pages/satisfaction.py",
                  "pages/ranking.py", "pages/alerts.py", "pages/data_import.py"):
         at.switch_page(page).run()
         assert not at.exception, (page, at.exception)
         assert shown(IMAGE) in notes(at)[0], page
-        assert_inert(bodies(at))
+        assert_page_inert(at)
     for section in ("逾期未结清单", "重点案件", "新增、办结与存量走势"):  # the dispatch's other tabs
         at.switch_page("pages/dispatch.py")
         at.session_state["dispatch_section"] = section
         at.run()
         assert not at.exception, (section, at.exception)
-        assert_inert(bodies(at))
+        assert_page_inert(at)
 
 
 def test_hostile_township_named_in_ranking_and_map(hostile_db):
@@ -169,14 +178,14 @@ def test_hostile_township_named_in_ranking_and_map(hostile_db):
     assert not at.exception
     candidates = items(at)
     assert any(shown(IMAGE) in c for c in candidates), candidates
-    assert_inert(bodies(at))
+    assert_page_inert(at)
 
     at = run("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
     at.session_state["situation_map_all_all"] = {"picked": "area:100100001"}  # a click on it
     at.run()
     assert not at.exception
     assert any(md_text(IMAGE) in i.value for i in at.info)
-    assert_inert(bodies(at))
+    assert_page_inert(at)
     # The map's SVG names the township as text: well-formed, nothing but the map's own elements.
     from xml.etree import ElementTree
 
