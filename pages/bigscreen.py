@@ -17,9 +17,10 @@ URGENT_ROWS = 12   # the key cases listed beside the map
 SHARE = (2.5, 1.5)  # map column : urgent cases column
 # Until the browser has told its window's size: a 1920x1080 projector.
 DEFAULT_WINDOW = (1920, 1080)
-# Pixels around the map: the title and colour counts above, the legend (two lines on a narrow
-# screen) below; the page's side padding and the gap between the columns.
-ABOVE_MAP, BELOW_MAP, SIDES = 125, 95, 62
+# Pixels around the map: the title and colour counts above (HTML elements, each followed by the
+# page's 16-pixel gap), the legend (two lines on a narrow screen) below; the page's side padding and
+# the gap between the columns.
+ABOVE_MAP, BELOW_MAP, SIDES = 157, 95, 62
 # Areas graded by their overdue open cases (all cases, not only key ones): 0 is a class of its own.
 AREA_METRIC = "overdue_count"
 AREA_LEGEND = "区域颜色：各乡镇（街道）逾期未结信访件数"
