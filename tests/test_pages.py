@@ -503,7 +503,7 @@ def test_bigscreen_draws_at_the_window_size_already_reported(app_db):
     assert not at.exception, at.exception
     [svg_map] = [e for e in at.get("bidi_component")
                  if e.proto.component_name.endswith("xinfang_svg_map")]
-    assert unpack(svg_map.proto.bytes)[0]["height"] == 720 - 125 - 95
+    assert unpack(svg_map.proto.bytes)[0]["height"] == 720 - 157 - 95
     [report] = [e for e in at.get("bidi_component")
                 if e.proto.component_name.endswith("xinfang_window_size")]
     assert json.loads(report.proto.json) == [1280, 720]
