@@ -25,7 +25,8 @@ from ui.drill import (
 from ui.formatting import count_text, yoy_count_text
 from ui.markup import heading, note
 from ui.page import start_page
-from ui.tables import STATUS_COLOURS, coloured_labels, count_column, show_table
+from ui.html_table import show_html_table
+from ui.tables import STATUS_COLOURS, coloured_labels, show_table
 from ui.trends import backlog_chart, count_notes, flows_chart
 
 TARGET_KEY = "dispatch_backlog_target"
@@ -86,24 +87,18 @@ SECTIONS = ["责任单位办理进度", "逾期未结清单", "重点案件", "�
 
 def units_section() -> None:
     units = units_table(review)
-    # A red label, not a styled cell: a pandas Styler took 20 ms of every run and more to draw.
     units.insert(0, "提示", ["有逾期" if n > 0 else "" for n in units["逾期未结"]])
-    flag = coloured_labels(units, "提示", {"有逾期": "#c0392b"}, 70)
-    percent = st.column_config.NumberColumn(format="%.1f%%")
-    count = count_column()
-    picked_unit = show_table(
-        st, units, "本月没有需要列出的责任单位。", hide_index=True, width="stretch", height=380,
-        column_config={**flag, "按期办结率": percent, "上月按期办结率": percent,
-                       **{c: count for c in ("本月交办", "本月办结", "其中按期", "其中逾期", "逾期未结")
-                          if c in units},
-                       "变化（百分点）": st.column_config.NumberColumn(format="%+.1f"),
-                       "平均办理天数": st.column_config.NumberColumn(format="%.1f")},
-        on_select="rerun", selection_mode="single-row", key="dispatch_units")
+    picked_unit = show_html_table(
+        st, units, "本月没有需要列出的责任单位。", key="dispatch_units", height=380,
+        colours={"提示": {"有逾期": "#c0392b"}},
+        formats={"按期办结率": "pct", "上月按期办结率": "pct", "变化（百分点）": "signed",
+                 "平均办理天数": "one",
+                 **dict.fromkeys(("本月交办", "本月办结", "其中按期", "其中逾期", "逾期未结"), "count")})
     note(st, "按逾期未结从多到少、按期办结率从低到高排列。按期办结率按近 12 个月登记的信访件、"
                "截至月末计算；“上月”为截至上月末的同一口径。点选一行，在综合查询中查看该单位月末逾期未结的"
-               "信访件（没有逾期的单位：本月交办的信访件）。")
-    if picked_unit is not None and picked_unit.selection.rows:
-        unit = review.units.iloc[picked_unit.selection.rows[0]]
+               "信访件（没有逾期的单位：本月交办的信访件）；点击列名可按该列排序。")
+    if picked_unit is not None:
+        unit = review.units.iloc[picked_unit]
         open_search(unit_row_params(review_filters, unit["unit_id"], unit["overdue_open_count"]))
 
 

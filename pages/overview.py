@@ -12,7 +12,7 @@ from ui.drill import SEARCH_PAGE, search_params
 from ui.formatting import count_text, is_improvement, pct_text, yoy_count_text, yoy_rate_text
 from ui.labels import RATE_HELP, RATE_LABELS
 from ui.page import start_page
-from ui.tables import count_column, show_table
+from ui.html_table import show_html_table
 from ui.trends import count_notes, rate_chart, rate_points, volume_chart
 from ui.markup import heading, note
 
@@ -101,17 +101,12 @@ if not areas.empty:
         "重复信访率": areas["repeat_pct"],
         "逾期未结": areas["overdue_count"],
     }).sort_values("信访件数", ascending=False)
-    percent = st.column_config.NumberColumn(format="%.1f%%")
-    count = count_column()
-    picked = show_table(st, table, "所选期间和范围内没有信访件。", hide_index=True, width="stretch",
-                        on_select="rerun", selection_mode="single-row", key="overview_areas",
-                        column_config={
-                            **{k: percent for k in ("及时受理率", "按期办结率", "满意率", "重复信访率")},
-                            **{k: count for k in ("信访件数", "人次", "集体访批次", "到省", "进京",
-                                                  "逾期未结")}})
-    note(st, "点选一行，在综合查询中查看该地区的信访件。")
-    if picked is not None and picked.selection.rows:
-        area = list(areas["area_code"])[table.index[picked.selection.rows[0]]]
+    picked = show_html_table(st, table, "所选期间和范围内没有信访件。", key="overview_areas", formats={
+        **dict.fromkeys(("及时受理率", "按期办结率", "满意率", "重复信访率"), "pct"),
+        **dict.fromkeys(("信访件数", "人次", "集体访批次", "到省", "进京", "逾期未结"), "count")})
+    note(st, "点选一行，在综合查询中查看该地区的信访件；点击列名可按该列排序。")
+    if picked is not None:
+        area = list(areas["area_code"])[table.index[picked]]
         st.switch_page(SEARCH_PAGE, query_params=search_params(
             filters, **({"township": area} if filters.county else {"county": area})))
 else:

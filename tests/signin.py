@@ -116,3 +116,29 @@ def notes(at: AppTest) -> list[str]:
 def items(at: AppTest) -> list[str]:
     """The items of the page's HTML lists (the ranking's candidates)."""
     return _html_texts(at, "xf-item")
+
+
+def chart_markup(at: AppTest) -> list[str]:
+    """The markup of each chart on the page as sent (ui.charts.show_chart), in page order."""
+    return [element.proto.bytes.decode("utf-8") for element in at.get("bidi_component")
+            if element.proto.component_name.endswith("xinfang_chart")]
+
+
+def html_tables(at: AppTest) -> list:
+    """Each HTML table on the page (ui.html_table) as a DataFrame of the texts its cells show, in
+    page order; with the key it was drawn under (`frame.attrs["key"]`)."""
+    import pandas as pd
+
+    found = []
+    for element in at.get("bidi_component"):
+        if not element.proto.component_name.endswith("xinfang_table"):
+            continue
+        markup = element.proto.bytes.decode("utf-8").partition("\n")[2]
+        text = lambda cell: html.unescape(re.sub(r"<[^>]+>", "", cell))  # noqa: E731
+        head = [text(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", markup)]
+        rows = [[text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+                for row in re.findall(r"<tr data-row='\d+'>(.*?)</tr>", markup)]
+        frame = pd.DataFrame(rows, columns=head)
+        frame.attrs["key"] = element.proto.id
+        found.append(frame)
+    return found

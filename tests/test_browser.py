@@ -281,7 +281,7 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
 def test_table_toolbar_offers_no_unaudited_csv(server, browser):
     """Streamlit's own "Download as CSV" on tables is hidden: downloads go through the audited,
     formula-safe exports only."""
-    page = open_page(browser, f"{server}/dispatch", PAGES["dispatch"], [])
+    page = open_page(browser, f"{server}/satisfaction", PAGES["satisfaction"], [])
     table = page.locator("[data-testid='stDataFrame']").first
     table.hover()
     time.sleep(1)
@@ -290,6 +290,38 @@ def test_table_toolbar_offers_no_unaudited_csv(server, browser):
     csv = page.locator('button[aria-label="Download as CSV"]')
     assert csv.count() == 0 or not any(csv.nth(i).is_visible() for i in range(csv.count()))
     page.close()
+def test_html_table_sorts_and_opens_a_row(server, browser):
+    """The dispatch's table of units (ui.html_table): a click on a header sorts by that column,
+    again the other way; a click on a row (after sorting) opens 综合查询 on that unit's cases."""
+    page = open_page(browser, f"{server}/dispatch", PAGES["dispatch"], [])
+    table = page.locator(".xf-table")
+    table.wait_for(timeout=60_000)
+    column = lambda n: table.locator(f"tbody tr td:nth-child({n})").all_inner_texts()  # noqa: E731
+    given = column(2)
+    assert len(given) >= 2
+    header = table.locator("th", has_text="本月交办")
+    place = [t.inner_text() for t in table.locator("th").all()].index("本月交办") + 1
+    numbers = lambda: [int(t.replace(",", "")) for t in column(place)]  # noqa: E731
+    header.click()
+    assert numbers() == sorted(numbers())
+    header.click()
+    assert numbers() == sorted(numbers(), reverse=True)
+    assert sorted(column(2)) == sorted(given)  # the same rows, in another order
+    heads = [t.inner_text() for t in table.locator("th").all()]
+    overdue = int(column(heads.index("逾期未结") + 1)[0].replace(",", ""))
+    # The unit clicked (first after sorting): its cases overdue at the month's end, or if none,
+    # those assigned to it this month.
+    expected = overdue or numbers()[0]
+    table.locator("tbody tr").first.click()
+    page.get_by_text("打开案件档案").first.wait_for(timeout=60_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    assert "/search" in page.url and "unit=" in page.url
+    assert f"共 {expected:,} 件" in page.locator("[data-testid='stMain']").inner_text()
+    assert page.locator("[data-testid='stException']").count() == 0
+    page.close()
+
+
 ENGLISH = ("Page not found", "Drag and drop", "Browse files", "200MB per file", "Choose an option",
            "empty", "Made with Streamlit")
 SIZES = [(1920, 1080), (1366, 768)]

@@ -3,11 +3,17 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import headings, notes, open_expander, signed_in_app, titles
+from tests.signin import headings, html_tables, notes, open_expander, signed_in_app, titles
 
 
 def pick_row(at: AppTest, key: str, row: int) -> AppTest:
-    at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    """A click on a row of the table drawn under `key`: an HTML table (ui.html_table) reports the
+    row's position, Streamlit's own table its selection."""
+    if any(element.proto.id.endswith(key) or key in element.proto.id
+           for element in at.get("bidi_component")):
+        at.session_state[key] = {"picked": row}
+    else:
+        at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
     assert not at.exception, at.exception
     return at
@@ -42,7 +48,7 @@ def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
     at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
     at.switch_page("pages/dispatch.py").run()
     at.selectbox(key="dispatch_month").set_value("2025-03").run()
-    units = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    [units] = html_tables(at)
     assert list(units["责任单位"])[:2] == ["三镇", "一镇"]
     pick_row(at, "dispatch_units", 0)  # 三镇: B1 overdue at the end of March
     assert titles(at)[0] == "综合查询"
@@ -50,6 +56,20 @@ def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
     assert url(at)["basis"] == "overdue" and url(at)["unit"] == "3"
     table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
     assert list(table["信访件编号"]) == ["B1"]
+
+
+def test_overview_area_row_opens_its_cases(app_db):
+    """The overview's table of areas, sorted by count (the fixture: 甲县 9 cases, 乙县 3): a click
+    on a row opens 综合查询 on that area's cases of the period."""
+    at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
+    [areas] = html_tables(at)
+    assert list(areas["地区"]) == ["甲县", "乙县"] and list(areas["信访件数"]) == ["9", "3"]
+    # 乙县: B1 overdue, B2 its one evaluation (dissatisfied); figures formatted as on the cards.
+    assert areas.iloc[1][["逾期未结", "满意率", "按期办结率"]].tolist() == ["1", "0.0%", "50.0%"]
+    pick_row(at, "overview_areas", 1)
+    assert titles(at)[0] == "综合查询"
+    assert "共 3 件" in headings(at)
+    assert url(at)["county"] == "100200" and url(at)["from"] == "2025-01"
 
 
 def test_dispatch_overdue_row_opens_the_case_file(app_db):

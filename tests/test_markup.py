@@ -3,6 +3,7 @@ hostile URL parameters show as the text they are, never as a link, an image or H
 from __future__ import annotations
 
 import html
+import re
 
 from xml.etree import ElementTree
 
@@ -13,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.database import make_engine, migrate
 from tests.fixture_cases import load_fixture
-from tests.signin import add_test_accounts, items, notes, open_expander, signed_in_app
+from tests.signin import add_test_accounts, chart_markup, items, notes, open_expander, signed_in_app
 from ui.cards import card_html, figure_cards
 from ui.markup import WORD_JOINER, html_text, md_text
 
@@ -42,9 +43,11 @@ def assert_page_inert(at: AppTest) -> None:
     """Nothing on the page renders the user's text as markup: its Markdown elements as above, and
     its HTML elements (titles, notes, lists: ui.markup) carry no tag of the user's."""
     assert_inert(bodies(at))
-    for element in at.get("html"):
-        body = element.proto.body
+    drawn = [element.proto.bytes.decode("utf-8", "replace") for element in at.get("bidi_component")]
+    assert len(drawn) >= len(chart_markup(at))  # charts, tables and maps drawn by the browser
+    for body in [element.proto.body for element in at.get("html")] + drawn:
         assert "<img" not in body and "<a " not in body and "<script" not in body, body
+        assert not re.search(r"<[^>]*\son\w+\s*=", body), body  # no event handler attribute
 
 
 def bodies(at: AppTest) -> list[str]:
@@ -196,3 +199,24 @@ def test_hostile_township_named_in_ranking_and_map(hostile_db):
         assert {e.tag.split("}")[-1] for e in root.iter()} <= {"svg", "title", "path", "circle", "text",
                                                                 "metadata"}
         assert not any(name.startswith("on") or "href" in name for e in root.iter() for name in e.attrib)
+
+
+def test_html_table_escapes_every_text():
+    """A table drawn as HTML (ui.html_table): names, headers and help texts are text; figures
+    formatted; a missing value blank and sorted last; colours only from the page's own list."""
+    import pandas as pd
+
+    from ui.html_table import table_markup
+
+    frame = pd.DataFrame({"地区": [CATEGORY, "<b>乙</b>"], "件数": [1234, None],
+                          "满意率": [96.25, float("nan")], "提示": ["有逾期", "<i>x</i>"]})
+    body = table_markup(frame, formats={"件数": "count", "满意率": "pct"},
+                        colours={"提示": {"有逾期": "#c0392b"}},
+                        help_texts={"满意率": "<script>alert(1)</script>"})
+    assert "<img" not in body and "<b>" not in body and "<i>" not in body and "<script" not in body
+    assert "&lt;img src=http://127.0.0.1:9/c.png&gt;" in body and "&lt;b&gt;乙&lt;/b&gt;" in body
+    assert "<td class='num' data-v='1234.0'>1,234</td>" in body and ">96.2%<" in body
+    assert body.count("<td data-v=''></td>") == 2  # missing count and rate: blank, sorted last
+    assert "<span class='tag' style='background:#c0392b'>有逾期</span>" in body
+    assert "<td>&lt;i&gt;x&lt;/i&gt;</td>" in body  # a value without a colour: plain text
+    assert "title='&lt;script&gt;" in body

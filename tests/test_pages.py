@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
-from tests.signin import add_admin, add_test_accounts, headings, items, notes, open_expander, sign_in, signed_in_app, titles
+from tests.signin import add_admin, add_test_accounts, chart_markup, headings, html_tables, items, notes, open_expander, sign_in, signed_in_app, titles
 from ui.apptest import app_test
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/bigscreen.py", "pages/dispatch.py",
@@ -369,13 +369,14 @@ def test_dispatch_page_for_a_chosen_month(app_db):
     assert card(at, "逾期未结").startswith("1 件")
     # The meeting's parts in tabs: only the open one is built (the units' progress first).
     assert [t.label for t in at.tabs] == ["责任单位办理进度", "逾期未结清单", "重点案件", "新增、办结与存量走势"]
-    assert len(at.dataframe) == 1 and not _charts(at)
-    units = at.dataframe[0].value
-    units = getattr(units, "data", units)
+    assert not at.dataframe and len(html_tables(at)) == 1 and not _charts(at)
+    [units] = html_tables(at)
     assert list(units["责任单位"])[:2] == ["三镇", "一镇"]
     # A unit with cases overdue at the month's end carries a red label, the others none.
-    assert [list(v) for v in units["提示"]] == [["有逾期"] if n else [] for n in units["逾期未结"]]
-    assert sum(units["逾期未结"]) == 1
+    assert list(units["提示"]) == ["有逾期" if int(n) else "" for n in units["逾期未结"]]
+    assert sum(int(n) for n in units["逾期未结"]) == 1
+    assert "<span class='tag' style='background:#c0392b'>有逾期</span>" in "".join(
+        e.proto.bytes.decode("utf-8") for e in at.get("bidi_component"))
     at.session_state["dispatch_section"] = "逾期未结清单"
     at.run()
     assert len(at.dataframe) == 1
@@ -696,8 +697,7 @@ CHART_WRAPPER = r"^<div class='xf-chart'>(<p class='xf-chart-title'>.*?</p>)?|</
 
 def _charts(at: AppTest) -> list[ElementTree.Element]:
     """Every chart on the page: its SVG, parsed."""
-    return [ElementTree.fromstring(re.sub(CHART_WRAPPER, "", md.value))
-            for md in at.markdown if md.value.startswith("<div class='xf-chart'>")]
+    return [ElementTree.fromstring(re.sub(CHART_WRAPPER, "", body)) for body in chart_markup(at)]
 
 
 def _tips(svg: ElementTree.Element) -> list[dict[str, str]]:
@@ -752,7 +752,7 @@ def test_charts_carry_the_figures_and_are_built_once_per_data(app_db, monkeypatc
     charts = _charts(at)
     assert len(charts) == 2
     volume, rates = charts
-    markup = "".join(md.value for md in at.markdown if "xf-chart" in md.value)
+    markup = "".join(chart_markup(at))
     assert "<script" not in markup and "http" not in markup.replace("http://www.w3.org/", "")
     by_month = {tip["月份"]: tip["本期件数"] for tip in _tips(volume)}
     # Received in January: A1 A2 A6 B1 B2 C1 C2 C3; February: A4 B3; March: A3 A5.

@@ -43,7 +43,6 @@ div[class*="st-key-card_links_"] [data-testid="stPageLink-NavLink"] { justify-co
   color: rgb(49, 51, 63); }
 .xf-heading { font-size: 1.75rem; font-weight: 600; line-height: 1.2; margin: 0; padding: 0.75rem 0 0.5rem 0;
   color: rgb(49, 51, 63); }
-.xf-chart-title { font-weight: 600; margin: 0 0 0.25rem 0; color: rgb(49, 51, 63); }
 .xf-subheading { font-size: 1.25rem; font-weight: 600; line-height: 1.2; margin: 0;
   padding: 0.5rem 0 0.5rem 0; color: rgb(49, 51, 63); }
 .xf-list { margin: 0 0 0.5rem 0; }
