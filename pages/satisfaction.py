@@ -15,7 +15,8 @@ from ui.database import cached_query
 from ui.drill import dissatisfied_params, params_link
 from ui.formatting import is_improvement, pct_text, yoy_rate_text
 from ui.page import start_page
-from ui.tables import count_column, show_table
+from ui.html_table import show_html_table
+from ui.tables import show_table
 from ui.trends import interval_chart, rate_chart, rate_points
 from ui.markup import heading, note
 
@@ -113,22 +114,22 @@ def breakdown() -> None:
             })
             if dimension == "method":  # a case not evaluated has no method: no 参评率 by method
                 display = display.drop(columns="参评率")
-            percent = st.column_config.NumberColumn(format="%.1f%%")
-            config = {k: percent for k in ("满意率", "区间下限", "区间上限", "满意率（仅满意）", "参评率")}
-            config["与目标差距（百分点）"] = st.column_config.NumberColumn(format="%+.1f")
-            config["评价件数"] = config["不满意件数"] = count_column()
-            config["排名"] = st.column_config.NumberColumn(format="%d", help="第 1 名满意率最高")
+            formats = {**dict.fromkeys(("满意率", "区间下限", "区间上限", "满意率（仅满意）", "参评率"), "pct"),
+                       "与目标差距（百分点）": "signed", "评价件数": "count", "不满意件数": "count",
+                       "排名": "count"}
+            sparks = {}
             if dimension in ("county", "township"):
                 series = cached_query(satisfaction_by_area_month, filters, dimension)
                 series = series[series["satisfaction_den"] >= 5]  # a month with a handful says little
                 spark = {code: list(g.sort_values("report_month")["satisfaction_pct"])
                          for code, g in series.groupby(column)}
                 display["月度走势"] = [spark.get(code, []) for code in ranked[column]]
-                config["月度走势"] = st.column_config.LineChartColumn(y_min=50, y_max=100)
+                sparks["月度走势"] = (50.0, 100.0)
             # Said in a column, not greyed by a pandas Styler (15 ms of every run, more to draw).
             display["说明"] = ["" if ranked_ else "样本不足，不排名" for ranked_ in ranked["ranked"]]
-            show_table(st, display, f"所选范围内没有按{label}的评价记录。", hide_index=True, width="stretch",
-                       height=360, column_config=config)
+            show_html_table(st, display, f"所选范围内没有按{label}的评价记录。", key=f"sat_table_{dimension}",
+                            height=360, pickable=False, formats=formats, sparks=sparks,
+                            help_texts={"排名": "第 1 名满意率最高"})
             note(st, f"第 1 名满意率最高（排名越靠后越需关注）；“样本不足”：评价不足 {minimum} 件，不参与排名。"
                        + ("按评价方式不列参评率：未评价的信访件没有评价方式。" if dimension == "method" else ""))
             if dimension in ("county", "township") and ranked["ranked"].any():

@@ -281,7 +281,7 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
 def test_table_toolbar_offers_no_unaudited_csv(server, browser):
     """Streamlit's own "Download as CSV" on tables is hidden: downloads go through the audited,
     formula-safe exports only."""
-    page = open_page(browser, f"{server}/satisfaction", PAGES["satisfaction"], [])
+    page = open_page(browser, f"{server}/map", PAGES["map"], [])
     table = page.locator("[data-testid='stDataFrame']").first
     table.hover()
     time.sleep(1)
@@ -387,18 +387,18 @@ def test_satisfaction_tab_clicked_draws_its_own_table(server, browser):
     """Only the open tab of 分项比较 is computed: clicking another draws its table (and only that
     part of the page runs again: the trend chart above stays)."""
     page = open_page(browser, f"{server}/satisfaction", PAGES["satisfaction"], [])
-    tables = page.locator("[data-testid='stDataFrame']")
+    tables = page.locator(".xf-table")
     assert tables.count() == 1  # by county (the dissatisfied cases are drawn once asked for)
-    # The grid draws on a canvas; its text (for screen readers) names the columns.
-    assert tables.first.text_content(timeout=30_000).startswith("排名县（市、区）")
+    heads = lambda: tables.first.locator("th").all_inner_texts()  # noqa: E731
+    assert heads()[:2] == ["排名", "县（市、区）"]
+    # Each county's monthly line drawn in its row.
+    assert tables.first.locator("svg.spark polyline").count() >= 1
     page.get_by_role("tab", name="按内容分类").click()
     page.get_by_role("tab", name="按内容分类", selected=True).wait_for(timeout=60_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
-    page.wait_for_function(
-        "document.querySelector('[data-testid=\"stDataFrame\"]').textContent.startsWith('排名内容分类')",
-        timeout=60_000)
-    assert tables.count() == 1
+    page.locator(".xf-table th", has_text="内容分类").first.wait_for(timeout=60_000)
+    assert tables.count() == 1 and heads()[:2] == ["排名", "内容分类"]
     assert page.locator(".xf-chart svg").count() >= 1
     assert page.locator("[data-testid='stException']").count() == 0
     page.close()

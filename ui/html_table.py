@@ -50,6 +50,9 @@ CSS = """
 .xf-table .bar { display: inline-block; width: 4rem; height: 0.55rem; background: #e6e9ef;
   border-radius: 0.3rem; margin-right: 0.4rem; vertical-align: middle; overflow: hidden; }
 .xf-table .bar > i { display: block; height: 100%; background: #2f6db5; }
+.xf-table svg.spark { width: 7rem; height: 1.4rem; vertical-align: middle; }
+.xf-table svg.spark polyline { fill: none; stroke: #2f6db5; stroke-width: 1.5;
+  vector-effect: non-scaling-stroke; }
 """
 JS = """
 export default function (component) {
@@ -117,8 +120,23 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _cell(value, fmt, colours: dict[str, str] | None, progress: bool) -> str:
+def _spark(values, low: float, high: float) -> str:
+    """A small line of `values` (a month each) between `low` and `high`, as inline SVG."""
+    points = [float(v) for v in values if not _missing(v)]
+    if len(points) < 2:
+        return "<td></td>"
+    span = (high - low) or 1.0
+    step = 100.0 / (len(points) - 1)
+    line = " ".join(f"{i * step:.1f},{24 - 22 * (min(max(v, low), high) - low) / span - 1:.1f}"
+                    for i, v in enumerate(points))
+    return (f"<td><svg class='spark' viewBox='0 0 100 24' preserveAspectRatio='none'>"
+            f"<polyline points='{line}'/></svg></td>")
+
+
+def _cell(value, fmt, colours: dict[str, str] | None, progress: bool, spark=None) -> str:
     """One <td>: the value formatted and escaped; numbers right-aligned and sorted as numbers."""
+    if spark is not None:
+        return _spark(value, *spark)
     if hasattr(value, "item"):  # a numpy scalar
         value = value.item()
     if _missing(value):
@@ -150,15 +168,17 @@ def _header(column, numeric: bool, help_text: str | None) -> str:
 
 def table_markup(frame: pd.DataFrame, formats: dict | None = None,
                  colours: dict[str, dict[str, str]] | None = None, progress: tuple = (),
-                 pickable: bool = True, help_texts: dict[str, str] | None = None) -> str:
+                 pickable: bool = True, help_texts: dict[str, str] | None = None,
+                 sparks: dict[str, tuple[float, float]] | None = None) -> str:
     """The table as HTML: one row per row of `frame` (data-row: its position), each column
     formatted by `formats` (a FORMATS name or a function), `colours` (column -> value -> CSS
-    colour: the value as a coloured label), `progress` (columns of 0-100 drawn as bars)."""
-    formats, colours, help_texts = formats or {}, colours or {}, help_texts or {}
+    colour: the value as a coloured label), `progress` (columns of 0-100 drawn as bars), `sparks`
+    (column -> (low, high): a list of numbers a row drawn as a small line)."""
+    formats, colours, help_texts, sparks = formats or {}, colours or {}, help_texts or {}, sparks or {}
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) and c not in colours or c in progress
                for c in frame.columns]
     head = "".join(_header(c, is_num, help_texts.get(c)) for c, is_num in zip(frame.columns, numeric))
-    plans = [(formats.get(c), colours.get(c), c in progress) for c in frame.columns]
+    plans = [(formats.get(c), colours.get(c), c in progress, sparks.get(c)) for c in frame.columns]
     rows = []
     for position, values in enumerate(frame.itertuples(index=False, name=None)):
         cells = "".join(_cell(v, *plan) for v, plan in zip(values, plans))
@@ -171,7 +191,7 @@ def show_html_table(slot, frame: pd.DataFrame, empty_text: str, *, key: str,
                     height: int | None = None, pickable: bool = True, **markup) -> int | None:
     """`frame` as an HTML table in `slot` (st or a column), or `empty_text` when it has no rows;
     the position of the row last clicked (pickable), else None. `markup`: table_markup's
-    formats, colours, progress, help_texts."""
+    formats, colours, progress, help_texts, sparks."""
     if len(frame) == 0:
         slot.info(empty_text)
         return None
