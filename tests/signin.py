@@ -137,7 +137,7 @@ def html_tables(at: AppTest) -> list:
         text = lambda cell: html.unescape(re.sub(r"<[^>]+>", "", cell))  # noqa: E731
         head = [text(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", markup)]
         rows = [[text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]
-                for row in re.findall(r"<tr data-row='\d+'>(.*?)</tr>", markup)]
+                for row in re.findall(r"<tr data-row='\d+'[^>]*>(.*?)</tr>", markup)]
         frame = pd.DataFrame(rows, columns=head)
         frame.attrs["key"] = element.proto.id
         found.append(frame)

@@ -306,6 +306,11 @@ def test_html_table_sorts_and_opens_a_row(server, browser):
     assert numbers() == sorted(numbers())
     header.click()
     assert numbers() == sorted(numbers(), reverse=True)
+    assert header.get_attribute("aria-sort") == "descending"
+    header.focus()  # the keyboard sorts as the mouse does
+    page.keyboard.press("Enter")
+    assert numbers() == sorted(numbers()) and header.get_attribute("aria-sort") == "ascending"
+    header.click()
     assert sorted(column(2)) == sorted(given)  # the same rows, in another order
     heads = [t.inner_text() for t in table.locator("th").all()]
     overdue = int(column(heads.index("逾期未结") + 1)[0].replace(",", ""))

@@ -216,6 +216,7 @@ def test_html_table_escapes_every_text():
     assert "<img" not in body and "<b>" not in body and "<i>" not in body and "<script" not in body
     assert "&lt;img src=http://127.0.0.1:9/c.png&gt;" in body and "&lt;b&gt;乙&lt;/b&gt;" in body
     assert "<td class='num' data-v='1234.0'>1,234</td>" in body and ">96.2%<" in body
+    assert "<tr data-row='1' tabindex='0'>" in body  # a row is opened by the keyboard too
     assert body.count("<td data-v=''></td>") == 2  # missing count and rate: blank, sorted last
     assert "<span class='tag' style='background:#c0392b'>有逾期</span>" in body
     assert "<td>&lt;i&gt;x&lt;/i&gt;</td>" in body  # a value without a colour: plain text

@@ -45,6 +45,8 @@ CSS = """
 .xf-table.pickable tbody tr { cursor: pointer; }
 .xf-table.pickable tbody tr:hover { background: #e8f0fb; }
 .xf-table tbody tr.picked { background: #d5e4f7; }
+.xf-table th:focus-visible, .xf-table tbody tr:focus-visible { outline: 2px solid #2f6db5;
+  outline-offset: -2px; }
 .xf-table .tag { display: inline-block; padding: 0 0.5rem; border-radius: 0.7rem; color: #fff;
   font-size: 0.85em; line-height: 1.5; }
 .xf-table .bar { display: inline-block; width: 4rem; height: 0.55rem; background: #e6e9ef;
@@ -84,8 +86,12 @@ export default function (component) {
   root.querySelectorAll('th').forEach((th, i) => {
     th.onclick = () => {
       const dir = th.dataset.dir === 'asc' ? 'desc' : 'asc';
-      root.querySelectorAll('th').forEach(other => { delete other.dataset.dir; });
+      root.querySelectorAll('th').forEach(other => {
+        delete other.dataset.dir;
+        other.removeAttribute('aria-sort');
+      });
       th.dataset.dir = dir;
+      th.setAttribute('aria-sort', dir === 'asc' ? 'ascending' : 'descending');
       const sign = dir === 'asc' ? 1 : -1;
       const rows = Array.from(body.rows);
       rows.sort((a, b) => {
@@ -96,6 +102,14 @@ export default function (component) {
       body.append(...rows);
     };
   });
+  // The keyboard does what the mouse does: Enter (or Space) on a header sorts, on a row opens it.
+  root.onkeydown = (event) => {
+    if (event.key !== 'Enter' && event.key !== ' ') return;
+    const target = event.target.closest('th, tbody tr');
+    if (!target) return;
+    event.preventDefault();
+    target.click();
+  };
   if (meta.pickable) {
     body.onclick = (event) => {
       const row = event.target.closest('tr');
@@ -160,7 +174,7 @@ def _cell(value, fmt, colours: dict[str, str] | None, progress: bool, spark=None
 
 
 def _header(column, numeric: bool, help_text: str | None) -> str:
-    attributes = " class='num'" if numeric else ""
+    attributes = " tabindex='0'" + (" class='num'" if numeric else "")
     if help_text:
         attributes += f" title='{html.escape(help_text)}'"
     return f"<th{attributes}>{html.escape(str(column))}</th>"
@@ -179,10 +193,11 @@ def table_markup(frame: pd.DataFrame, formats: dict | None = None,
                for c in frame.columns]
     head = "".join(_header(c, is_num, help_texts.get(c)) for c, is_num in zip(frame.columns, numeric))
     plans = [(formats.get(c), colours.get(c), c in progress, sparks.get(c)) for c in frame.columns]
+    focus = " tabindex='0'" if pickable else ""
     rows = []
     for position, values in enumerate(frame.itertuples(index=False, name=None)):
         cells = "".join(_cell(v, *plan) for v, plan in zip(values, plans))
-        rows.append(f"<tr data-row='{position}'>{cells}</tr>")
+        rows.append(f"<tr data-row='{position}'{focus}>{cells}</tr>")
     kind = "xf-table pickable" if pickable else "xf-table"
     return f"<table class='{kind}'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
