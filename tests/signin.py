@@ -129,11 +129,13 @@ def html_tables(at: AppTest) -> list:
     page order; with the key it was drawn under (`frame.attrs["key"]`)."""
     import pandas as pd
 
+    from ui.map_svg import unpack
+
     found = []
     for element in at.get("bidi_component"):
         if not element.proto.component_name.endswith("xinfang_table"):
             continue
-        markup = element.proto.bytes.decode("utf-8").partition("\n")[2]
+        markup = unpack(element.proto.bytes)[1]
         text = lambda cell: html.unescape(re.sub(r"<[^>]+>", "", cell))  # noqa: E731
         head = [text(c) for c in re.findall(r"<th[^>]*>(.*?)</th>", markup)]
         rows = [[text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row)]

@@ -13,17 +13,19 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import json
 import math
 from typing import Callable
 
 import pandas as pd
 import streamlit as st
 
+from ui.formatting import count_text, pct_text
+from ui.map_svg import pack
+
 # Formats by name (a page may also give a function of the value).
 FORMATS: dict[str, Callable] = {
-    "count": lambda v: f"{int(v):,}",
-    "pct": lambda v: f"{v:.1f}%",
+    "count": lambda v: count_text(v, unit=""),
+    "pct": pct_text,
     "signed": lambda v: "0.0" if round(v, 1) == 0 else f"{v:+.1f}",  # never "-0.0"
     "one": lambda v: f"{v:.1f}",
     "two": lambda v: f"{v:.2f}",
@@ -213,7 +215,7 @@ def show_html_table(slot, frame: pd.DataFrame, empty_text: str, *, key: str,
     picked = (st.session_state.get(key) or {}).get("picked")
     picked = picked if isinstance(picked, int) and 0 <= picked < len(frame) else None
     meta = {"height": height, "pickable": pickable, "picked": picked}
-    data = (json.dumps(meta) + "\n" + table_markup(frame, pickable=pickable, **markup)).encode("utf-8")
+    data = pack(meta, table_markup(frame, pickable=pickable, **markup))
     if slot is st:
         result = _table(key=key, data=data, on_picked_change=lambda: None)
     else:
