@@ -21,9 +21,9 @@ from ui.auth import current_account
 from ui.database import cached_query, clear_cached_queries
 from ui.drill import open_search, params_link, ranking_reason_links, ranking_row_params
 from ui.downloads import download_button, export_menu
+from ui.html_table import show_html_table
 from ui.markup import heading, html_text, md_text, note
 from ui.page import start_page
-from ui.tables import coloured_labels, show_table
 
 engine, filters = start_page("乡镇排名与通报")
 names = cached_query(region_names)
@@ -205,26 +205,18 @@ def ranking_view() -> None:
     else:
         keep = frame.index[shown]
     table = full_table.loc[keep].reset_index(drop=True)
-    # No previous rank reads as a dash, never "None" (the Excel export keeps the number).
-    table["排名变化"] = ["—" if pd.isna(v) else f"{int(v):+d}" if v else "0" for v in table["排名变化"]]
-    # The candidates marked in red in their own columns (a Styler colouring whole rows formats
-    # every cell of the table again at every run).
-    marks = {**coloured_labels(table, "通报候选", {"是": "#d62728"}),
-             **coloured_labels(table, "挂牌督办候选", {"是": "#d62728"})}
-    # ... and beside the score, not many columns to the right.
+    # The candidates marked in red beside the score, not many columns to the right.
+    marks = ["通报候选", "挂牌督办候选"]
     order = [c for c in table.columns if c not in marks]
     at = order.index("综合得分") + 1 if "综合得分" in order else len(order)
-    table = table[order[:at] + list(marks) + order[at:]]
-    percent = st.column_config.NumberColumn(format="%.1f%%")
-    picked = show_table(
+    table = table[order[:at] + marks + order[at:]]
+    picked = show_html_table(
         st, table, f"本期没有参与排名的单位（信访件都少于 {scheme.min_cases} 件）。",
-        hide_index=True, width="stretch", height=min(520, 38 + 35 * len(table)),
-        on_select="rerun", selection_mode="single-row", key="rank_table", column_config={
-            **marks,
-            **{label_: percent for label_, _b in RATE_INDICATORS.values()}, "候选稳健度": percent,
-            "综合得分": st.column_config.NumberColumn(format="%.2f"),
-            "排名变化": st.column_config.TextColumn(help="与上一期相比，正数为上升；—：上期未参与排名"),
-        })
+        key="rank_table", height=min(520, 40 + 36 * len(table)),
+        colours={mark: {"是": "#d62728"} for mark in marks}, dashes=("排名变化",),
+        formats={**{label_: "pct" for label_, _b in RATE_INDICATORS.values()}, "候选稳健度": "pct",
+                 "综合得分": "two", "排名变化": lambda v: f"{int(v):+d}" if v else "0"},
+        help_texts={"排名变化": "与上一期相比，正数为上升；—：上期未参与排名"})
     note(st, "第 1 名为最好（综合得分最高；单项排名同样以第 1 名为最好）。红色“是”：通报或挂牌督办候选。"
                "每项指标后的“排名”为该指标单项排名。"
                "越级访按件数和人次列示，扣分按每万人（无人口数时每千件）折算，进京访按件扣分。"
@@ -234,8 +226,8 @@ def ranking_view() -> None:
         note(st, f"未参与排名（信访件少于 {scheme.min_cases} 件，见下载的排名表）："
                    + "、".join(f"{n}（{int(c):,} 件）"
                               for n, c in zip(unranked["entity_name"], unranked["case_count"])))
-    if picked is not None and picked.selection.rows:
-        entity = frame.loc[keep, "entity"].iloc[picked.selection.rows[0]]
+    if picked is not None:
+        entity = frame.loc[keep, "entity"].iloc[picked]
         open_search(ranking_row_params(current, level, entity))
 
 

@@ -1,5 +1,4 @@
 """挂图作战: the situation map of key cases and the battle table."""
-import pandas as pd
 import streamlit as st
 
 from data.database import config_value
@@ -10,6 +9,7 @@ from queries.situation_map import as_of_month_end
 from ui.database import cached_query
 from ui.drill import case_params, open_search, params_link, search_link
 from ui.downloads import download_button
+from ui.html_table import show_html_table
 from ui.map_deck import METRICS
 from ui.markup import heading, md_text, note
 from ui.page import start_page
@@ -17,7 +17,7 @@ from ui.map_svg import map_view, parse_pick
 from ui.situation_view import (
     build_deck, colour_counts, colour_key, legend_html, map_data, view_svg,
 )
-from ui.tables import STATUS_COLOURS, coloured_labels, show_table
+from ui.tables import STATUS_COLOURS
 
 SHOWN_ROWS = 1000  # rows of the battle table drawn on the page
 # Pixels: the map and its legend fit the first screen at 1920x1080 below the title, controls and
@@ -102,27 +102,13 @@ note(st, "排序：红、蓝、黄、正常、绿；同色按剩余天数从少�
            + ("" if stood is None else "　进度为最新填报值，阶段和销号日期为所选月末的情况。"))
 # Only the rows drawn are laid out (a city's 8,000 key cases took 13 ms of every run).
 shown = battle_table_frame(board_shown.head(SHOWN_ROWS), names)[PAGE_COLUMNS]
-shown["销号日期"] = pd.to_datetime(shown["销号日期"])  # empty cells blank, not None
 if len(board_shown) > SHOWN_ROWS:  # a long list is read from the download, not the screen
     note(st, f"下表显示最紧急的 {SHOWN_ROWS:,} 件；全部 {len(board_shown):,} 件见下载的作战图。")
-status = coloured_labels(shown, "状态", STATUS_COLOURS, 60)
-picked = show_table(st, shown, "所选范围和时点没有重点案件。", hide_index=True, width="stretch", height=420,
-           on_select="rerun", selection_mode="single-row", key="battle_table", column_config={
-               **status,
-               "信访件编号": st.column_config.TextColumn(width=150),
-               "属地": st.column_config.TextColumn(width=110),
-               "包案领导": st.column_config.TextColumn(width=150),
-               "责任单位": st.column_config.TextColumn(width=170),
-               "进度": st.column_config.ProgressColumn("进度", min_value=0, max_value=100,
-                                                     format="%d%%", width=110),
-               "化解时限": st.column_config.DateColumn(format="YYYY-MM-DD", width=100),
-               "剩余天数": st.column_config.NumberColumn(format="%d", width=80),
-               "阶段": st.column_config.TextColumn(width=80),
-               "销号日期": st.column_config.DateColumn(format="YYYY-MM-DD", width=100),
-               "工作要求": st.column_config.TextColumn(width="large"),
-           })
-if picked is not None and picked.selection.rows:
-    open_search(case_params(view_filters, shown["信访件编号"].iloc[picked.selection.rows[0]]))
+picked = show_html_table(st, shown, "所选范围和时点没有重点案件。", key="battle_table", height=420,
+                         colours={"状态": STATUS_COLOURS}, progress=("进度",),
+                         formats={"剩余天数": lambda v: f"{v:.0f}"})
+if picked is not None:
+    open_search(case_params(view_filters, shown["信访件编号"].iloc[picked]))
 title_place = names.get(selected, "") if selected else ""
 title = (f"{cached_query(scope_name, filters.scope)}{title_place}重点信访案件作战图"
          f"（截至{view_filters.as_of:%Y年%m月%d日}）")

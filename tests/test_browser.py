@@ -80,13 +80,13 @@ def test_page_opens_offline_with_its_figures(server, browser, path):
 def test_map_draws_township_layer(server, browser):
     requests: list[str] = []
     page = open_page(browser, f"{server}/map", "作战图：重点案件清单", requests)
-    canvas = page.locator("canvas").first
-    canvas.wait_for(timeout=60_000)
+    drawing = page.locator(".xf-map svg").first
+    drawing.wait_for(timeout=60_000)
     time.sleep(3)
-    image = canvas.screenshot()
+    image = drawing.screenshot()
     OUTPUT.mkdir(exist_ok=True)
     (OUTPUT / "map_canvas.png").write_bytes(image)
-    # A blank canvas compresses to almost nothing; drawn areas, names and pins do not.
+    # A blank map compresses to almost nothing; drawn areas, names and pins do not.
     assert len(image) > 20_000
     page.close()
 
@@ -281,7 +281,7 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
 def test_table_toolbar_offers_no_unaudited_csv(server, browser):
     """Streamlit's own "Download as CSV" on tables is hidden: downloads go through the audited,
     formula-safe exports only."""
-    page = open_page(browser, f"{server}/map", PAGES["map"], [])
+    page = open_page(browser, f"{server}/alerts", PAGES["alerts"], [])
     table = page.locator("[data-testid='stDataFrame']").first
     table.hover()
     time.sleep(1)
@@ -290,6 +290,51 @@ def test_table_toolbar_offers_no_unaudited_csv(server, browser):
     csv = page.locator('button[aria-label="Download as CSV"]')
     assert csv.count() == 0 or not any(csv.nth(i).is_visible() for i in range(csv.count()))
     page.close()
+def test_long_html_table_draws_the_rows_in_view(server, browser):
+    """The battle table (hundreds of rows) is drawn a screen at a time: fewer rows in the page than
+    in the table, the last one there once scrolled to; a sort orders all of them, not only those
+    drawn; a row clicked after sorting and scrolling opens that case's file."""
+    import re
+
+    from ui.html_table import WINDOW_FROM
+
+    page = open_page(browser, f"{server}/map", "作战图：重点案件清单", [])
+    heading = page.get_by_text(re.compile(r"作战图：重点案件清单（[\d,]+ 件）")).first
+    count = min(1000, int(re.search(r"（([\d,]+) 件）", heading.inner_text()).group(1).replace(",", "")))
+    assert count > WINDOW_FROM
+    box = page.locator(".xf-table-root").last
+    box.wait_for(timeout=60_000)
+    drawn = lambda: box.locator("tbody tr[data-row]")  # noqa: E731
+    assert 10 < drawn().count() < count
+    positions = "rows => rows.map(r => r.dataset.row)"
+    first_drawn = set(box.locator("tbody tr[data-row]").evaluate_all(positions))
+    headers = box.locator("th").all_inner_texts()
+    days = headers.index("剩余天数") + 1
+    values = lambda: [int(v) for v in box.locator(f"tbody tr[data-row] td:nth-child({days})")  # noqa: E731
+                      .all_inner_texts() if v.strip()]
+    to_end = "e => { e.scrollTop = e.scrollHeight; }"
+    box.locator("th").nth(days - 1).click()  # fewest days left first
+    smallest = values()[0]
+    box.evaluate(to_end)
+    time.sleep(0.5)
+    assert smallest <= min(values())
+    box.locator("th").nth(days - 1).click()  # most days left first, back at the top
+    box.evaluate("e => { e.scrollTop = 0; }")
+    time.sleep(0.5)
+    largest = values()[0]
+    assert largest >= max(values()) and largest >= smallest
+    box.evaluate(to_end)
+    time.sleep(0.5)
+    # A row that was not drawn at first.
+    later = [p for p in drawn().evaluate_all(positions) if p not in first_drawn]
+    assert later
+    row = box.locator(f"tbody tr[data-row='{later[0]}']")
+    case_no = row.locator("td").nth(headers.index("信访件编号")).inner_text()
+    row.click()
+    page.get_by_text(f"案件档案：{case_no}").first.wait_for(timeout=60_000)
+    page.close()
+
+
 def test_html_table_sorts_and_opens_a_row(server, browser):
     """The dispatch's table of units (ui.html_table): a click on a header sorts by that column,
     again the other way; a click on a row (after sorting) opens 综合查询 on that unit's cases."""

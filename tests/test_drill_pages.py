@@ -81,7 +81,7 @@ def test_dispatch_overdue_row_opens_the_case_file(app_db):
 
 def test_ranking_row_opens_the_townships_cases(app_db):
     at = ranking_of_the_first_quarter()
-    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    [table] = html_tables(at)
     assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
     pick_row(at, "rank_table", 1)  # 一镇: A1, A2, A6, C1 registered in the first quarter
     assert titles(at)[0] == "综合查询"
@@ -117,7 +117,7 @@ def test_ranking_table_lists_the_ranked_and_names_the_others(app_db):
     at.selectbox(key="rank_period").set_value("2025-Q1").run()
     open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(4).run()  # 一镇 4 cases, 二镇 4, 三镇 3
-    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    [table] = html_tables(at)
     assert sorted(table["乡镇（街道）"]) == ["一镇", "二镇"]
     assert set(table["排名变化"]) == {"—"}  # nothing ranked in 2024-Q4: a dash, not None
     assert any("未参与排名" in c and "三镇（3 件）" in c for c in notes(at))

@@ -149,7 +149,8 @@ def shown_frame(element):
 
 
 def _board(at: AppTest):
-    return shown_frame(at.dataframe[0])
+    """The battle table (an HTML table) as its cells read."""
+    return next(t for t in html_tables(at) if t.attrs["key"].endswith("battle_table"))
 
 
 def test_map_page_counts_and_battle_table(app_db):
@@ -186,7 +187,7 @@ def test_map_township_selection_narrows_table(app_db):
     at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
     _click(at, "100200001")
     assert "三镇" in at.info[0].value
-    assert "没有重点案件" in " ".join(i.value for i in at.info) and not at.dataframe
+    assert "没有重点案件" in " ".join(i.value for i in at.info) and not html_tables(at)
     assert _colour_total(at) == 0
     _click(at, "100100001")
     assert list(_board(at)["信访件编号"]) == ["A2", "C1"] and _colour_total(at) == 2
@@ -204,7 +205,7 @@ def test_sidebar_choice_clears_an_earlier_map_click(app_db):
     assert not at.exception, at.exception
     assert not any("已选中" in i.value for i in at.info)
     heading = next(h for h in headings(at) if "作战图" in h)
-    assert "（0 件）" in heading and _colour_total(at) == 0 and not at.dataframe
+    assert "（0 件）" in heading and _colour_total(at) == 0 and not html_tables(at)
     at.selectbox(key="f_township").set_value("100100001").run()
     heading = next(h for h in headings(at) if "作战图" in h)
     assert "（2 件）" in heading and _colour_total(at) == 2 and len(_board(at)) == 2
@@ -251,7 +252,7 @@ def test_zoomable_map_click_narrows_table(app_db):
         "indices": {"townships": [0]}, "objects": {"townships": [{"properties": {"code": "100200001"}}]}}}
     at.run()
     assert not at.exception, at.exception
-    assert "三镇" in at.info[0].value and not at.dataframe
+    assert "三镇" in at.info[0].value and not html_tables(at)
 
 
 def test_map_pin_click_picks_its_township(app_db):
@@ -326,7 +327,7 @@ def test_map_as_it_stood_at_a_month_end(app_db):
     at.selectbox(key="map_as_of").select_index(1).run()  # the end of February 2025
     assert not at.exception
     board = _board(at).set_index("信访件编号")
-    assert board.loc["C1", "状态"] == "正常" and board.loc["C1", "剩余天数"] == 10
+    assert board.loc["C1", "状态"] == "正常" and board.loc["C1", "剩余天数"] == "10"
 
 
 def test_first_start_fills_the_default_database_with_the_demo(tmp_path, monkeypatch):
@@ -431,6 +432,11 @@ def test_filters_survive_reruns_and_reach_the_url(app_db):
     assert notes(at)[0].startswith("2025年2月至2025年3月")
 
 
+def _ranking(at: AppTest):
+    """The ranking (an HTML table) as its cells read."""
+    return next(t for t in html_tables(at) if t.attrs["key"].endswith("rank_table"))
+
+
 def test_ranking_page_with_period_and_weight_change(app_db):
     at = run_app("pages/ranking.py")
     at.radio(key="rank_kind").set_value("quarter").run()
@@ -439,7 +445,7 @@ def test_ranking_page_with_period_and_weight_change(app_db):
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()
     assert not at.exception, at.exception
-    table = shown_frame(at.dataframe[0])
+    table = _ranking(at)
     assert list(table["乡镇（街道）"]) == ["二镇", "一镇", "三镇"]
     assert list(table["通报候选"]) == ["", "是", "是"]
     assert any("进京访 1 件" in item for item in items(at))
@@ -455,9 +461,9 @@ def test_ranking_page_with_period_and_weight_change(app_db):
     # All the weight on satisfaction: 一镇 and 二镇 tie at 100 before deductions; 进京 costs 一镇 5.
     for key in ("timely_accept", "ontime_close", "participation", "repeat", "key_clear"):
         at.number_input(key=f"w_{key}").set_value(0.0).run()
-    table = shown_frame(at.dataframe[0])
+    table = _ranking(at)
     assert not at.exception
-    assert table.iloc[0]["乡镇（街道）"] == "二镇" and table.iloc[0]["综合得分"] == 100.0
+    assert table.iloc[0]["乡镇（街道）"] == "二镇" and table.iloc[0]["综合得分"] == "100.00"
     assert "满意率100%" in at.info[0].value
     assert len(at.get("download_button")) == 2
 
@@ -471,8 +477,8 @@ def test_ranking_bottom_view_worst_first(app_db):
     at.radio(key="rank_view").set_value("bottom").run()
     at.number_input(key="rank_n").set_value(2).run()
     assert not at.exception, at.exception
-    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
-    assert list(table["乡镇（街道）"]) == ["三镇", "一镇"] and list(table["排名"]) == [3, 2]
+    table = _ranking(at)
+    assert list(table["乡镇（街道）"]) == ["三镇", "一镇"] and list(table["排名"]) == ["3", "2"]
     assert any("第 1 名为最好" in c for c in notes(at))
     # Beside the candidates: the indicators resting on few cases.
     shown = items(at)
