@@ -17,6 +17,7 @@ from queries.search import (
 )
 from ui.database import cached_query
 from ui.downloads import download_button
+from ui.html_table import show_html_table
 from ui.page import start_page
 from ui.tables import MISSING
 from ui.personal import petitioner_panel
@@ -115,19 +116,16 @@ if total > len(found):
     note(st, f"按登记日期从新到旧显示前 {len(found):,} 件；缩小条件或下载可看其余（下载同样限 {SHOWN_ROWS} 件）。")
 
 table = search_table(found, names)
-picked = st.dataframe(table, hide_index=True, placeholder=MISSING, width="stretch", on_select="rerun",
-                      selection_mode="single-row", key="s_table",
-                      column_config={"登记日期": st.column_config.DateColumn(format="YYYY-MM-DD")})
+picked = show_html_table(st, table, "没有找到符合条件的信访件。", key="s_table", height=420,
+                         formats={"登记日期": "date"})
 download_button(st, "下载查询结果（Excel，信访人已脱敏）",
                 lambda: search_workbook(table, filters.caption(names)),
                 "综合查询.xlsx", "综合查询结果", filters.caption(names))
 
-rows = list(picked.selection.rows) if picked is not None else []
-if rows != state.get("s_table_rows", []):  # a row was just picked (or unpicked)
-    state["s_table_rows"] = rows
-    if rows:
-        state["s_case"] = table["信访件编号"].iloc[rows[0]]
-        st.rerun()
+if picked is not None and picked != state.get("s_table_row"):  # a row was just picked
+    state["s_table_row"] = picked
+    state["s_case"] = table["信访件编号"].iloc[picked]
+    st.rerun()
 options = [ALL, *table["信访件编号"]]
 if state.get("s_case") and state["s_case"] not in options:
     options.append(state["s_case"])

@@ -54,8 +54,11 @@ def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
     assert titles(at)[0] == "综合查询"
     assert "共 1 件" in headings(at)
     assert url(at)["basis"] == "overdue" and url(at)["unit"] == "3"
-    table = getattr(at.dataframe[0].value, "data", at.dataframe[0].value)
+    [table] = html_tables(at)
     assert list(table["信访件编号"]) == ["B1"]
+    at.switch_page("pages/search.py")  # where the app went (AppTest reruns the page it was told)
+    pick_row(at, "s_table", 0)  # the row clicked: its case file
+    assert "案件档案：B1" in [h.value for h in at.header]
 
 
 def test_overview_area_row_opens_its_cases(app_db):
