@@ -306,6 +306,9 @@ def test_long_html_table_draws_the_rows_in_view(server, browser):
     box.wait_for(timeout=60_000)
     drawn = lambda: box.locator("tbody tr[data-row]")  # noqa: E731
     assert 10 < drawn().count() < count
+    # A screen reader is told the whole table's size and where each drawn row stands in it.
+    assert box.locator("table").get_attribute("aria-rowcount") == str(count + 1)
+    assert drawn().first.get_attribute("aria-rowindex") == "2"
     positions = "rows => rows.map(r => r.dataset.row)"
     first_drawn = set(box.locator("tbody tr[data-row]").evaluate_all(positions))
     headers = box.locator("th").all_inner_texts()

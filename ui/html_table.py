@@ -1,11 +1,16 @@
-"""A table of a few dozen rows drawn as plain HTML: sortable by a click on a column's header, a
-click on a row reported to the page (the drill-down), the figures formatted here.
+"""A table drawn as plain HTML: sortable by a click on a column's header, a click on a row
+reported to the page (the drill-down), the figures formatted here.
 
-Why not st.dataframe for these: its grid is drawn on a canvas by a large script that lays out and
-measures every cell in JavaScript, with selection on: 15-25 ms of the browser's main thread at
-every visit of a page for a table of ten or twenty areas or units, more than the rest of the page.
-A table in the browser's own HTML costs it one parse and one layout (1-2 ms); its text is the
-page's own, crisp on a projector, and can be selected and copied.
+Why not st.dataframe: its grid is drawn on a canvas by a large script that lays out and measures
+cells in JavaScript, with selection on: 15-25 ms of the browser's main thread at every visit of a
+page, more than the rest of the page. A table in the browser's own HTML costs it one parse and one
+layout; its text is the page's own, crisp on a projector, and can be selected and copied.
+
+A long table (the battle list's thousand cases, the ranking's 137 townships, 500 search results)
+laid out whole costs as much as the grid: given a height, it is drawn a screen at a time. The
+server sends every row's markup, one line each; the browser puts in the page only the rows in view
+and a dozen either side, blank rows of the same height standing in for the others, and draws
+again as it scrolls. Its columns are fixed from their widest cells, so that they stay put.
 
 Every text in the table (names are user input) is escaped here; the browser puts the finished
 markup in place. Colours come only from the page's own fixed lists."""
@@ -79,6 +84,7 @@ export default function (component) {
   root.style.maxHeight = meta.height ? meta.height + 'px' : '';
   root.innerHTML = lines[1] + '<tbody></tbody></table>';
   const body = root.querySelector('tbody');
+  if (meta.window) root.querySelector('table').ariaRowCount = rows.length + 1;
   const columns = root.querySelectorAll('th').length;
   let order = rows.map((_row, i) => i);
   // A long table: the rows in view and a few either side; blank rows of the same height stand in
@@ -105,6 +111,9 @@ export default function (component) {
     body.innerHTML = meta.window
       ? pad(first * rowHeight) + shown.join('') + pad((order.length - last) * rowHeight)
       : shown.join('');
+    if (meta.window) {  // screen readers told where the drawn rows stand in the whole table
+      body.querySelectorAll('tr[data-row]').forEach((row, i) => { row.ariaRowIndex = first + i + 2; });
+    }
     if (meta.picked !== null) {
       const row = body.querySelector('tr[data-row="' + meta.picked + '"]');
       if (row) row.classList.add('picked');
