@@ -221,3 +221,10 @@ def test_html_table_escapes_every_text():
     assert "<span class='tag' style='background:#c0392b'>有逾期</span>" in body
     assert "<td>&lt;i&gt;x&lt;/i&gt;</td>" in body  # a value without a colour: plain text
     assert "title='&lt;script&gt;" in body
+    # A line break in user text stays inside its cell: every row is one line of what is sent (the
+    # browser splits rows at line breaks).
+    from ui.html_table import table_parts
+
+    head, rows = table_parts(pd.DataFrame({"要求": ["第一行\n<b>第二行</b>", "乙"]}))
+    assert len(rows) == 2 and all("\n" not in row for row in [head, *rows])
+    assert "第一行&#10;&lt;b&gt;第二行&lt;/b&gt;" in rows[0]
