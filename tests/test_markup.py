@@ -206,13 +206,14 @@ def test_html_table_escapes_every_text():
     formatted; a missing value blank and sorted last; colours only from the page's own list."""
     import pandas as pd
 
-    from ui.html_table import table_markup
+    from ui.html_table import table_parts
 
     frame = pd.DataFrame({"地区": [CATEGORY, "<b>乙</b>"], "件数": [1234, None],
                           "满意率": [96.25, float("nan")], "提示": ["有逾期", "<i>x</i>"]})
-    body = table_markup(frame, formats={"件数": "count", "满意率": "pct"},
-                        colours={"提示": {"有逾期": "#c0392b"}},
-                        help_texts={"满意率": "<script>alert(1)</script>"})
+    head, rows = table_parts(frame, formats={"件数": "count", "满意率": "pct"},
+                             colours={"提示": {"有逾期": "#c0392b"}},
+                             help_texts={"满意率": "<script>alert(1)</script>"})
+    body = head + "".join(rows)
     assert "<img" not in body and "<b>" not in body and "<i>" not in body and "<script" not in body
     assert "&lt;img src=http://127.0.0.1:9/c.png&gt;" in body and "&lt;b&gt;乙&lt;/b&gt;" in body
     assert "<td class='num' data-v='1234.0'>1,234</td>" in body and ">96.2%<" in body
@@ -223,8 +224,6 @@ def test_html_table_escapes_every_text():
     assert "title='&lt;script&gt;" in body
     # A line break in user text stays inside its cell: every row is one line of what is sent (the
     # browser splits rows at line breaks).
-    from ui.html_table import table_parts
-
     head, rows = table_parts(pd.DataFrame({"要求": ["第一行\n<b>第二行</b>", "乙"]}))
     assert len(rows) == 2 and all("\n" not in row for row in [head, *rows])
     assert "第一行&#10;&lt;b&gt;第二行&lt;/b&gt;" in rows[0]

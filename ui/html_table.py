@@ -324,12 +324,6 @@ def table_parts(frame: pd.DataFrame, formats: dict | None = None,
     return f"{opening}<thead><tr>{head}</tr></thead>", rows
 
 
-def table_markup(frame: pd.DataFrame, **parts) -> str:
-    """The whole table as HTML (table_parts' arguments)."""
-    head, rows = table_parts(frame, **parts)
-    return f"{head}<tbody>{''.join(rows)}</tbody></table>"
-
-
 # A table longer than this (and given a height) is drawn a screen at a time: only the rows in view
 # and a few either side are in the page, the others arrive as it scrolls.
 WINDOW_FROM = 40
