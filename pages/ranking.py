@@ -18,12 +18,15 @@ from queries.ranking import (
 )
 from queries.reference import case_date_range, issuing_authority, region_names, scope_name
 from ui.auth import current_account
+from ui.choices import Choice, choices, take_changes
 from ui.database import cached_query, clear_cached_queries
 from ui.drill import open_search, params_link, ranking_reason_links, ranking_row_params
 from ui.downloads import download_button, export_menu
 from ui.html_table import show_html_table
 from ui.markup import heading, html_text, md_text, note
 from ui.page import start_page
+
+PERIOD_KINDS = {"month": "月", "quarter": "季度", "year": "年"}
 
 engine, filters = start_page("乡镇排名与通报")
 names = cached_query(region_names)
@@ -52,17 +55,18 @@ def period_options(kind: str) -> list[str]:
     return options
 
 
-controls = st.columns([1, 1, 1])
-level = controls[0].radio("排名对象", list(LEVEL_NAMES), format_func=LEVEL_NAMES.get,
-                          horizontal=True, key="rank_level")
-kind = controls[1].radio("期间", ["month", "quarter", "year"], index=1, horizontal=True,
-                         format_func={"month": "月", "quarter": "季度", "year": "年"}.get,
-                         key="rank_kind")
+# The kind of period decides the periods offered.
+take_changes("rank_choices", ("rank_level", "rank_kind", "rank_period"))
+kind = st.session_state.get("rank_kind") if st.session_state.get("rank_kind") in PERIOD_KINDS \
+    else "quarter"
 options = period_options(kind)
 complete = [p for p in options if parse_period(p)[1] < today] or options
-period = controls[2].selectbox("排名期间", options, index=options.index(complete[0]),
-                               format_func=lambda p: parse_period(p)[2], key="rank_period",
-                               placeholder="请选择")
+chosen = choices(st, "rank_choices", [
+    Choice("rank_level", "排名对象", list(LEVEL_NAMES), LEVEL_NAMES.get, radio=True),
+    Choice("rank_kind", "期间", list(PERIOD_KINDS), PERIOD_KINDS.get, radio=True, default="quarter"),
+    Choice("rank_period", "排名期间", options, lambda p: parse_period(p)[2], default=complete[0]),
+], columns=3)
+level, period = chosen["rank_level"], chosen["rank_period"]
 
 saved = cached_query(read_scheme)
 if "rank_scheme" not in st.session_state:
@@ -141,8 +145,8 @@ def reason_cases(rows: pd.DataFrame) -> None:
         return
     names = dict(zip(rows["entity"], rows["entity_name"]))
     line = st.columns([3, 1, 4], vertical_alignment="bottom")
-    chosen = line[0].selectbox("查看候选单位的问题件", list(names), format_func=names.get,
-                               key="reasons")
+    chosen = choices(line[0], "reasons_choice", [
+        Choice("reasons", "查看候选单位的问题件", list(names), names.get)])["reasons"]
     if line[1].button("问题件", key="reasons_open",
                       help="查看所选单位本期的信访件和各项失分的信访件"):
         reason_window(next(row for row in rows.itertuples() if row.entity == chosen))
@@ -191,9 +195,9 @@ full_table = ranking_table(frame, names, level)
 def ranking_view() -> None:
     """The table and its view controls: choosing 前 N 名 / 后 N 名 reruns only this part."""
     view = st.columns([2, 1, 3])
-    which = view[0].radio(
-        "显示", ["all", "top", "bottom"], horizontal=True, key="rank_view",
-        format_func={"all": "全部", "top": "前 N 名", "bottom": "后 N 名（最差的在前）"}.get)
+    which = choices(view[0], "rank_view_choice", [Choice(
+        "rank_view", "显示", ["all", "top", "bottom"],
+        {"all": "全部", "top": "前 N 名", "bottom": "后 N 名（最差的在前）"}.get, radio=True)])["rank_view"]
     count = int(view[1].number_input("N", min_value=1, max_value=max(1, ranked),
                                      value=min(10, max(1, ranked)), step=1, key="rank_n",
                                      disabled=which == "all"))

@@ -15,6 +15,7 @@ from queries.search import (
     BASES, ESCALATION_CHOICES, MAX_CASE_NOS, SHOWN_ROWS, STATUSES, case_query_from_params,
     case_record, case_timeline, petitioner_history, search_cases, search_count,
 )
+from ui.choices import Choice, choices
 from ui.database import cached_query
 from ui.downloads import download_button
 from ui.html_table import show_html_table
@@ -65,24 +66,22 @@ for problem in _read_url():
 villages = cached_query(region_list, "village", filters.scope, filters.township) if filters.township \
     else pd.DataFrame(columns=["code", "name"])
 village_names = dict(zip(villages["code"], villages["name"]))
-if st.session_state.get("s_village") and st.session_state["s_village"] not in village_names:
-    st.session_state["s_village"] = ALL
 
 st.text_input("查询", key="s_q", placeholder="信访件编号（整号或部分）、诉求内容中的词语、信访人姓名/电话/身份证号（完整）、"
               "包案领导、责任单位",
               help="内容按字词查找（至少两个字）；信访人姓名、电话、身份证号须完整输入，结果中脱敏显示")
-row = st.columns(4)
-row[0].selectbox("办理状态", [ALL, *STATUSES], key="s_status", format_func=lambda v: v or "全部")
-row[1].selectbox("信访形式", [ALL, *CHANNELS], key="s_channel", format_func=lambda v: v or "全部")
-row[2].selectbox("越级", [ALL, *ESCALATION_CHOICES], key="s_escalation",
-                 format_func=lambda v: {"": "全部", "越级": "到市及以上"}.get(v, v))
-row[3].selectbox("村（社区）", [ALL, *village_names], key="s_village",
-                 format_func=lambda v: village_names.get(v, v) if v else "全部",
-                 help="先在侧边栏选择乡镇（街道）", disabled=not filters.township)
-row = st.columns(4)
-row[0].selectbox("重复件", list(YES_NO), key="s_repeat", format_func=YES_NO.get)
-row[1].selectbox("重点案件", list(YES_NO), key="s_key", format_func=YES_NO.get)
-row[2].selectbox("集体访", list(YES_NO), key="s_collective", format_func=YES_NO.get)
+every = lambda v: v or "全部"  # noqa: E731
+choices(st, "s_choices", [
+    Choice("s_status", "办理状态", [ALL, *STATUSES], every),
+    Choice("s_channel", "信访形式", [ALL, *CHANNELS], every),
+    Choice("s_escalation", "越级", [ALL, *ESCALATION_CHOICES],
+           lambda v: {"": "全部", "越级": "到市及以上"}.get(v, v)),
+    Choice("s_village", "村（社区）", [ALL, *village_names],
+           lambda v: village_names.get(v, v) if v else "全部", help="先在侧边栏选择乡镇（街道）",
+           disabled=not filters.township),
+    *(Choice(f"s_{key}", label, list(YES_NO), YES_NO.get)
+      for key, label in (("repeat", "重复件"), ("key", "重点案件"), ("collective", "集体访"))),
+], columns=4)
 # Limits that only a drill-down link sets: shown, each with a button that lifts it.
 LINK_ONLY = {"unit": "责任单位（编号 {}）", "basis": "统计口径：{}", "method": "评价方式：{}",
              "cases": "{}"}
@@ -92,8 +91,9 @@ for key, template in LINK_ONLY.items():
         shown = BASES[value][0] if key == "basis" else value
         if key == "cases":
             shown = f"指定的 {len([n for n in value.split(',') if n.strip()])} 件（不受统计期间限制）"
-        note(row[3], f"限定{template.format(shown)}")
-        if row[3].button("取消此限定", key=f"s_{key}_clear"):
+        line = st.columns([3, 1], vertical_alignment="center")
+        note(line[0], f"限定{template.format(shown)}")
+        if line[1].button("取消此限定", key=f"s_{key}_clear"):
             st.session_state[f"s_{key}"] = ALL
             st.rerun()
 
@@ -129,8 +129,8 @@ if picked is not None and picked != state.get("s_table_row"):  # a row was just 
 options = [ALL, *table["信访件编号"]]
 if state.get("s_case") and state["s_case"] not in options:
     options.append(state["s_case"])
-st.selectbox("打开案件档案（或点选表格中的一行）", options, key="s_case",
-             format_func=lambda v: v or "请选择信访件编号")
+choices(st, "s_case_choice", [Choice("s_case", "打开案件档案（或点选表格中的一行）", options,
+                                     lambda v: v or "请选择信访件编号")])
 
 case_no = state.get("s_case")
 if case_no:

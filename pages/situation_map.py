@@ -7,6 +7,7 @@ from queries.filters import add_months, month_end
 from queries.reference import region_names, scope_name
 from queries.situation_map import as_of_month_end
 from ui.database import cached_query
+from ui.choices import Choice, choices
 from ui.drill import case_params, open_search, params_link, search_link
 from ui.downloads import download_button
 from ui.html_table import show_html_table
@@ -30,23 +31,24 @@ PAGE_COLUMNS = ["状态", "信访件编号", "属地", "包案领导", "责任�
 engine, filters = start_page("挂图作战")
 names = cached_query(region_names)
 
-controls = st.columns([1.5, 1.5, 1, 1, 1])
-metric = controls[0].selectbox("区域着色指标", list(METRICS), format_func=lambda m: METRICS[m][0],
-                               key="map_metric", placeholder="请选择")
+controls = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
 latest = filters.as_of
-month_ends = [None] + [month_end(add_months(latest.replace(day=1), -i)) for i in range(1, 37)]
-month_ends = [m for m in month_ends if m is None or m >= filters.start]
-stood = controls[1].selectbox(
-    "时点", month_ends, key="map_as_of", placeholder="请选择",
-    format_func=lambda d: f"最新（截至 {latest:%Y-%m-%d}）" if d is None else f"{d:%Y年%m月}末",
-    help="选择过去某月末，查看当时的在办、逾期和销号情况")
-show_density = controls[2].toggle(
+month_ends = [month_end(add_months(latest.replace(day=1), -i)) for i in range(1, 37)]
+month_ends = {f"{m:%Y-%m-%d}": m for m in month_ends if m >= filters.start}
+chosen = choices(controls[0], "map_choices", [
+    Choice("map_metric", "区域着色指标", list(METRICS), lambda m: METRICS[m][0]),
+    Choice("map_as_of", "时点", ["", *month_ends],
+           lambda d: f"{month_ends[d]:%Y年%m月}末" if d else f"最新（截至 {latest:%Y-%m-%d}）",
+           help="选择过去某月末，查看当时的在办、逾期和销号情况"),
+], columns=2)
+metric, stood = chosen["map_metric"], month_ends.get(chosen["map_as_of"])
+show_density = controls[1].toggle(
     "案件密度", value=False,
     help="本期全部信访件按约 2 公里的网格计数，每格一个圆点，颜色越深件数越多；打开时区域不再按指标着色")
-hide_cleared = controls[3].toggle("隐藏已销号", value=False, help="不在地图上标出已化解或销号（绿）的案件")
+hide_cleared = controls[2].toggle("隐藏已销号", value=False, help="不在地图上标出已化解或销号（绿）的案件")
 # The SVG map draws at once on any computer; the WebGL one can be dragged and zoomed (and shows the
 # intranet base map where one is configured) but wants a graphics card.
-zoomable = controls[4].toggle(
+zoomable = controls[3].toggle(
     "可缩放地图", value=bool(config_value("basemap_style_url")), key="map_zoomable",
     help="用显卡（WebGL）绘制，可拖动、滚轮缩放；没有独立显卡或显卡驱动不全的电脑上打开较慢甚至不显示")
 view_filters = filters if stood is None else as_of_month_end(filters, stood)

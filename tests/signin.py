@@ -144,3 +144,31 @@ def html_tables(at: AppTest) -> list:
         frame.attrs["key"] = element.proto.id
         found.append(frame)
     return found
+
+
+def _choice_groups(at: AppTest) -> list[dict]:
+    """The data of each group of native drop-downs on the page (ui.choices)."""
+    import json
+
+    return [json.loads(element.proto.json) for element in at.get("bidi_component")
+            if element.proto.component_name.endswith("xinfang_choices")]
+
+
+def choice(at: AppTest, key: str) -> dict:
+    """The drop-down (or radio row) of st.session_state key `key` as drawn: its label, value,
+    options [[value, text], ...], help and disabled."""
+    for group in _choice_groups(at):
+        for field in group["fields"]:
+            if field["key"] == key:
+                return {**field, "group": group["group"]}
+    raise AssertionError(f"页面上没有选择项 {key}")
+
+
+def choose(at: AppTest, key: str, value: str) -> AppTest:
+    """Picks `value` in the drop-down of `key` as a user does in the browser, and reruns."""
+    import uuid
+
+    field = choice(at, key)
+    assert value in [v for v, _text in field["options"]], f"{key} 没有选项 {value}"
+    at.session_state[field["group"]] = {"chosen": {"n": uuid.uuid4().hex, "values": {key: value}}}
+    return at.run()

@@ -262,8 +262,7 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
     page.get_by_role("link", name="查看逾期未结件").click()
     page.get_by_text("打开案件档案").first.wait_for(timeout=120_000)
     assert page.get_by_text(f"共 {card_value.replace(' 件', '')} 件").count() >= 1
-    page.get_by_label("打开案件档案（或点选表格中的一行）").click()
-    page.get_by_role("option").nth(1).click()
+    page.get_by_label("打开案件档案（或点选表格中的一行）").select_option(index=1)
     page.get_by_text("办理时间线").first.wait_for(timeout=120_000)
     page.wait_for_function(
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
@@ -275,6 +274,41 @@ def test_overdue_card_to_a_case_file_by_clicks(server, browser):
     assert cut == []  # every button label whole (显示完整信息 was cut in a quarter column)
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "case_file.png"), full_page=True)
+    page.close()
+
+
+def test_sidebar_drop_downs_change_the_figures_the_url_and_stay(server, browser, database):
+    """The sidebar's filters are the browser's own drop-downs: picked with the keyboard-capable
+    <select>, the figures follow, the URL holds the choice, and another page keeps it."""
+    page = open_page(browser, f"{server}/overview", "信访总量", [])
+    card = page.locator(".figure-card", has_text="信访总量").locator("div").nth(1)
+    whole = card.inner_text()
+    county = page.get_by_role("combobox", name="县（市、区）")
+    assert county.evaluate("e => e.tagName") == "SELECT"
+    assert county.evaluate("e => e.options[e.selectedIndex].text") == "全部"
+    engine = make_engine(f"sqlite:///{database}")
+    with engine.connect() as conn:
+        code, name = conn.exec_driver_sql(
+            "SELECT code, name FROM regions WHERE level = 'county' ORDER BY code").first()
+        township = conn.exec_driver_sql(
+            "SELECT code FROM regions WHERE level = 'township' AND parent_code = ? ORDER BY code",
+            (code,)).scalar()
+    engine.dispose()
+    county.select_option(code)
+    page.wait_for_function(f"location.search.includes('county={code}')", timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    # Choosing the county offered its townships in the next drop-down.
+    page.get_by_role("combobox", name="乡镇（街道）").select_option(township)
+    page.wait_for_function(f"location.search.includes('township={township}')", timeout=120_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    assert card.inner_text() != whole
+    page.locator("a[data-testid='stSidebarNavLink']", has_text="月度调度").click()
+    page.get_by_text("责任单位办理进度").first.wait_for(timeout=120_000)
+    assert f"county={code}" in page.url and f"township={township}" in page.url
+    assert page.get_by_role("combobox", name="县（市、区）").evaluate("e => e.options[e.selectedIndex].text") == name
+    assert page.locator("[data-testid='stException']").count() == 0
     page.close()
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.signin import headings, html_tables, notes, open_expander, signed_in_app, titles
+from tests.signin import choose, headings, html_tables, notes, open_expander, signed_in_app, titles
 
 
 def pick_row(at: AppTest, key: str, row: int) -> AppTest:
@@ -27,8 +27,8 @@ def ranking_of_the_first_quarter() -> AppTest:
     """The township ranking of 2025-Q1, every township ranked, at least one candidate."""
     at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
     at.switch_page("pages/ranking.py").run()
-    at.radio(key="rank_kind").set_value("quarter").run()
-    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    choose(at, "rank_kind", "quarter")
+    choose(at, "rank_period", "2025-Q1")
     open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()
@@ -105,7 +105,7 @@ def test_ranking_candidates_list_the_cases_behind_their_figures(app_db):
     at = ranking_of_the_first_quarter()
     # The links are built when a candidate is chosen and 问题件 clicked, in a window of their own.
     assert not any("件" in link.proto.label for link in at.get("page_link"))
-    at.selectbox(key="reasons").set_value("100100001")
+    choose(at, "reasons", "100100001")
     at.button(key="reasons_open").click().run()
     assert not at.exception, at.exception
     links = [link.proto.label for link in at.get("page_link")]
@@ -116,8 +116,8 @@ def test_ranking_candidates_list_the_cases_behind_their_figures(app_db):
 def test_ranking_table_lists_the_ranked_and_names_the_others(app_db):
     at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
     at.switch_page("pages/ranking.py").run()
-    at.radio(key="rank_kind").set_value("quarter").run()
-    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    choose(at, "rank_kind", "quarter")
+    choose(at, "rank_period", "2025-Q1")
     open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(4).run()  # 一镇 4 cases, 二镇 4, 三镇 3
     [table] = html_tables(at)

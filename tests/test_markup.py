@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from data.database import make_engine, migrate
 from tests.fixture_cases import load_fixture
-from tests.signin import add_test_accounts, chart_markup, items, notes, open_expander, signed_in_app
+from tests.signin import add_test_accounts, chart_markup, choose, items, notes, open_expander, signed_in_app
 from ui.cards import card_html, figure_cards
 from ui.markup import WORD_JOINER, html_text, md_text
 
@@ -173,8 +173,8 @@ def test_hostile_names_in_every_page(hostile_db):
 
 def test_hostile_township_named_in_ranking_and_map(hostile_db):
     at = run("pages/ranking.py")
-    at.radio(key="rank_kind").set_value("quarter").run()
-    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    choose(at, "rank_kind", "quarter")
+    choose(at, "rank_period", "2025-Q1")
     open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()

@@ -57,6 +57,9 @@ def test_hostile_names_fetch_nothing_and_link_nothing(hostile_server, browser, p
     page = open_page(browser, f"{hostile_server}/{path}?{query}", PAGES[path], requests)
     assert page.locator("[data-testid='stException']").count() == 0
     assert IMAGE in visible_text(page)  # shown as text
+    # The sidebar's own drop-down names the township as text too (an <option>, not markup).
+    township = page.get_by_role("combobox", name="乡镇（街道）")
+    assert township.evaluate("e => e.options[e.selectedIndex].text") == IMAGE
     drawn = page.locator("img[src*='127.0.0.1:9'], a[href*='//10.0.0.9']")
     assert drawn.count() == 0, [drawn.nth(i).evaluate("e => e.parentElement.parentElement.outerHTML")
                                 for i in range(drawn.count())]

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from data.database import PROJECT_DIR, make_engine, migrate
-from tests.signin import add_admin, add_test_accounts, chart_markup, headings, html_tables, items, notes, open_expander, sign_in, signed_in_app, titles
+from tests.signin import add_admin, add_test_accounts, chart_markup, choice, choose, headings, html_tables, items, notes, open_expander, sign_in, signed_in_app, titles
 from ui.apptest import app_test
 
 PAGES = ["pages/overview.py", "pages/situation_map.py", "pages/bigscreen.py", "pages/dispatch.py",
@@ -55,7 +55,7 @@ def test_overview_shows_fixture_figures(app_db):
 
 def test_county_filter_changes_figures(app_db):
     at = run_app(**{"from": "2025-01", "to": "2025-03"})
-    at.selectbox(key="f_county").set_value("100200").run()
+    choose(at, "f_county", "100200")
     assert not at.exception
     assert card(at, "信访总量") == "3 件 | 4 人次"
     assert at.query_params["county"] == ["100200"] or at.query_params["county"] == "100200"
@@ -200,13 +200,13 @@ def test_sidebar_choice_clears_an_earlier_map_click(app_db):
     at.switch_page("pages/situation_map.py").run()
     _click(at, "100100001")
     assert "一镇" in at.info[0].value
-    at.selectbox(key="f_county").set_value("100100").run()
-    at.selectbox(key="f_township").set_value("100100002").run()
+    choose(at, "f_county", "100100")
+    choose(at, "f_township", "100100002")
     assert not at.exception, at.exception
     assert not any("已选中" in i.value for i in at.info)
     heading = next(h for h in headings(at) if "作战图" in h)
     assert "（0 件）" in heading and _colour_total(at) == 0 and not html_tables(at)
-    at.selectbox(key="f_township").set_value("100100001").run()
+    choose(at, "f_township", "100100001")
     heading = next(h for h in headings(at) if "作战图" in h)
     assert "（2 件）" in heading and _colour_total(at) == 2 and len(_board(at)) == 2
 
@@ -324,7 +324,7 @@ def test_bigscreen_grades_areas_by_overdue_open_cases(app_db):
 
 def test_map_as_it_stood_at_a_month_end(app_db):
     at = run_app("pages/situation_map.py", **{"from": "2025-01", "to": "2025-03"})
-    at.selectbox(key="map_as_of").select_index(1).run()  # the end of February 2025
+    choose(at, "map_as_of", choice(at, "map_as_of")["options"][1][0])  # the end of February 2025
     assert not at.exception
     board = _board(at).set_index("信访件编号")
     assert board.loc["C1", "状态"] == "正常" and board.loc["C1", "剩余天数"] == "10"
@@ -423,12 +423,12 @@ def test_satisfaction_page_and_drill_down(app_db):
 
 def test_filters_survive_reruns_and_reach_the_url(app_db):
     at = run_app(**{"from": "2025-01", "to": "2025-03"})
-    at.selectbox(key="f_category").set_value("城乡建设").run()
+    choose(at, "f_category", "城乡建设")
     assert notes(at)[0].startswith("2025年1月至2025年3月")
     assert "城乡建设类" in notes(at)[0]
     params = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
     assert params["from"] == "2025-01" and params["category"] == "城乡建设"
-    at.selectbox(key="f_from").set_value("2025-02").run()
+    choose(at, "f_from", "2025-02")
     assert notes(at)[0].startswith("2025年2月至2025年3月")
 
 
@@ -439,8 +439,8 @@ def _ranking(at: AppTest):
 
 def test_ranking_page_with_period_and_weight_change(app_db):
     at = run_app("pages/ranking.py")
-    at.radio(key="rank_kind").set_value("quarter").run()
-    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    choose(at, "rank_kind", "quarter")
+    choose(at, "rank_period", "2025-Q1")
     open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
     at.number_input(key="r_min").set_value(1).run()
@@ -451,9 +451,9 @@ def test_ranking_page_with_period_and_weight_change(app_db):
     assert any("进京访 1 件" in item for item in items(at))
     # Under the candidates, one of them chosen, a button opens the links to the cases behind its
     # figures.
-    assert sorted(at.selectbox(key="reasons").options) == ["一镇", "三镇"]
+    assert sorted(text for _value, text in choice(at, "reasons")["options"]) == ["一镇", "三镇"]
     assert not at.get("page_link") or not any("件" in link.proto.label for link in at.get("page_link"))
-    at.selectbox(key="reasons").set_value(at.selectbox(key="reasons").value)
+    choose(at, "reasons", choice(at, "reasons")["value"])
     at.button(key="reasons_open").click().run()
     assert not at.exception, at.exception
     links = [link.proto.label for link in at.get("page_link")] + [md.value for md in at.markdown]
@@ -470,11 +470,11 @@ def test_ranking_page_with_period_and_weight_change(app_db):
 
 def test_ranking_bottom_view_worst_first(app_db):
     at = run_app("pages/ranking.py")
-    at.radio(key="rank_kind").set_value("quarter").run()
-    at.selectbox(key="rank_period").set_value("2025-Q1").run()
+    choose(at, "rank_kind", "quarter")
+    choose(at, "rank_period", "2025-Q1")
     open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
-    at.radio(key="rank_view").set_value("bottom").run()
+    choose(at, "rank_view", "bottom")
     at.number_input(key="rank_n").set_value(2).run()
     assert not at.exception, at.exception
     table = _ranking(at)
@@ -663,8 +663,8 @@ def test_import_page_township_and_village_list(tmp_path, monkeypatch):
 
 def test_ranking_page_issues_and_lists_documents(app_db):
     at = run_app("pages/ranking.py")
-    at.radio(key="rank_kind").set_value("month").run()
-    at.selectbox(key="rank_period").set_value("2025-03").run()
+    choose(at, "rank_kind", "month")
+    choose(at, "rank_period", "2025-03")
     open_expander(at, "issue_open")
     at.text_input(key="issue_number").set_value("测信〔2025〕9号").run()
     at.text_input(key="issue_by").set_value("").run()
@@ -685,14 +685,14 @@ def test_ranking_page_issues_and_lists_documents(app_db):
 def test_search_page_from_a_link_opens_the_case_file(app_db):
     at = run_app("pages/search.py", **{"from": "2025-01", "to": "2025-03", "status": "逾期"})
     assert "共 1 件" in headings(at)
-    at.selectbox(key="s_case").set_value("B1").run()
+    choose(at, "s_case", "B1")
     assert not at.exception
     assert "案件档案：B1" in [h.value for h in at.header]
     assert any(s.startswith("信访人画像") for s in headings(at))
     assert "13912345678" not in str([t.value for t in at.text_input])  # masked until asked
     at.text_input(key="s_q").input("张某某").run()
     assert "共 0 件" in headings(at)  # A2 is not overdue
-    at.selectbox(key="s_status").set_value("").run()
+    choose(at, "s_status", "")
     assert "共 1 件" in headings(at)
     assert at.query_params["q"] in (["张某某"], "张某某")
 

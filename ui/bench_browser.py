@@ -33,7 +33,7 @@ FLOOR = "bench-floor"
 # url path -> a text only that page shows once drawn.
 PAGE_TEXTS = {"overview": "信访总量", "map": "作战图：重点案件清单", "dispatch": "责任单位办理进度",
               "satisfaction": "分项比较", "ranking": "通报候选", "alerts": "预警清单",
-              "import": "选择信访件清单", "search": "打开案件档案", "bigscreen": "最紧急的重点案件"}
+              "import": "选择信访件清单", "search": "下载查询结果", "bigscreen": "最紧急的重点案件"}
 FLOOR_TEXT = "基准页面"
 # url path -> the page's title in the sidebar (the default page's link is the bare address).
 TITLES = {"overview": "总览", "map": "挂图作战", "dispatch": "月度调度", "satisfaction": "满意度",

@@ -6,11 +6,14 @@ import streamlit as st
 from queries.filters import Filters, add_months, month_label, parse_month
 from queries.reference import case_date_range, category_list, region_list, region_names
 from ui.auth import current_scope
+from ui.choices import Choice, choices, take_changes
 from ui.database import cached_query, data_as_of
 from ui.markup import md_text
 
 ALL = ""
 SHARED_KEYS = ("from", "to", "county", "township", "category")
+FIELDS = ("f_from", "f_to", "f_county", "f_township", "f_category")
+GROUP = "f_choices"
 
 
 def _month_options(as_of) -> list[str]:
@@ -80,23 +83,25 @@ def sidebar_filters() -> Filters:
     if st.session_state.get("f_from") not in months or st.session_state.get("f_to") not in months:
         st.session_state.update(f_from=months[max(0, len(months) - 12)], f_to=months[-1])
 
+    take_changes(GROUP, FIELDS)
+    county = st.session_state.get("f_county", ALL)
+    township_options = [ALL, *townships_of(county if county in counties else ALL)]
+    label = lambda m: month_label(parse_month(m))  # noqa: E731
+    region = lambda c: names.get(c, c) if c else "全部"  # noqa: E731
     with st.sidebar:
         st.markdown("### 筛选条件")
-        label = lambda m: month_label(parse_month(m))  # noqa: E731
-        start = st.selectbox("统计期间：起始月份（按登记日期）", months, key="f_from", placeholder="请选择", format_func=label)
-        end = st.selectbox("统计期间：截止月份", months, key="f_to", placeholder="请选择", format_func=label)
+    chosen = choices(st.sidebar, GROUP, [
+        Choice("f_from", "统计期间：起始月份（按登记日期）", months, label),
+        Choice("f_to", "统计期间：截止月份", months, label),
+        Choice("f_county", "县（市、区）", [ALL, *counties], region),
+        Choice("f_township", "乡镇（街道）", township_options, region),
+        Choice("f_category", "内容分类", [ALL, *categories], lambda c: c or "全部"),
+    ], light=True)
+    start, end, county, township, category = (chosen[k] for k in FIELDS)
+    with st.sidebar:
         if start > end:
             st.warning("起始月份晚于截止月份，已按互换后的期间统计。")
             start, end = end, start
-        county = st.selectbox("县（市、区）", [ALL, *counties], key="f_county", placeholder="请选择",
-                              format_func=lambda c: names.get(c, c) if c else "全部")
-        township_options = [ALL, *townships_of(county)]
-        if st.session_state.get("f_township") not in township_options:
-            st.session_state["f_township"] = ALL
-        township = st.selectbox("乡镇（街道）", township_options, key="f_township", placeholder="请选择",
-                                format_func=lambda c: names.get(c, c) if c else "全部")
-        category = st.selectbox("内容分类", [ALL, *categories], key="f_category", placeholder="请选择",
-                                format_func=lambda c: c or "全部")
         st.caption(f"数据截至 {as_of:%Y年%m月%d日}")
 
     wanted = {"from": start, "to": end, "county": county, "township": township,
