@@ -17,6 +17,7 @@ from queries.reference import case_date_range, read_number_setting, region_names
 from ui.cards import card_html, figure_cards, links_under
 from ui.charts import show_chart
 from ui.auth import current_account
+from ui.choices import Choice, choices
 from ui.database import cached_query, clear_cached_queries
 from ui.downloads import download_button, export_menu
 from ui.drill import (
@@ -45,10 +46,9 @@ if not months:
     st.info("数据库中还没有信访件。")
     st.stop()
 default = last_complete_month(today)
-month = st.selectbox("调度月份", months, index=months.index(default) if default in months else 0,
-                     format_func=lambda m: month_label(parse_month(m)), key="dispatch_month",
-                     placeholder="请选择月份",
-                     help="默认上一个完整月份；各项数字按该月最后一天的状态计算")
+month = choices(st.columns([1, 2])[0], "dispatch_choice", [Choice(
+    "dispatch_month", "调度月份", months, lambda m: month_label(parse_month(m)), default=default,
+    help="默认上一个完整月份；各项数字按该月最后一天的状态计算")])["dispatch_month"]
 review_filters = month_filters(month, today, filters)
 review = cached_query(load_review, review_filters, SHOWN_OVERDUE)
 s = review.summary

@@ -194,13 +194,16 @@ full_table = ranking_table(frame, names, level)
 @st.fragment
 def ranking_view() -> None:
     """The table and its view controls: choosing 前 N 名 / 后 N 名 reruns only this part."""
-    view = st.columns([2, 1, 3])
-    which = choices(view[0], "rank_view_choice", [Choice(
-        "rank_view", "显示", ["all", "top", "bottom"],
-        {"all": "全部", "top": "前 N 名", "bottom": "后 N 名（最差的在前）"}.get, radio=True)])["rank_view"]
-    count = int(view[1].number_input("N", min_value=1, max_value=max(1, ranked),
-                                     value=min(10, max(1, ranked)), step=1, key="rank_n",
-                                     disabled=which == "all"))
+    view = st.columns([3, 3])
+    most = max(1, ranked)
+    take_changes("rank_view_choice", ("rank_view", "rank_n"))  # N is offered for top and bottom
+    chosen = choices(view[0], "rank_view_choice", [
+        Choice("rank_view", "显示", ["all", "top", "bottom"],
+               {"all": "全部", "top": "前 N 名", "bottom": "后 N 名（最差的在前）"}.get, radio=True),
+        Choice("rank_n", "N", (), number=(1, most, 1), default=str(min(10, most)),
+               disabled=st.session_state.get("rank_view", "all") == "all"),
+    ], columns=2)
+    which, count = chosen["rank_view"], int(chosen["rank_n"])
     shown = frame["ranked"]
     if which == "top":
         keep = frame.index[shown][:count]

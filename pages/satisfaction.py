@@ -11,6 +11,7 @@ from queries.satisfaction import (
 )
 from ui.cards import card_html, figure_cards
 from ui.charts import FULL_WIDTH, show_chart
+from ui.choices import Choice, choices, take_changes
 from ui.database import cached_query
 from ui.drill import dissatisfied_params, params_link
 from ui.formatting import is_improvement, pct_text, yoy_rate_text
@@ -26,13 +27,16 @@ DIMENSIONS = {"county": "县（市、区）", "township": "乡镇（街道）", 
 engine, filters = start_page("满意度")
 names = cached_query(region_names)
 
-controls = st.columns([1, 1, 3])
-target = controls[0].number_input("满意率目标（%）", min_value=50.0, max_value=100.0, step=0.5,
-                                  value=defaults.SATISFACTION_TARGET_PCT, key="sat_target")
-minimum = controls[1].number_input("参与排名的最少评价件数", min_value=1, max_value=1000, step=5,
-                                   value=defaults.MIN_RANKED_CASES * 2, key="sat_min",
-                                   help="评价件数少于此数的单位灰色显示、不参与排名，避免因样本太少而偶然居首或垫底")
-note(controls[2], "满意率 =（满意 + 基本满意）÷ 已评价件数；仅满意口径只计满意。区间为 Wilson 95% 置信区间："
+controls = st.columns([2, 3], vertical_alignment="center")
+chosen = choices(controls[0], "sat_choices", [
+    Choice("sat_target", "满意率目标（%）", (), number=(50.0, 100.0, 0.5),
+           default=str(defaults.SATISFACTION_TARGET_PCT)),
+    Choice("sat_min", "参与排名的最少评价件数", (), number=(1, 1000, 5),
+           default=str(defaults.MIN_RANKED_CASES * 2),
+           help="评价件数少于此数的单位灰色显示、不参与排名，避免因样本太少而偶然居首或垫底"),
+], columns=2)
+target, minimum = float(chosen["sat_target"]), int(chosen["sat_min"])
+note(controls[1], "满意率 =（满意 + 基本满意）÷ 已评价件数；仅满意口径只计满意。区间为 Wilson 95% 置信区间："
                     "评价件数越少，区间越宽，排名越不可靠。")
 
 trend = cached_query(satisfaction_trend, filters)
@@ -146,19 +150,18 @@ heading(st, "不满意件明细")
 @st.fragment
 def dissatisfied() -> None:
     """The cases behind the rates; choosing what to look at reruns this part alone."""
-    pick = st.columns([1, 2])
-    dimension = pick[0].selectbox("按哪一项查看", ["all", "month", *DIMENSIONS], placeholder="请选择",
-                                  format_func=lambda d: {"all": "全部", "month": "登记月份"}.get(d, DIMENSIONS.get(d)),
-                                  key="sat_drill_dim")
-    value = None
+    take_changes("sat_drill", ("sat_drill_dim", "sat_drill_value"))  # the item decides its values
+    dimension = st.session_state.get("sat_drill_dim", "all")
+    picks = [Choice("sat_drill_dim", "按哪一项查看", ["all", "month", *DIMENSIONS],
+                    lambda d: {"all": "全部", "month": "登记月份"}.get(d, DIMENSIONS.get(d)))]
     if dimension == "month":
-        value = pick[1].selectbox("月份", list(rated["report_month"])[::-1], key="sat_drill_value",
-                                  placeholder="请选择月份")
-    elif dimension != "all":
+        picks.append(Choice("sat_drill_value", "月份", list(rated["report_month"])[::-1]))
+    elif dimension in DIMENSIONS:
         options = list(cached_query(satisfaction_breakdown, filters, dimension).iloc[:, 0])
-        value = pick[1].selectbox(DIMENSIONS[dimension], options, key="sat_drill_value",
-                                  placeholder="请选择",
-                                  format_func=lambda v: names.get(v, v))
+        picks.append(Choice("sat_drill_value", DIMENSIONS[dimension], [str(v) for v in options],
+                            lambda v: names.get(v, v)))
+    chosen = choices(st.columns([3, 1])[0], "sat_drill", picks, columns=2)
+    dimension, value = chosen["sat_drill_dim"], chosen.get("sat_drill_value")
     cases = cached_query(dissatisfied_cases, filters, None if dimension == "all" else dimension, value)
     show_table(st, pd.DataFrame({
         "信访件编号": cases["case_no"], "登记日期": cases["received_on"], "评价日期": cases["evaluated_on"],

@@ -169,6 +169,6 @@ def choose(at: AppTest, key: str, value: str) -> AppTest:
     import uuid
 
     field = choice(at, key)
-    assert value in [v for v, _text in field["options"]], f"{key} 没有选项 {value}"
+    assert field["number"] or value in [v for v, _text in field["options"]], f"{key} 没有选项 {value}"
     at.session_state[field["group"]] = {"chosen": {"n": uuid.uuid4().hex, "values": {key: value}}}
     return at.run()

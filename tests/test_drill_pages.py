@@ -39,7 +39,7 @@ def dispatch_of_march(section: str) -> AppTest:
     """The dispatch review of 2025-03, one of its tabs open (as clicked)."""
     at = signed_in_app("app.py", **{"from": "2025-03", "to": "2025-03"})
     at.switch_page("pages/dispatch.py").run()
-    at.selectbox(key="dispatch_month").set_value("2025-03").run()
+    choose(at, "dispatch_month", "2025-03")
     at.session_state["dispatch_section"] = section
     return at.run()
 
@@ -47,7 +47,7 @@ def dispatch_of_march(section: str) -> AppTest:
 def test_dispatch_unit_row_opens_its_overdue_cases(app_db):
     at = signed_in_app("app.py", **{"from": "2025-01", "to": "2025-03"})
     at.switch_page("pages/dispatch.py").run()
-    at.selectbox(key="dispatch_month").set_value("2025-03").run()
+    choose(at, "dispatch_month", "2025-03")
     [units] = html_tables(at)
     assert list(units["责任单位"])[:2] == ["三镇", "一镇"]
     pick_row(at, "dispatch_units", 0)  # 三镇: B1 overdue at the end of March

@@ -363,7 +363,7 @@ def test_first_start_fills_the_default_database_with_the_demo(tmp_path, monkeypa
 
 def test_dispatch_page_for_a_chosen_month(app_db):
     at = run_app("pages/dispatch.py")
-    at.selectbox(key="dispatch_month").set_value("2025-03").run()
+    choose(at, "dispatch_month", "2025-03")
     assert not at.exception, at.exception
     assert card(at, "月末存量") == "6 件 | 较月初减少 1 件"
     assert card(at, "新增（增量）").startswith("2 件")
@@ -400,23 +400,23 @@ def test_satisfaction_page_and_drill_down(app_db):
     open_expander(at, "sat_detail_open")  # the dissatisfied cases: built once asked for
     assert len(at.dataframe) == 1 and len(html_tables(at)) == 1
     at.session_state["sat_dimension"] = "按乡镇（街道）"
-    at.number_input(key="sat_min").set_value(1).run()
+    choose(at, "sat_min", "1")
     [towns] = html_tables(at)
     # Rank 1 is the best: 三镇 (0 of 1 satisfied) is last.
     assert towns.iloc[-1]["乡镇（街道）"] == "三镇" and towns.iloc[-1]["排名"] == "3"
     assert towns.iloc[0]["排名"] == "1" and towns.iloc[0]["满意率"] == "100.0%"
     assert set(towns["说明"]) == {""}  # with 1 evaluation enough, all are ranked
-    at.number_input(key="sat_min").set_value(2).run()
+    choose(at, "sat_min", "2")
     [towns] = html_tables(at)
     # With 2 needed, the towns with a single evaluation are said to be unranked, in words.
     unranked = towns[towns["排名"] == ""]
     assert len(unranked) and set(unranked["说明"]) == {"样本不足，不排名"}
     assert set(towns.loc[towns["排名"] != "", "说明"]) <= {""}
-    at.number_input(key="sat_min").set_value(1).run()
+    choose(at, "sat_min", "1")
     drill = at.dataframe[-1].value
     assert list(drill["信访件编号"]) == ["B2"]
-    at.selectbox(key="sat_drill_dim").set_value("township").run()
-    at.selectbox(key="sat_drill_value").set_value("100100001").run()
+    choose(at, "sat_drill_dim", "township")
+    choose(at, "sat_drill_value", "100100001")
     assert not at.exception
     assert "没有不满意件" in at.info[-1].value  # a sentence, not an empty table
 
@@ -475,7 +475,7 @@ def test_ranking_bottom_view_worst_first(app_db):
     open_expander(at, "rank_scheme_open")
     at.number_input(key="r_cases").set_value(1).run()
     choose(at, "rank_view", "bottom")
-    at.number_input(key="rank_n").set_value(2).run()
+    choose(at, "rank_n", "2")
     assert not at.exception, at.exception
     table = _ranking(at)
     assert list(table["乡镇（街道）"]) == ["三镇", "一镇"] and list(table["排名"]) == ["3", "2"]

@@ -30,7 +30,13 @@ CSS = """
   padding: 0 2rem 0 0.75rem; border: 1px solid transparent; border-radius: 0.5rem;
   background: #f0f2f6 url("data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='12' height='8'%3E%3Cpath d='M1 1l5 5 5-5' fill='none' stroke='%2331333f' stroke-width='1.6'/%3E%3C/svg%3E") no-repeat right 0.8rem center;
   font: inherit; font-size: 1rem; color: inherit; text-overflow: ellipsis; cursor: pointer; }
-.xf-choices.light select { background-color: #ffffff; }
+.xf-choices input[type=number] { width: 100%; height: 2.5rem; padding: 0 0.75rem;
+  border: 1px solid transparent; border-radius: 0.5rem; background: #f0f2f6; font: inherit;
+  font-size: 1rem; color: inherit; font-variant-numeric: tabular-nums; box-sizing: border-box; }
+.xf-choices input[type=number]:focus-visible { outline: none; border-color: #2f6db5;
+  box-shadow: 0 0 0 1px #2f6db5; }
+.xf-choices input[type=number]:disabled { color: rgba(49, 51, 63, 0.4); cursor: not-allowed; }
+.xf-choices.light select, .xf-choices.light input[type=number] { background-color: #ffffff; }
 .xf-choices select:hover { border-color: rgba(49, 51, 63, 0.25); }
 .xf-choices select:focus-visible { outline: none; border-color: #2f6db5;
   box-shadow: 0 0 0 1px #2f6db5; }
@@ -55,7 +61,7 @@ export default function (component) {
   root.classList.toggle('light', data.tone === 'light');
   const send = (key, value) => setStateValue('chosen', {
     n: `${Date.now()}-${Math.random().toString(36).slice(2)}`, values: {[key]: value}});
-  const shape = JSON.stringify(data.fields.map(f => [f.key, f.radio, f.label, f.help]));
+  const shape = JSON.stringify(data.fields.map(f => [f.key, f.radio, f.number, f.label, f.help]));
   if (root.dataset.shape !== shape) {  // first drawn, or other fields: built anew
     root.replaceChildren();
     root.dataset.shape = shape;
@@ -80,6 +86,14 @@ export default function (component) {
         options.className = 'options';
         options.setAttribute('role', 'radiogroup');
         box.appendChild(options);
+      } else if (f.number) {  // sent when the number is committed: Enter, leaving the box, the arrows
+        const input = document.createElement('input');
+        input.type = 'number';
+        input.id = id;
+        [input.min, input.max, input.step] = f.number.map(String);
+        if (f.help) input.title = f.help;
+        input.addEventListener('change', () => { if (input.value !== '') send(f.key, input.value); });
+        box.appendChild(input);
       } else {
         const select = document.createElement('select');
         select.id = id;
@@ -114,6 +128,10 @@ export default function (component) {
         input.checked = input.value === f.value;
         input.disabled = !!f.disabled;
       });
+    } else if (f.number) {
+      const input = box.querySelector('input');
+      if (document.activeElement !== input && input.value !== f.value) input.value = f.value;
+      input.disabled = !!f.disabled;
     } else {
       const select = box.querySelector('select');
       if (select.dataset.options !== options) {
@@ -133,7 +151,10 @@ _group = st.components.v2.component("xinfang_choices", css=CSS, js=JS)
 class Choice:
     """One drop-down (or a row of radio buttons): its value in st.session_state[key], one of
     `options`, shown as `text(value)`. A value not among the options is replaced by `default`
-    (the first option when that is not one either)."""
+    (the first option when that is not one either). With `number` (low, high, step) and no
+    options: a number box, its value a number in [low, high] written as text ("12", "92.5"),
+    clamped to that range and rounded to a whole number when the step is whole; `default` when it
+    is not a number."""
     key: str
     label: str
     options: Sequence[str]
@@ -142,6 +163,7 @@ class Choice:
     disabled: bool = False
     radio: bool = False
     default: str | None = None
+    number: tuple[float, float, float] | None = None
 
 
 def take_changes(group: str, keys) -> list[str]:
@@ -163,8 +185,24 @@ def take_changes(group: str, keys) -> list[str]:
     return changed
 
 
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
 def value_of(choice: Choice) -> str:
     """The choice's value, made one of its options (its default when it was not)."""
+    if choice.number:
+        low, high, step = choice.number
+        try:
+            number = float(st.session_state.get(choice.key))
+            if float(step).is_integer() and number == number:  # whole steps: a whole number
+                number = float(round(min(high, max(low, number))))
+            value = _number_text(min(high, max(low, number))) if number == number else None
+        except (TypeError, ValueError, OverflowError):
+            value = None
+        value = value or _number_text(float(choice.default))
+        st.session_state[choice.key] = value
+        return value
     options = [str(o) for o in choice.options]
     value = st.session_state.get(choice.key)
     if value not in options:
@@ -183,7 +221,7 @@ def choices(slot, group: str, fields: list[Choice], columns: int = 1, light: boo
     values = {choice.key: value_of(choice) for choice in fields}
     data = {"group": group, "columns": columns, "tone": "light" if light else "",
             "fields": [{"key": c.key, "label": c.label, "help": c.help, "disabled": c.disabled,
-                        "radio": c.radio, "value": values[c.key],
+                        "radio": c.radio, "number": c.number, "value": values[c.key],
                         "options": [[str(o), c.text(o)] for o in c.options]} for c in fields]}
     if slot is st:
         _group(key=group, data=data, on_chosen_change=lambda: None)
