@@ -14,7 +14,8 @@ from ui.map_deck import ALERT_COLOURS
 from ui.cards import card_html, figure_cards
 from ui.map_svg import alerts_svg, map_view
 from ui.page import start_page
-from ui.tables import MISSING, coloured_labels, show_table
+from ui.html_table import show_html_table
+from ui.tables import MISSING
 from ui.markup import heading, note
 
 engine, filters = start_page("事前预警")
@@ -110,18 +111,15 @@ with left:
     })
     if len(table) > SHOWN_ALERTS:  # ranked by severity: the most severe first
         note(st, f"显示最严重的 {SHOWN_ALERTS:,} 条（共 {len(table):,} 条）；可提高上方阈值收窄。")
-    shown = table.head(SHOWN_ALERTS).copy()
-    level = coloured_labels(shown, "级别", {name: "#%02x%02x%02x" % rgb
-                                             for name, rgb in ALERT_COLOURS.items()})
-    picked = show_table(st, shown, f"{day:%Y-%m-%d} 没有预警。", hide_index=True, placeholder=MISSING,
-                        width="stretch", height=420, on_select="rerun", selection_mode="single-row",
-                        key="alert_table", column_config={
-                            **level, "预计": st.column_config.NumberColumn(format="%.1f"),
-                            "首次出现": st.column_config.DateColumn(format="YYYY-MM-DD")})
+    shown = table.head(SHOWN_ALERTS)
+    picked = show_html_table(
+        st, shown, f"{day:%Y-%m-%d} 没有预警。", key="alert_table", height=420,
+        colours={"级别": {name: "#%02x%02x%02x" % rgb for name, rgb in ALERT_COLOURS.items()}},
+        formats={"预计": "one", "首次出现": "date"})
     if len(table):
         note(st, "点选一条预警，在综合查询中查看其信访件。")
-    if picked is not None and picked.selection.rows:
-        open_search(alert_params(filters, alerts.iloc[picked.selection.rows[0]]["case_nos"]))
+    if picked is not None:
+        open_search(alert_params(filters, alerts.iloc[picked]["case_nos"]))
 with right:
     heading(st, "预警分布")
     areas = cached_query(township_areas, filters.scope)

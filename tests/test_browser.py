@@ -315,8 +315,10 @@ def test_sidebar_drop_downs_change_the_figures_the_url_and_stay(server, browser,
 def test_table_toolbar_offers_no_unaudited_csv(server, browser):
     """Streamlit's own "Download as CSV" on tables is hidden: downloads go through the audited,
     formula-safe exports only."""
-    page = open_page(browser, f"{server}/alerts", PAGES["alerts"], [])
+    page = open_page(browser, f"{server}/dispatch", PAGES["dispatch"], [])
+    page.get_by_role("tab", name="逾期未结清单").click()
     table = page.locator("[data-testid='stDataFrame']").first
+    table.wait_for(timeout=120_000)
     table.hover()
     time.sleep(1)
     toolbar = page.locator("[data-testid='stElementToolbar']").first
