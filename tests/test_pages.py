@@ -518,7 +518,8 @@ def test_bigscreen_draws_at_the_window_size_already_reported(app_db):
     for junk in (None, "1280x720", [1280], [0, 720], ["a", 1], {"w": 1}, [1, 2, 3]):
         assert _valid(junk) is None
 
-def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
+def _alerts_database(tmp_path, monkeypatch):
+    """A township's weekly cases and then a burst of 8 of one kind: one 告警 on the day."""
     from data.database import write_setting
     from tests.test_alerts import DAY, burst, load, weekly
 
@@ -530,6 +531,13 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
     with engine.begin() as conn:
         write_setting(conn, "as_of", DAY.isoformat())
     monkeypatch.setenv("DATABASE_URL", url)
+    return engine
+
+
+def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
+    from data.database import write_setting
+
+    engine = _alerts_database(tmp_path, monkeypatch)
     at = run_app("pages/alerts.py")
     [table] = html_tables(at)
     first = table.iloc[0]
@@ -565,19 +573,9 @@ def test_alerts_page_lists_and_drills_down(tmp_path, monkeypatch):
 
 
 def test_an_alert_row_opens_its_cases(tmp_path, monkeypatch):
-    from tests.test_alerts import DAY, burst, load, weekly
     from tests.test_drill_pages import pick_row
 
-    url = f"sqlite:///{tmp_path / 'alerts.db'}"
-    engine = make_engine(url)
-    migrate(engine)
-    load(engine, weekly("F", "100100001", "环境保护") + burst("B", "100100001", "环境保护", 8))
-    add_test_accounts(engine)
-    from data.database import write_setting
-
-    with engine.begin() as conn:
-        write_setting(conn, "as_of", DAY.isoformat())
-    monkeypatch.setenv("DATABASE_URL", url)
+    _alerts_database(tmp_path, monkeypatch)
     at = run_app()
     at.switch_page("pages/alerts.py").run()
     pick_row(at, "alert_table", 0)  # the burst: its 8 cases in 综合查询
