@@ -9,7 +9,7 @@ layout; its text is the page's own, crisp on a projector, and can be selected an
 A long table (the battle list's thousand cases, the ranking's 137 townships, 500 search results)
 laid out whole costs as much as the grid: given a height, it is drawn a screen at a time. The
 server sends every row's markup, one line each; the browser puts in the page only the rows in view
-and a dozen either side, blank rows of the same height standing in for the others, and draws
+and a few either side, blank rows of the same height standing in for the others, and draws
 again as it scrolls. Its columns are fixed from their widest cells, so that they stay put.
 
 Every text in the table (names are user input) is escaped here; the browser puts the finished
@@ -89,6 +89,8 @@ export default function (component) {
   let order = rows.map((_row, i) => i);
   // A long table: the rows in view and a few either side; blank rows of the same height stand in
   // for the others, so that the scroll bar is the whole table's.
+  // Rows drawn beyond each edge of the view: enough for a wheel's turn before the next frame.
+  const MARGIN = 6;
   let rowHeight = 0, drawn = '';
   const pad = (height) =>
     '<tr class="pad"><td colspan="' + columns + '" style="height:' + height + 'px"></td></tr>';
@@ -100,9 +102,9 @@ export default function (component) {
         rowHeight = body.rows[0].getBoundingClientRect().height || 34;
       }
       const view = root.clientHeight || meta.height;
-      first = Math.max(0, Math.floor(root.scrollTop / rowHeight) - 12);
+      first = Math.max(0, Math.floor(root.scrollTop / rowHeight) - MARGIN);
       first -= first % 2;  // even: the striped rows stay striped as they scroll
-      last = Math.min(order.length, first + Math.ceil(view / rowHeight) + 24);
+      last = Math.min(order.length, first + Math.ceil(view / rowHeight) + 2 * MARGIN);
       if (drawn === first + ':' + last) return;
       drawn = first + ':' + last;
     }
