@@ -224,7 +224,7 @@ def test_map_tooltips_are_plain_text(app_db):
     (svg,) = svg_maps(at)
     root = ElementTree.fromstring(svg)
     tags = {element.tag.split("}")[-1] for element in root.iter()}
-    assert tags <= {"svg", "title", "path", "circle", "text", "metadata"}, tags
+    assert tags <= {"svg", "title", "path", "circle", "text", "defs", "marker", "metadata"}, tags
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     tips = [e.get("data-tip") for e in root.iter() if e.get("data-tip")] + [
         tip for *_place, tip in pin_marks(svg)]

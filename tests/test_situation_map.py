@@ -114,18 +114,22 @@ def test_svg_map_is_offline_fitted_and_escapes_case_text():
     assert "\n" not in svg  # one line of markup, whatever the case text holds
     root = ElementTree.fromstring(svg)  # well-formed: no text broke out of its attribute
     tags = [e.tag.split("}")[-1] for e in root.iter()]
-    assert set(tags) == {"svg", "title", "path", "circle", "text", "metadata"}
-    # Layers bottom first: areas, outlines, density, pins (a path per colour and their places),
-    # names on top.
+    assert set(tags) == {"svg", "title", "path", "circle", "text", "defs", "marker", "metadata"}
+    # Layers bottom first: areas, outlines, density, pins (a circle defined once per colour, set at
+    # each place of a path per colour; their places), names on top.
     classes = [e.get("class") for e in root.iter() if e.get("class")]
-    assert classes == ["area", "outline", "dot", "pin blue", "pins", "label"]
+    assert classes == ["area", "outline", "dot", "pin blue", "dots blue", "pins", "label"]
     assert "http" not in svg.replace("http://www.w3.org/2000/svg", "")
     assert "<img" not in svg and "<script" not in svg and "<b>" not in svg
     (x, y, radius, colour, key, tip), = pin_marks(svg)
     assert json.loads(next(e for e in root.iter() if e.get("class") == "pins").text)[0][4] == key
     assert (colour, radius) == ("blue", 7)
     pin = next(e for e in root.iter() if e.get("class") == "pin blue")
-    assert pin.get("d").startswith(f"M{x - radius:.1f} {y:.1f}a7 7 0 1 0 14 0")
+    assert pin.get("r") == "7"
+    dots = next(e for e in root.iter() if e.get("class") == "dots blue")
+    marker = next(e for e in root.iter() if e.tag.endswith("marker"))
+    assert dots.get("style") == f"marker:url(#{marker.get('id')})"
+    assert dots.get("d") == f"M{x:.1f} {y:.1f}"  # the pin's place, the circle set there
     assert key == "X<1>"  # as text, after the markup's escapes
     assert tip.splitlines()[0] == "重点案件 X＜1＞（蓝）"
     assert "摘要：＜img src=x onerror=alert(1)＞" in tip
@@ -160,7 +164,7 @@ def test_svg_map_sends_the_pins_beside_the_svg():
                                                                              500))
     shown, sent = split_pins(svg)
     assert "metadata" not in shown and "<script" not in shown
-    assert shown.count("<path class=\"pin ") == 1 and shown.endswith("</svg>")
+    assert shown.count("<path class=\"dots ") == 1 and shown.endswith("</svg>")
     assert json.loads(sent) == pin_marks(svg)
     assert "摘要：＜/metadata＞＜script＞x＜/script＞" in json.loads(sent)[0][5]
     meta, again = unpack(pack({"height": 500, "pins": "/media/x.json"}, shown))

@@ -12,6 +12,7 @@ in the SVG is escaped here; the component sets the tooltip as text, never as mar
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import math
@@ -148,23 +149,34 @@ def dots_svg(dots: list[dict], projection: Projection) -> list[str]:
 
 
 def pins_svg(pins: list[dict], projection: Projection) -> list[str]:
-    """The pins as one path per colour class (PIN_CSS), in their order (pin_records: the urgent
-    ones last, on top), and each pin's place, size, colour, key and tooltip as JSON in a
-    <metadata> element, from which the component finds the pin under the mouse. The browser
-    parses, styles and paints every element at every visit: a city's 8,000 key cases as circles
-    were most of the map page's time, as a handful of paths they are a few milliseconds."""
-    paths: dict[str, list[str]] = {}
+    """The pins, a few elements for thousands, in their order (pin_records: the urgent ones last,
+    on top); each pin's place, size, colour, key and tooltip as JSON in a <metadata> element, from
+    which the component finds the pin under the mouse. The browser parses, styles and paints every
+    element at every visit: a city's 8,000 key cases as circles were most of the map page's time.
+    The pins of one colour and size are one path through their places ("M x y x y ...", 10 bytes
+    a pin; as circles drawn with arcs, 41), drawn with no line: a marker, a circle with its white
+    rim, stands at each place, each over the ones before it as separate circles were."""
+    groups: dict[tuple[str, float], list[str]] = {}
     marks = []
     for pin in pins:
         x, y = projection.xy(pin["lon"], pin["lat"])
         r = float(pin["radius"])
-        paths.setdefault(pin["colour"], []).append(
-            f"M{x - r:.1f} {y:.1f}a{r:g} {r:g} 0 1 0 {2 * r:g} 0a{r:g} {r:g} 0 1 0 {-2 * r:g} 0")
+        groups.setdefault((pin["colour"], r), []).append(f"{x:.1f} {y:.1f}")
         marks.append([round(x, 1), round(y, 1), r, pin["colour"], str(pin["key"]),
                       tooltip_text(pin)])
-    parts = [f'<path class="pin {colour}" d="{"".join(d)}"/>' for colour, d in paths.items()]
-    if marks:
-        parts.append(f'<metadata class="pins">{_attr(json.dumps(marks, ensure_ascii=False))}</metadata>')
+    if not groups:
+        return []
+    # Ids unique to these pins: two maps in one page never share one.
+    tag = hashlib.sha1(repr(sorted(groups.items())).encode()).hexdigest()[:8]
+    defs, parts = [], []
+    for n, ((colour, r), places) in enumerate(groups.items()):
+        ref = f"xfp{tag}{n}"
+        defs.append(f'<marker id="{ref}" markerUnits="userSpaceOnUse" overflow="visible">'
+                    f'<circle class="pin {colour}" r="{r:g}"/></marker>')
+        parts.append(f'<path class="dots {colour}" d="M{" ".join(places)}" '
+                     f'style="marker:url(#{ref})"/>')
+    parts.insert(0, f"<defs>{''.join(defs)}</defs>")
+    parts.append(f'<metadata class="pins">{_attr(json.dumps(marks, ensure_ascii=False))}</metadata>')
     return parts
 
 
@@ -211,6 +223,7 @@ MAP_CSS = """
 .xf-map .dot, .xf-map .label { pointer-events: none; }
 .xf-map .label.beside { text-anchor: start; }
 .xf-map .pin { stroke: #fff; stroke-width: 1.5; }
+.xf-map .dots { fill: none; stroke: none; cursor: pointer; }
 .xf-map .pin.hover { stroke: #111; stroke-width: 2.5; pointer-events: none; }
 .xf-map .pin.picked { stroke: #111; stroke-width: 3; pointer-events: none; }
 .xf-map .label { fill: #191919; text-anchor: middle; dominant-baseline: central;
@@ -243,7 +256,7 @@ export default function (component) {
   root.style.setProperty('--xf-map-height', data.height + 'px');
   root.innerHTML = data.svg;
   const svg = root.querySelector('svg');
-  // The pins are drawn as one path per colour. Their places and tooltips ([x, y, r, colour, key,
+  // The pins are drawn as one path per colour and size. Their places and tooltips ([x, y, r, colour, key,
   // tip] each; a city's thousands of key cases, megabytes) are fetched from data.pins once the
   // mouse comes over the map, not sent with every visit of the page.
   let pins = [], loading = null;
@@ -253,7 +266,7 @@ export default function (component) {
   ).catch(() => []).then(found => { pins = Array.isArray(found) ? found : []; return pins; }));
   root.xfPins = loadPins;  // for a script of the page (the browser tests find a pin's place)
   const layer = {};
-  root.querySelectorAll('path.pin').forEach((path, i) => { layer[path.classList[1]] = i; });
+  root.querySelectorAll('path.dots').forEach((path, i) => { layer[path.classList[1]] = i; });
   const ring = (pin, kind) => {
     const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
     c.setAttribute('cx', pin[0]); c.setAttribute('cy', pin[1]); c.setAttribute('r', pin[2]);
@@ -291,6 +304,7 @@ export default function (component) {
   let hover = null, last = null;
   const show = (event) => {
     const pin = pinAt(event);
+    root.style.cursor = pin ? 'pointer' : '';  // the pins are markers: no element of their own
     if (hover && hover.pin !== pin) { hover.remove(); hover = null; }
     if (pin && !hover) { hover = ring(pin, 'hover'); hover.pin = pin; }
     const target = pin ? null : event.target.closest('[data-tip]');
