@@ -371,26 +371,31 @@ def batch_history() -> None:
 
 
 note(st, UPLOAD_NOTE)
-tabs = st.tabs(["信访件清单", "满意度评价", "重点案件", "乡镇和村名单", "乡镇（街道）边界", "导入记录"])
-with tabs[0]:
-    import_cases(st.file_uploader("选择信访件清单", type=["xlsx", "xls", "csv"], key="import_file"))
-with tabs[1]:
-    import_list(st.file_uploader("选择满意度评价清单", type=["xlsx", "xls", "csv"], key="eval_file"),
-                EVALUATION_LIST)
-with tabs[2]:
-    import_list(st.file_uploader("选择重点案件清单", type=["xlsx", "xls", "csv"], key="key_file"),
-                KEY_CASE_LIST)
-with tabs[3]:
+def region_tab(make) -> None:
+    """A tab that changes the whole jurisdiction's map and figures: administrators only."""
     if not account.may("manage_accounts"):
         st.info("区划名单和边界决定全辖区的地图和统计范围，只有管理员可以导入。")
     else:
-        import_regions(st.file_uploader("选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"],
-                                        key="region_file"))
-with tabs[4]:
-    if not account.may("manage_accounts"):
-        st.info("区划名单和边界决定全辖区的地图和统计范围，只有管理员可以导入。")
-    else:
-        import_boundaries(st.file_uploader("选择乡镇边界 GeoJSON", type=["geojson", "json"],
-                                           key="geo_file"))
-with tabs[5]:
-    batch_history()
+        make()
+
+
+SECTIONS = {
+    "信访件清单": lambda: import_cases(st.file_uploader(
+        "选择信访件清单", type=["xlsx", "xls", "csv"], key="import_file")),
+    "满意度评价": lambda: import_list(st.file_uploader(
+        "选择满意度评价清单", type=["xlsx", "xls", "csv"], key="eval_file"), EVALUATION_LIST),
+    "重点案件": lambda: import_list(st.file_uploader(
+        "选择重点案件清单", type=["xlsx", "xls", "csv"], key="key_file"), KEY_CASE_LIST),
+    "乡镇和村名单": lambda: region_tab(lambda: import_regions(st.file_uploader(
+        "选择乡镇（街道）和村（社区）名单", type=["xlsx", "xls", "csv"], key="region_file"))),
+    "乡镇（街道）边界": lambda: region_tab(lambda: import_boundaries(st.file_uploader(
+        "选择乡镇边界 GeoJSON", type=["geojson", "json"], key="geo_file"))),
+    "导入记录": batch_history,
+}
+# Only the open tab is built: a file chooser is one of the costliest elements for the browser to
+# draw, and six tabs' worth were drawn at every visit for the one in use.
+for tab, section in zip(st.tabs(list(SECTIONS), key="import_section", on_change="rerun"),
+                        SECTIONS.values()):
+    if tab.open:
+        with tab:
+            section()

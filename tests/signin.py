@@ -164,6 +164,12 @@ def choice(at: AppTest, key: str) -> dict:
     raise AssertionError(f"页面上没有选择项 {key}")
 
 
+def choice_texts(at: AppTest) -> list[str]:
+    """Every option's text of every drop-down and radio row on the page (ui.choices)."""
+    return [text for group in _choice_groups(at) for field in group["fields"]
+            for _value, text in field["options"]]
+
+
 def choose(at: AppTest, key: str, value: str) -> AppTest:
     """Picks `value` in the drop-down of `key` as a user does in the browser, and reruns."""
     import uuid

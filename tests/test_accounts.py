@@ -14,7 +14,7 @@ from data import accounts
 from data.accounts import (
     FAILED, AccountError, add_account, authenticate, find_account_by_identity, get_account,
 )
-from tests.signin import PASSWORD, add_test_accounts, notes, open_expander, sign_in, signed_in_app, titles
+from tests.signin import PASSWORD, add_test_accounts, choice_texts, html_tables, notes, open_expander, sign_in, signed_in_app, titles
 
 PAGES = ["overview", "situation_map", "bigscreen", "dispatch", "satisfaction", "ranking", "alerts",
          "search", "data_import"]
@@ -119,6 +119,8 @@ def _all_text(at) -> str:
         parts.append(value.to_string())
     for box in at.selectbox:
         parts.extend(str(o) for o in box.options)
+    parts += choice_texts(at)  # the browser's own drop-downs
+    parts += [frame.to_string() for frame in html_tables(at)]  # the HTML tables' cells
     return " ".join(parts)
 
 
@@ -166,8 +168,7 @@ def test_two_sessions_two_jurisdictions_no_cache_leak(app_db):
     assert card(town, "信访总量").startswith("4 件")
     town.switch_page("pages/situation_map.py").run()
     city.switch_page("pages/situation_map.py").run()
-    assert "二镇" not in _all_text(town) and "三镇" in " ".join(
-        str(o) for box in city.selectbox for o in box.options)
+    assert "二镇" not in _all_text(town) and "三镇" in " ".join(choice_texts(city))
 
 
 def test_roles_and_permissions_on_pages(app_db):

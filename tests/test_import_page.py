@@ -35,6 +35,7 @@ def test_batches_listed_and_undone_on_the_page(tmp_path, monkeypatch):
     at = run_app("pages/data_import.py")
     at.get("file_uploader")[0].set_value(("cases.xlsx", xlsx(ROWS), "application/octet-stream")).run()
     at.button(key="do_import").click().run()
+    at.session_state["import_section"] = "导入记录"  # that tab clicked: only it is built
     at.run()
     history = at.dataframe[-1].value
     assert list(history["文件"]) == ["cases.xlsx"] and list(history["导入人"]) == ["city"]

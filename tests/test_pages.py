@@ -640,7 +640,8 @@ def test_import_page_boundaries_and_lists(tmp_path, monkeypatch):
                                                                    "coordinates": [square]}}
         for n in ("一镇", "二镇")]}
     at = run_app("pages/data_import.py")
-    at.get("file_uploader")[4].set_value(("t.geojson", json.dumps(geojson).encode(),
+    at.session_state["import_section"] = "乡镇（街道）边界"  # the tab clicked: only it is built
+    at.run().get("file_uploader")[0].set_value(("t.geojson", json.dumps(geojson).encode(),
                                          "application/json")).run()
     assert not at.exception, at.exception
     assert "2 个乡镇（街道）的边界可以导入" in at.info[-1].value
@@ -649,7 +650,8 @@ def test_import_page_boundaries_and_lists(tmp_path, monkeypatch):
     assert "已更新 2 个" in at.success[-1].value
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM regions WHERE boundary IS NOT NULL")).scalar() == 2
-    at.get("file_uploader")[1].set_value(("e.csv", "信访件编号,评价日期,评价结果\nNOPE,2025-01-01,满意\n"
+    at.session_state["import_section"] = "满意度评价"
+    at.run().get("file_uploader")[0].set_value(("e.csv", "信访件编号,评价日期,评价结果\nNOPE,2025-01-01,满意\n"
                                          .encode("gbk"), "text/csv")).run()
     assert any("数据库中没有这个信访件" in str(df.value) for df in at.dataframe)
 
@@ -664,13 +666,14 @@ def test_import_page_township_and_village_list(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", url)
     at = run_app("pages/data_import.py")
     bad = REGION_ROWS + [["100100003", "重复街道", "街道", "", "", "", ""]]
-    at.get("file_uploader")[3].set_value(("r.xlsx", xlsx(bad, header=REGION_HEADER),
+    at.session_state["import_section"] = "乡镇和村名单"
+    at.run().get("file_uploader")[0].set_value(("r.xlsx", xlsx(bad, header=REGION_HEADER),
                                          "application/octet-stream")).run()
     assert not at.exception, at.exception
     assert "发现 1 个问题" in at.error[0].value
     assert "第 8 行「区划代码」列：区划代码与第 5 行重复" in str(at.dataframe[-1].value)
     assert not [b for b in at.button if b.key == "do_regions"]
-    at.get("file_uploader")[3].set_value(("r.xlsx", xlsx(REGION_ROWS, header=REGION_HEADER),
+    at.get("file_uploader")[0].set_value(("r.xlsx", xlsx(REGION_ROWS, header=REGION_HEADER),
                                          "application/octet-stream")).run()
     assert "新增乡镇（街道）1 个、村（社区）2 个" in at.info[-1].value
     assert "二镇" in at.warning[-1].value
