@@ -1,5 +1,5 @@
-"""Drop-down choices and option rows drawn as the browser's own <select> and radio buttons, all
-of one group in one element.
+"""Drop-down choices, option rows and number boxes drawn as the browser's own <select>, radio
+buttons and number inputs, all of one group in one element.
 
 Why not st.selectbox and st.radio: each is a separate element whose script builds a searchable
 menu of its own, 4-6 ms of the browser's main thread at every visit of a page; the sidebar's five
@@ -9,8 +9,9 @@ readers as the office's other intranet forms do.
 
 The values live in st.session_state under each field's key, as a widget's would, so that the URL,
 a drill-down link or a button can set them; they stay when the user goes to another page. A change
-made in the browser comes back as the group's state ({"n": a fresh token, "values": {key: value}})
-and is taken once, before the page reads its choices (`take_changes`)."""
+made in the browser comes back as the group's state ({"n": a fresh token, "values": {key: value,
+...}}, every change since the group was last drawn) and is taken once, before the page reads its
+choices (`take_changes`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -59,8 +60,14 @@ export default function (component) {
   }
   root.style.gridTemplateColumns = `repeat(${data.columns}, minmax(0, 1fr))`;
   root.classList.toggle('light', data.tone === 'light');
-  const send = (key, value) => setStateValue('chosen', {
-    n: `${Date.now()}-${Math.random().toString(36).slice(2)}`, values: {[key]: value}});
+  // Every change since the server last drew this group goes with each report: two changes made
+  // faster than a run of the page are both taken, whichever run the server finishes.
+  root.pending = {};
+  const send = (key, value) => {
+    root.pending[key] = value;
+    setStateValue('chosen', {n: `${Date.now()}-${Math.random().toString(36).slice(2)}`,
+                             values: {...root.pending}});
+  };
   const shape = JSON.stringify(data.fields.map(f => [f.key, f.radio, f.number, f.label, f.help]));
   if (root.dataset.shape !== shape) {  // first drawn, or other fields: built anew
     root.replaceChildren();
