@@ -202,12 +202,14 @@ def value_of(choice: Choice) -> str:
         low, high, step = choice.number
         try:
             number = float(st.session_state.get(choice.key))
-            if float(step).is_integer() and number == number:  # whole steps: a whole number
-                number = float(round(min(high, max(low, number))))
-            value = _number_text(min(high, max(low, number))) if number == number else None
-        except (TypeError, ValueError, OverflowError):
-            value = None
-        value = value or _number_text(float(choice.default))
+            if number != number:  # not a number
+                raise ValueError
+            number = min(high, max(low, number))
+            if float(step).is_integer():  # whole steps: a whole number
+                number = float(round(number))
+            value = _number_text(number)
+        except (TypeError, ValueError):
+            value = _number_text(float(choice.default))
         st.session_state[choice.key] = value
         return value
     options = [str(o) for o in choice.options]

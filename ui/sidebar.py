@@ -12,7 +12,7 @@ from ui.markup import md_text
 
 ALL = ""
 SHARED_KEYS = ("from", "to", "county", "township", "category")
-FIELDS = ("f_from", "f_to", "f_county", "f_township", "f_category")
+FIELDS = tuple(f"f_{key}" for key in SHARED_KEYS)  # their values in st.session_state
 GROUP = "f_choices"
 
 
